@@ -1,0 +1,53 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { invalidInput, unauthenticated } from '../../errors.js';
+import { formParams, sendQueryResult } from '../../protocols/aws-query.js';
+import { IAM_XMLNS, STS_XMLNS } from '../../protocols/errors/shapes.js';
+import { parseSignature } from '../../protocols/sigv4/index.js';
+import { incomingSignedRequest } from '../../protocols/http/authenticate.js';
+import type { XmlObject } from '../../protocols/xml/build.js';
+import type { AppContext } from '../../server/context.js';
+import { iamActions } from '../iam/index.js';
+import { stsActions } from '../sts/index.js';
+
+/** An aws-query action: takes the form parameters, returns the `<ActionResult>` content. */
+export type QueryHandler = (params: Record<string, string>, request: FastifyRequest) => Promise<XmlObject | undefined>;
+
+type QueryService = 'iam' | 'sts';
+const XMLNS: Record<QueryService, string> = { iam: IAM_XMLNS, sts: STS_XMLNS };
+
+/** The signing service decides which of the two query services a `POST /` is for. */
+function serviceOf(request: FastifyRequest): QueryService {
+  const parsed = parseSignature(incomingSignedRequest(request));
+  if (!parsed) throw unauthenticated('Request is missing Authentication Token', 'missing-authentication');
+  return parsed.scope.service === 'sts' ? 'sts' : 'iam';
+}
+
+/**
+ * IAM and STS share `POST /` on the api listener. IAM is global and signs for
+ * us-east-1 whatever the server's region (aws-wire-protocols.md §6); STS signs
+ * for the server's region.
+ */
+export function registerQueryApi(app: FastifyInstance, ctx: AppContext): void {
+  const actions: Record<QueryService, Record<string, QueryHandler>> = { iam: iamActions(ctx), sts: stsActions(ctx) };
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const service = serviceOf(request);
+    const params = formParams(request);
+    const action = params.Action ?? '';
+    const run = actions[service][action];
+    if (!run) throw invalidInput(`Could not find operation ${action || '(none)'} for ${service.toUpperCase()}.`, 'unknown-operation');
+    const result = await run(params, request);
+    return sendQueryResult(reply, action, result, String(request.id), XMLNS[service]);
+  };
+  for (const method of ['POST', 'GET'] as const) {
+    app.route({
+      method,
+      url: '/',
+      config: {
+        protocol: 'aws-query',
+        service: 'iam',
+        auth: { mode: 'sigv4', services: ['iam', 'sts'], regionFor: (s) => (s === 'iam' ? 'us-east-1' : ctx.region) },
+      },
+      handler,
+    });
+  }
+}

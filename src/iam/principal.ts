@@ -1,0 +1,34 @@
+/**
+ * Who is making a request, once authenticated. Protocol-free: adapters build
+ * it from a signature or a client certificate, the domain authorizes it.
+ */
+export type Principal =
+  | { kind: 'root'; arn: string; accountId: string; accessKeyId: string }
+  | {
+      kind: 'role-session';
+      arn: string;
+      accountId: string;
+      accessKeyId: string;
+      roleArn: string;
+      /** Policy variables of the session, e.g. credentials-iot:ThingName. */
+      variables: Record<string, string>;
+    }
+  | {
+      kind: 'certificate';
+      /** Lowercase hex SHA-256 of the certificate's DER. */
+      certificateId: string;
+      certificatePem: string;
+      /** Whether the TLS layer found a chain to a CA the listener trusts. */
+      chainVerified: boolean;
+    };
+
+/** What a signing key resolves to. */
+export interface ResolvedAccessKey {
+  secretAccessKey: string;
+  principal: Exclude<Principal, { kind: 'certificate' }>;
+}
+
+/** Resolves the access key of a SigV4 signature; throws `unauthenticated` when unknown or expired. */
+export interface CredentialResolver {
+  resolve(accessKeyId: string, sessionToken: string | undefined, nowMs: number): Promise<ResolvedAccessKey>;
+}

@@ -1,0 +1,68 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { invalidInput } from '../../errors.js';
+import { newRequestId } from '../../ids.js';
+import { sendError, type ProtocolDefaults } from './send-error.js';
+import { redactUrl } from './redact.js';
+import './types.js';
+
+export interface HttpsAppOptions extends ProtocolDefaults {
+  name: string;
+  tls: { key: string; cert: string; ca?: string[]; requestCert: boolean };
+  logger: Logger;
+  /** Largest buffered body (JSON and query protocols). */
+  bodyLimit: number;
+  /** S3: leave request bodies unread so handlers can stream them. */
+  streamBodies?: boolean;
+}
+
+/**
+ * A Fastify HTTPS app with what every AWS-speaking listener needs: request
+ * ids, raw bodies (signatures cover them), a not-found answer and an error
+ * handler in the listener's wire protocol, and logs without secrets.
+ */
+export function createHttpsApp(opts: HttpsAppOptions): FastifyInstance {
+  const app = Fastify({
+    https: {
+      key: opts.tls.key,
+      cert: opts.tls.cert,
+      ...(opts.tls.ca ? { ca: opts.tls.ca } : {}),
+      requestCert: opts.tls.requestCert,
+      // Certificates are judged per request (chain, registry status), so the handshake never fails on them.
+      rejectUnauthorized: false,
+    },
+    loggerInstance: opts.logger.child({ listener: opts.name }),
+    genReqId: () => newRequestId(),
+    bodyLimit: opts.bodyLimit,
+    return503OnClosing: true,
+    requestTimeout: 0, // large uploads may take long; idle sockets are bounded by keepAliveTimeout
+    keepAliveTimeout: 65_000,
+    routerOptions: { maxParamLength: 2048, ignoreDuplicateSlashes: false, ignoreTrailingSlash: false },
+    disableRequestLogging: true,
+  });
+
+  app.removeAllContentTypeParsers();
+  if (opts.streamBodies) {
+    app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
+  } else {
+    app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body, done) => {
+      req.rawBody = body as Buffer;
+      done(null, body);
+    });
+  }
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-amzn-requestid', request.id);
+    if (opts.protocol === 'rest-xml') reply.header('x-amz-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info({ method: request.method, url: redactUrl(request.raw.url ?? ''), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+  });
+
+  app.setErrorHandler((error, request, reply) => sendError(request, reply, error, opts));
+  app.setNotFoundHandler((request, reply) =>
+    sendError(request, reply, invalidInput(`No operation matches ${request.method} ${redactUrl(request.raw.url ?? '').split('?')[0]}`, 'unknown-operation'), opts),
+  );
+  // The HTTPS-typed instance is used through the plain interface everywhere else.
+  return app as unknown as FastifyInstance;
+}

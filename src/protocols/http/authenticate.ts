@@ -1,0 +1,97 @@
+import type { TLSSocket } from 'node:tls';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Clock } from '../../clock.js';
+import { unauthenticated } from '../../errors.js';
+import { certificateIdOf } from '../../pki/index.js';
+import type { CredentialResolver, Principal } from '../../iam/principal.js';
+import { parseSignature, verifySignature, hashPayload, type ParsedSignature } from '../sigv4/index.js';
+import type { AuthSpec } from './types.js';
+
+export interface AuthDeps {
+  credentials: CredentialResolver;
+  clock: Clock;
+}
+
+export interface SigV4Result {
+  principal: Principal;
+  parsed: ParsedSignature;
+  signingKey: Buffer;
+  seedSignature: string;
+}
+
+export function incomingSignedRequest(request: FastifyRequest) {
+  return { method: request.method, rawUrl: request.raw.url ?? '/', headers: request.raw.headersDistinct as Record<string, string[]> };
+}
+
+/**
+ * Verifies a SigV4 signature (header or presigned query) and resolves its key
+ * to a principal. `payloadHash` is what the canonical request must carry: the
+ * body's hash for JSON and query services, the client's declared value for S3
+ * (whose body is checked as it streams).
+ */
+export async function verifySigV4(
+  request: FastifyRequest,
+  spec: { services: string[]; regionFor: (service: string) => string },
+  deps: AuthDeps,
+  opts: { payloadHash: (parsed: ParsedSignature) => string; canonicalUri: 's3' | 'normalized'; parsed?: ParsedSignature | null },
+): Promise<SigV4Result> {
+  const req = incomingSignedRequest(request);
+  const parsed = opts.parsed ?? parseSignature(req);
+  if (!parsed) throw unauthenticated('Missing Authentication Token', 'missing-authentication');
+  const nowMs = deps.clock.now();
+  const resolved = await deps.credentials.resolve(parsed.accessKeyId, parsed.securityToken, nowMs);
+  const { signingKey, seedSignature } = verifySignature(req, parsed, {
+    secretAccessKey: resolved.secretAccessKey,
+    nowMs,
+    services: spec.services,
+    region: spec.regionFor(parsed.scope.service),
+    payloadHash: opts.payloadHash(parsed),
+    canonicalUri: opts.canonicalUri,
+  });
+  return { principal: resolved.principal, parsed, signingKey, seedSignature };
+}
+
+/** The client certificate of this request's TLS connection, if one was presented. */
+export function certificatePrincipal(request: FastifyRequest): Principal | undefined {
+  const socket = request.raw.socket as TLSSocket;
+  const cert = typeof socket.getPeerX509Certificate === 'function' ? socket.getPeerX509Certificate() : undefined;
+  if (!cert) return undefined;
+  const pem = cert.toString();
+  return { kind: 'certificate', certificateId: certificateIdOf(pem), certificatePem: pem, chainVerified: socket.authorized === true };
+}
+
+/** JSON and query services: the payload hash is the body's (clients may also declare it). */
+function bodyPayloadHash(request: FastifyRequest): (parsed: ParsedSignature) => string {
+  return (parsed) => {
+    const actual = hashPayload(request.rawBody ?? Buffer.alloc(0));
+    if (parsed.contentSha256 !== undefined && parsed.contentSha256 !== actual && parsed.mode === 'header') {
+      throw unauthenticated('The provided x-amz-content-sha256 header does not match what was computed.', 'signature-mismatch');
+    }
+    return actual;
+  };
+}
+
+async function authenticate(request: FastifyRequest, spec: AuthSpec, deps: AuthDeps): Promise<Principal | undefined> {
+  if (spec.mode === 'none') return undefined;
+  if (spec.mode === 'sigv4') {
+    return (await verifySigV4(request, spec, deps, { payloadHash: bodyPayloadHash(request), canonicalUri: 'normalized' })).principal;
+  }
+  const parsed = spec.mode === 'certificate-or-sigv4' ? parseSignature(incomingSignedRequest(request)) : null;
+  if (parsed && spec.mode === 'certificate-or-sigv4') {
+    return (await verifySigV4(request, spec, deps, { payloadHash: bodyPayloadHash(request), canonicalUri: 'normalized', parsed })).principal;
+  }
+  const principal = certificatePrincipal(request);
+  if (principal) return principal;
+  const or = spec.mode === 'certificate' ? '' : ' or sign the request';
+  throw unauthenticated(`Missing Authentication Token: present a client certificate${or}`, 'missing-authentication');
+}
+
+/** Authenticates every route of a buffered-body app according to its `config.auth`. */
+export function installAuthentication(app: FastifyInstance, deps: AuthDeps): void {
+  app.addHook('preHandler', async (request) => {
+    const spec = request.routeOptions.config?.auth;
+    if (!spec) return;
+    const principal = await authenticate(request, spec, deps);
+    if (principal) request.principal = principal;
+  });
+}

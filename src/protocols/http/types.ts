@@ -1,0 +1,28 @@
+import type { AwsService } from '../errors/registry.js';
+import type { Principal } from '../../iam/principal.js';
+
+export type WireProtocol = 'rest-json' | 'rest-xml' | 'aws-query';
+
+/**
+ * How a route authenticates. 'sigv4': a signature scoped to one of `services`
+ * (region from `regionFor`); 'certificate-or-sigv4': a client certificate, or
+ * else a signature; 'certificate': a client certificate only; 'none'.
+ */
+export type AuthSpec =
+  | { mode: 'sigv4'; services: string[]; regionFor: (service: string) => string }
+  | { mode: 'certificate-or-sigv4'; services: string[]; regionFor: (service: string) => string }
+  | { mode: 'certificate' }
+  | { mode: 'none' };
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    protocol?: WireProtocol;
+    service?: AwsService;
+    auth?: AuthSpec;
+  }
+  interface FastifyRequest {
+    /** The raw request body (JSON and query protocols; S3 streams instead). */
+    rawBody?: Buffer;
+    principal?: Principal;
+  }
+}

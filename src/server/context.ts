@@ -1,0 +1,27 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { Store } from '../store/db.js';
+import type { AccessKeys } from '../iam/access-keys.js';
+import type { ServerOptions } from './config.js';
+import type { DataDirPaths, PkiMaterial } from './data-dir.js';
+import type { AdvertisedEndpoints } from './contract-files.js';
+import type { DomainServices } from './services.js';
+
+/**
+ * Everything a handler may reach, built once by the composition root.
+ * `endpoints` is filled once every listener is bound (ports may be 0).
+ */
+export interface AppContext {
+  options: ServerOptions;
+  paths: DataDirPaths;
+  clock: Clock;
+  logger: Logger;
+  store: Store;
+  accountId: string;
+  region: string;
+  advertisedHost: string;
+  pki: PkiMaterial;
+  accessKeys: AccessKeys;
+  endpoints: AdvertisedEndpoints;
+  services: DomainServices;
+}

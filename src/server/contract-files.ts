@@ -1,0 +1,81 @@
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '../fs/write-atomic.js';
+import type { DataDirPaths } from './data-dir.js';
+
+export const AWS_PROFILE = 'ferry';
+
+export interface AdvertisedEndpoints {
+  iot: string;
+  iam: string;
+  iotJobsData: string;
+  credentialProvider: string;
+  s3: string;
+  mqtt: string;
+}
+
+/** endpoints.json, as DESIGN.md's server contract spells it. */
+export interface EndpointsFile {
+  region: string;
+  accountId: string;
+  caFile: string;
+  credentialsFile: string;
+  configFile: string;
+  profile: string;
+  endpoints: AdvertisedEndpoints;
+}
+
+export function endpointsFor(host: string, ports: { api: number; device: number; s3: number; mqtt: number }): AdvertisedEndpoints {
+  return {
+    iot: `https://${host}:${ports.api}`,
+    iam: `https://${host}:${ports.api}`,
+    iotJobsData: `https://${host}:${ports.device}`,
+    credentialProvider: `https://${host}:${ports.device}`,
+    s3: `https://${host}:${ports.s3}`,
+    mqtt: `mqtts://${host}:${ports.mqtt}`,
+  };
+}
+
+/**
+ * An AWS shared-config file: the profile's region and CA bundle, and a
+ * `services` section naming each endpoint (service ids lower-cased, spaces as
+ * underscores, as the SDKs' service-specific endpoint settings expect).
+ */
+function sharedConfig(region: string, caFile: string, e: AdvertisedEndpoints): string {
+  const service = (id: string, url: string) => `${id} =\n  endpoint_url = ${url}\n`;
+  return [
+    `[profile ${AWS_PROFILE}]`,
+    `region = ${region}`,
+    `ca_bundle = ${caFile}`,
+    `services = ${AWS_PROFILE}-services`,
+    's3 =',
+    '  addressing_style = path',
+    '',
+    `[services ${AWS_PROFILE}-services]`,
+    service('iot', e.iot) + service('iam', e.iam) + service('sts', e.iam) + service('iot_jobs_data_plane', e.iotJobsData) + service('s3', e.s3),
+  ].join('\n');
+}
+
+/** Writes endpoints.json and the AWS credentials and config files, each atomically. */
+export function writeContractFiles(
+  paths: DataDirPaths,
+  info: { region: string; accountId: string; endpoints: AdvertisedEndpoints; accessKeyId: string; secretAccessKey: string },
+): EndpointsFile {
+  mkdirSync(paths.awsDir, { recursive: true, mode: 0o700 });
+  writeFileAtomic(
+    paths.credentials,
+    `[${AWS_PROFILE}]\naws_access_key_id = ${info.accessKeyId}\naws_secret_access_key = ${info.secretAccessKey}\n`,
+    0o600,
+  );
+  writeFileAtomic(paths.config, sharedConfig(info.region, paths.caCert, info.endpoints));
+  const file: EndpointsFile = {
+    region: info.region,
+    accountId: info.accountId,
+    caFile: paths.caCert,
+    credentialsFile: paths.credentials,
+    configFile: paths.config,
+    profile: AWS_PROFILE,
+    endpoints: info.endpoints,
+  };
+  writeFileAtomic(paths.endpoints, `${JSON.stringify(file, null, 2)}\n`);
+  return file;
+}

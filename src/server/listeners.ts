@@ -1,0 +1,80 @@
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { createHttpsApp } from '../protocols/http/app.js';
+import { installAuthentication } from '../protocols/http/authenticate.js';
+import { registerIotApi } from '../api/iot/index.js';
+import { registerQueryApi } from '../api/query/dispatch.js';
+import { registerS3Api } from '../api/s3/index.js';
+import { registerDeviceApi } from '../api/device/index.js';
+import { startMqttListener, type MqttListener } from '../mqtt/listener.js';
+import type { AppContext } from './context.js';
+
+export interface Listeners {
+  ports: { api: number; device: number; s3: number; mqtt: number };
+  close(): Promise<void>;
+}
+
+const KiB = 1024;
+
+function tlsFor(ctx: AppContext, requestCert: boolean) {
+  return { key: ctx.pki.serverKeyPem, cert: ctx.pki.serverCertPem, ca: [ctx.pki.caCertPem], requestCert };
+}
+
+/** The operator's side: IoT control plane, IAM and STS. No client certificate asked. */
+function apiApp(ctx: AppContext): FastifyInstance {
+  const app = createHttpsApp({ name: 'api', tls: tlsFor(ctx, false), logger: ctx.logger, bodyLimit: 256 * KiB, protocol: 'rest-json', service: 'iot' });
+  installAuthentication(app, { credentials: ctx.accessKeys, clock: ctx.clock });
+  registerIotApi(app, ctx);
+  registerQueryApi(app, ctx);
+  return app;
+}
+
+/** The devices' HTTPS side: Jobs data plane and credentials provider. Asks for a client certificate. */
+function deviceApp(ctx: AppContext): FastifyInstance {
+  const app = createHttpsApp({ name: 'device', tls: tlsFor(ctx, true), logger: ctx.logger, bodyLimit: 64 * KiB, protocol: 'rest-json', service: 'iot-jobs-data' });
+  installAuthentication(app, { credentials: ctx.accessKeys, clock: ctx.clock });
+  registerDeviceApi(app, ctx);
+  return app;
+}
+
+/** The object store devices download from. Bodies stream; only XML bodies are buffered. */
+function s3App(ctx: AppContext): FastifyInstance {
+  const app = createHttpsApp({ name: 's3', tls: tlsFor(ctx, false), logger: ctx.logger, bodyLimit: 1024 * KiB, protocol: 'rest-xml', service: 's3', streamBodies: true });
+  registerS3Api(app, ctx);
+  return app;
+}
+
+async function listen(app: FastifyInstance, host: string, port: number): Promise<number> {
+  await app.listen({ host, port });
+  return (app.server.address() as AddressInfo).port;
+}
+
+/** Binds the four listeners; on any failure, closes what was opened. */
+export async function startListeners(ctx: AppContext): Promise<Listeners> {
+  const { host } = ctx.options;
+  const apps: FastifyInstance[] = [];
+  let mqtt: MqttListener | undefined;
+  const closeAll = async () => {
+    await Promise.all([...apps.map((a) => a.close()), mqtt?.close()]);
+  };
+  try {
+    const api = apiApp(ctx);
+    apps.push(api);
+    const device = deviceApp(ctx);
+    apps.push(device);
+    const s3 = s3App(ctx);
+    apps.push(s3);
+    const ports = {
+      api: await listen(api, host, ctx.options.apiPort),
+      device: await listen(device, host, ctx.options.devicePort),
+      s3: await listen(s3, host, ctx.options.s3Port),
+      mqtt: 0,
+    };
+    mqtt = await startMqttListener({ host, port: ctx.options.mqttPort, tls: tlsFor(ctx, true), logger: ctx.logger });
+    ports.mqtt = mqtt.port;
+    return { ports, close: closeAll };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}

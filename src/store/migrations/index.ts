@@ -1,0 +1,17 @@
+import type { FerryMigration } from './types.js';
+import { coreMigration } from './001-core.js';
+import { objectsMigration } from './002-objects.js';
+import { registryMigration } from './003-registry.js';
+import { iamMigration } from './004-iam.js';
+import { jobsMigration } from './005-jobs.js';
+import { mqttMigration } from './006-mqtt.js';
+
+/** Every migration, in order. A migration, once released, never changes: add a new one. */
+export const migrations: FerryMigration[] = [
+  coreMigration,
+  objectsMigration,
+  registryMigration,
+  iamMigration,
+  jobsMigration,
+  mqttMigration,
+];

@@ -1,0 +1,30 @@
+/** Tables every part of Ferry relies on: settings and access keys. */
+export interface SettingsTable {
+  name: string;
+  value: string;
+}
+
+/**
+ * Access keys that can sign requests: the root admin key (long-term) and the
+ * temporary credentials of role sessions (with a session token and expiry).
+ */
+export interface AccessKeysTable {
+  access_key_id: string;
+  secret_access_key: string;
+  /** 'root' | 'role-session' */
+  kind: string;
+  /** The principal ARN this key acts as (root or assumed-role session). */
+  principal_arn: string;
+  /** Role ARN for role sessions, else null. */
+  role_arn: string | null;
+  session_token: string | null;
+  /** JSON object of extra policy variables of the session (e.g. credentials-iot:ThingName). */
+  session_context: string | null;
+  created_at: number;
+  expires_at: number | null;
+}
+
+export interface CoreTables {
+  ferry_settings: SettingsTable;
+  access_keys: AccessKeysTable;
+}

@@ -1,0 +1,91 @@
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import https from 'node:https';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { IoTClient } from '@aws-sdk/client-iot';
+import { S3Client } from '@aws-sdk/client-s3';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { STSClient } from '@aws-sdk/client-sts';
+import { AdjustableClock } from '../../src/clock.js';
+import { createLogger } from '../../src/log.js';
+import { startServer, type RunningServer } from '../../src/server/server.js';
+import type { ServerOptions } from '../../src/server/config.js';
+import type { EndpointsFile } from '../../src/server/contract-files.js';
+import { pgTestSchema } from './postgres.js';
+import { tempDir } from './temp.js';
+
+export { tempDir };
+
+export interface TestServer {
+  server: RunningServer;
+  clock: AdjustableClock;
+  dataDir: string;
+  endpoints: EndpointsFile;
+  ca: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  /** An https agent that trusts the server's CA. */
+  agent: https.Agent;
+  iot(): IoTClient;
+  s3(): S3Client;
+  iam(): IAMClient;
+  sts(): STSClient;
+  stop(): Promise<void>;
+  /** Stops and removes the data dir (and the PostgreSQL schema). */
+  close(): Promise<void>;
+}
+
+/** Test logs go nowhere unless FERRY_TEST_LOG names a level. */
+export const testLogger = () => createLogger({ level: process.env.FERRY_TEST_LOG ?? 'silent' });
+
+/**
+ * Starts a real server in this process on 127.0.0.1 with every port 0 and
+ * an adjustable clock. `engine: 'postgres'` runs it on FERRY_TEST_PG_URL in a
+ * fresh schema.
+ */
+export async function startTestServer(
+  opts: Partial<ServerOptions> & { clock?: AdjustableClock; engine?: 'sqlite' | 'postgres'; keepDataDir?: boolean } = {},
+): Promise<TestServer> {
+  const { clock = new AdjustableClock(), engine = 'sqlite', keepDataDir, ...serverOpts } = opts;
+  const dataDir = serverOpts.dataDir ?? tempDir();
+  const pg = engine === 'postgres' ? await pgTestSchema() : undefined;
+  const server = await startServer(
+    { host: '127.0.0.1', apiPort: 0, devicePort: 0, s3Port: 0, mqttPort: 0, ...serverOpts, dataDir, ...(pg ? { databaseUrl: pg.url } : {}) },
+    { clock, logger: testLogger(), ...(pg ? { pgSchema: pg.schema } : {}) },
+  );
+  const endpoints = JSON.parse(readFileSync(join(dataDir, 'endpoints.json'), 'utf8')) as EndpointsFile;
+  const ca = readFileSync(endpoints.caFile, 'utf8');
+  const agent = new https.Agent({ ca, keepAlive: true });
+  const credentials = server.rootKey;
+  const common = () => ({
+    region: endpoints.region,
+    credentials,
+    requestHandler: new NodeHttpHandler({ httpsAgent: agent }),
+    maxAttempts: 1,
+  });
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    agent.destroy();
+    await server.close();
+  };
+  return {
+    server,
+    clock,
+    dataDir,
+    endpoints,
+    ca,
+    credentials,
+    agent,
+    iot: () => new IoTClient({ ...common(), endpoint: endpoints.endpoints.iot }),
+    s3: () => new S3Client({ ...common(), endpoint: endpoints.endpoints.s3, forcePathStyle: true }),
+    iam: () => new IAMClient({ ...common(), region: 'us-east-1', endpoint: endpoints.endpoints.iam }),
+    sts: () => new STSClient({ ...common(), endpoint: endpoints.endpoints.iam }),
+    stop,
+    close: async () => {
+      await stop();
+      if (!keepDataDir) rmSync(dataDir, { recursive: true, force: true });
+      await pg?.drop();
+    },
+  };
+}

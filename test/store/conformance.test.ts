@@ -1,0 +1,112 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { sql } from 'kysely';
+import { engines, openTestStore } from '../helpers/stores.js';
+import { getOrCreateSetting } from '../../src/store/settings.js';
+import { AccessKeys } from '../../src/iam/access-keys.js';
+import { migrations } from '../../src/store/migrations/index.js';
+
+/** One suite, run against every storage engine (aedes-persistence's abstract-suite pattern). */
+for (const { engine, skip } of engines()) {
+  describe(`store conformance [${engine}]`, { skip }, () => {
+    test('migrations run once and are recorded in order', async () => {
+      const { store, dispose } = await openTestStore(engine);
+      try {
+        const rows = await store.db.selectFrom('ferry_migrations' as never).select(sql<string>`name`.as('name')).execute();
+        assert.deepEqual(
+          rows.map((r) => (r as { name: string }).name),
+          migrations.map((m) => m.name),
+        );
+      } finally {
+        await dispose();
+      }
+    });
+
+    test('settings: created once, then read back', async () => {
+      const { store, dispose } = await openTestStore(engine);
+      try {
+        const first = await getOrCreateSetting(store.db, 'account-id', () => '111111111111');
+        const second = await getOrCreateSetting(store.db, 'account-id', () => '222222222222');
+        assert.equal(first, '111111111111');
+        assert.equal(second, '111111111111');
+      } finally {
+        await dispose();
+      }
+    });
+
+    test('concurrent first starts agree on one setting', async () => {
+      const { store, dispose } = await openTestStore(engine);
+      try {
+        const values = await Promise.all(Array.from({ length: 8 }, (_, i) => getOrCreateSetting(store.db, 'race', () => `v${i}`)));
+        assert.equal(new Set(values).size, 1);
+      } finally {
+        await dispose();
+      }
+    });
+
+    test('epoch-millisecond columns read back as numbers', async () => {
+      const { store, dispose } = await openTestStore(engine);
+      try {
+        const keys = new AccessKeys(store.db, '123456789012');
+        const now = 1_790_000_000_123;
+        const root = await keys.rootKey(now);
+        const row = await store.db.selectFrom('access_keys').selectAll().where('access_key_id', '=', root.accessKeyId).executeTakeFirstOrThrow();
+        assert.equal(row.created_at, now);
+        assert.equal(typeof row.created_at, 'number');
+      } finally {
+        await dispose();
+      }
+    });
+
+    test('access keys: root key stable; unknown, wrong-token and expired keys refused', async () => {
+      const { store, dispose } = await openTestStore(engine);
+      try {
+        const keys = new AccessKeys(store.db, '123456789012');
+        const a = await keys.rootKey(1000);
+        const b = await keys.rootKey(2000);
+        assert.deepEqual(a, b);
+        const resolved = await keys.resolve(a.accessKeyId, undefined, 3000);
+        assert.equal(resolved.principal.kind, 'root');
+        assert.equal(resolved.principal.arn, 'arn:aws:iam::123456789012:root');
+        await assert.rejects(keys.resolve('AKIANOTAKEY', undefined, 3000), { kind: 'Unauthenticated', details: { reason: 'unknown-access-key' } });
+        await store.db
+          .insertInto('access_keys')
+          .values({
+            access_key_id: 'ASIATEMP',
+            secret_access_key: 's',
+            kind: 'role-session',
+            principal_arn: 'arn:aws:sts::123456789012:assumed-role/r/s',
+            role_arn: 'arn:aws:iam::123456789012:role/r',
+            session_token: 'tok',
+            session_context: JSON.stringify({ 'credentials-iot:ThingName': 't1' }),
+            created_at: 0,
+            expires_at: 10_000,
+          })
+          .execute();
+        const session = await keys.resolve('ASIATEMP', 'tok', 5000);
+        assert.equal(session.principal.kind, 'role-session');
+        await assert.rejects(keys.resolve('ASIATEMP', 'other', 5000), { details: { reason: 'invalid-token' } });
+        await assert.rejects(keys.resolve('ASIATEMP', 'tok', 10_000), { details: { reason: 'expired-token' } });
+      } finally {
+        await dispose();
+      }
+    });
+
+    test('a failed transaction changes nothing', async () => {
+      const { store, dispose } = await openTestStore(engine);
+      try {
+        await assert.rejects(
+          store.db.transaction().execute(async (trx) => {
+            await trx.insertInto('ferry_settings').values({ name: 'in-tx', value: '1' }).execute();
+            throw new Error('boom');
+          }),
+          /boom/,
+        );
+        const row = await store.db.selectFrom('ferry_settings').selectAll().where('name', '=', 'in-tx').executeTakeFirst();
+        assert.equal(row, undefined);
+      } finally {
+        await dispose();
+      }
+    });
+  });
+}
