@@ -43,11 +43,17 @@ export const testLogger = () => createLogger({ level: process.env.FERRY_TEST_LOG
  * fresh schema.
  */
 export async function startTestServer(
-  opts: Partial<ServerOptions> & { clock?: AdjustableClock; engine?: 'sqlite' | 'postgres'; keepDataDir?: boolean } = {},
+  opts: Partial<ServerOptions> & {
+    clock?: AdjustableClock;
+    engine?: 'sqlite' | 'postgres';
+    keepDataDir?: boolean;
+    /** Reuse this PostgreSQL schema (and leave it in place) instead of making a fresh one. */
+    pg?: { url: string; schema: string };
+  } = {},
 ): Promise<TestServer> {
-  const { clock = new AdjustableClock(), engine = 'sqlite', keepDataDir, ...serverOpts } = opts;
+  const { clock = new AdjustableClock(), engine = 'sqlite', keepDataDir, pg: givenPg, ...serverOpts } = opts;
   const dataDir = serverOpts.dataDir ?? tempDir();
-  const pg = engine === 'postgres' ? await pgTestSchema() : undefined;
+  const pg = givenPg ? { ...givenPg, drop: async () => {} } : engine === 'postgres' ? await pgTestSchema() : undefined;
   const server = await startServer(
     { host: '127.0.0.1', apiPort: 0, devicePort: 0, s3Port: 0, mqttPort: 0, ...serverOpts, dataDir, ...(pg ? { databaseUrl: pg.url } : {}) },
     { clock, logger: testLogger(), ...(pg ? { pgSchema: pg.schema } : {}) },
