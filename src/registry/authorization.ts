@@ -1,0 +1,137 @@
+import { bindVariables, compilePolicies, evaluate } from '../policy/index.js';
+import { invalidInput, notFound } from '../errors.js';
+import type { Certificates } from './certificates.js';
+import type { RegistryDeps } from './deps.js';
+import type { Identities } from './identity.js';
+import type { EffectiveDocument, Policies } from './policies.js';
+import type { PolicyCache } from './policy-cache.js';
+import type { PolicyTargets } from './policy-targets.js';
+import type { ThingGroups } from './thing-groups.js';
+import type { Things } from './things.js';
+import { oneOf } from './validate.js';
+
+export const AUTH_ACTION_TYPES = ['PUBLISH', 'SUBSCRIBE', 'RECEIVE', 'CONNECT'] as const;
+export type AuthActionType = (typeof AUTH_ACTION_TYPES)[number];
+
+// aws-wire-protocols.md §7: the IoT action each TestAuthorization actionType stands for.
+const ACTIONS: Record<AuthActionType, string> = {
+  PUBLISH: 'iot:Publish',
+  SUBSCRIBE: 'iot:Subscribe',
+  RECEIVE: 'iot:Receive',
+  CONNECT: 'iot:Connect',
+};
+
+export interface AuthInfo {
+  actionType: string;
+  resources: string[];
+}
+
+export interface PolicyRef {
+  name: string;
+  arn: string;
+}
+
+export interface AuthResult {
+  authInfo: { actionType: AuthActionType; resources: string[] };
+  decision: 'ALLOWED' | 'EXPLICIT_DENY' | 'IMPLICIT_DENY';
+  allowedBy: PolicyRef[];
+  explicitlyDeniedBy: PolicyRef[];
+  /** When implicitly denied: the policies that matched nothing. */
+  implicitlyDeniedBy: PolicyRef[];
+  /** Policy variables the documents use that have no value for this principal. */
+  missingContextValues: string[];
+}
+
+export interface TestAuthorizationInput {
+  principal?: string | undefined;
+  clientId?: string | undefined;
+  authInfos: AuthInfo[];
+  policyNamesToAdd?: string[] | undefined;
+  policyNamesToSkip?: string[] | undefined;
+}
+
+/** GetEffectivePolicies and TestAuthorization: the tools for "why can't my device connect?". */
+export class Authorization {
+  constructor(
+    private readonly deps: RegistryDeps,
+    private readonly parts: {
+      identities: Identities;
+      certificates: Certificates;
+      things: Things;
+      groups: ThingGroups;
+      targets: PolicyTargets;
+      policies: Policies;
+      cache: PolicyCache;
+    },
+  ) {}
+
+  /** The policies that apply to a certificate and, with `thingName`, to the thing's groups. */
+  async effectivePolicies(input: { principal?: string | undefined; thingName?: string | undefined }): Promise<EffectiveDocument[]> {
+    const targets: string[] = [];
+    if (input.principal !== undefined) targets.push((await this.parts.targets.requireTarget(input.principal)).arn);
+    if (input.thingName !== undefined) await this.parts.things.describe(input.thingName);
+    return this.parts.identities.documentsFor(targets, input.thingName);
+  }
+
+  /**
+   * Evaluates each action on each resource with the engine the broker uses, for a
+   * certificate (resolving the thing from the client id as a connection would) or a thing group.
+   */
+  async test(input: TestAuthorizationInput): Promise<AuthResult[]> {
+    if (input.principal === undefined) throw invalidInput('principal is required: a certificate or thing group ARN.');
+    if (input.authInfos.length === 0) throw invalidInput('authInfos must name at least one action.');
+    const infos = input.authInfos.map((info) => ({ actionType: oneOf(info.actionType, AUTH_ACTION_TYPES, 'actionType'), resources: info.resources }));
+    const { documents, variables } = await this.principalPolicies(input.principal, input.clientId);
+    const chosen = await this.adjust(documents, input.policyNamesToAdd ?? [], input.policyNamesToSkip ?? []);
+    const whole = bindVariables(this.parts.identities.compile(chosen), variables);
+    const each = chosen.map((d) => bindVariables(compilePolicies([this.parts.cache.parsed(d.document)]), variables));
+    const missing = missingVariables(chosen, variables);
+    return infos.map((info) => {
+      const verdicts = info.resources.map((resource) => evaluate(whole, { action: ACTIONS[info.actionType], resource }).effect);
+      const perPolicy = each.map((bound) => info.resources.map((resource) => evaluate(bound, { action: ACTIONS[info.actionType], resource }).effect));
+      const refs = (pick: (effects: string[]) => boolean) => chosen.filter((_, i) => pick(perPolicy[i]!)).map((d) => ({ name: d.policyName, arn: d.policyArn }));
+      const decision = verdicts.includes('ExplicitDeny') ? 'EXPLICIT_DENY' : verdicts.length > 0 && verdicts.every((v) => v === 'Allow') ? 'ALLOWED' : 'IMPLICIT_DENY';
+      return {
+        authInfo: info,
+        decision,
+        allowedBy: decision === 'ALLOWED' ? refs((e) => e.includes('Allow')) : [],
+        explicitlyDeniedBy: refs((e) => e.includes('ExplicitDeny')),
+        implicitlyDeniedBy: decision === 'IMPLICIT_DENY' ? refs((e) => !e.includes('ExplicitDeny')) : [],
+        missingContextValues: missing,
+      };
+    });
+  }
+
+  private async principalPolicies(principal: string, clientId: string | undefined): Promise<{ documents: EffectiveDocument[]; variables: Record<string, string | undefined> }> {
+    const target = await this.parts.targets.requireTarget(principal);
+    if (target.kind === 'thing-group') {
+      const groups = await this.parts.groups.withAncestors(this.deps.db, [target.name]);
+      return { documents: await this.parts.identities.documentsFor(groups.map((g) => this.deps.arns.thingGroup(g))), variables: { 'iot:ClientId': clientId } };
+    }
+    const certificate = await this.parts.certificates.describe(target.id);
+    const view = await this.parts.identities.view(certificate, { clientId });
+    return { documents: view.documents, variables: view.variables };
+  }
+
+  private async adjust(documents: EffectiveDocument[], add: string[], skip: string[]): Promise<EffectiveDocument[]> {
+    const missing = [];
+    for (const name of add) if (!(await this.parts.policies.exists(name))) missing.push(name);
+    if (missing.length > 0) throw notFound('policy', `Policy ${missing.join(', ')} does not exist.`);
+    const have = new Set(documents.map((d) => d.policyName));
+    const extra = await this.parts.policies.effectiveDocuments(this.deps.db, add.filter((n) => !have.has(n)));
+    const skipped = new Set(skip);
+    return [...documents, ...extra].filter((d) => !skipped.has(d.policyName));
+  }
+}
+
+/** `${var}` references whose variable has no value here (aws-wire-protocols.md §7: such statements never match). */
+function missingVariables(documents: EffectiveDocument[], variables: Record<string, string | undefined>): string[] {
+  const missing = new Set<string>();
+  for (const d of documents) {
+    for (const m of d.document.matchAll(/\$\{([^}*?$]+)\}/g)) {
+      const name = m[1]!;
+      if (name.startsWith('iot:') && variables[name] === undefined) missing.add(name);
+    }
+  }
+  return [...missing].sort();
+}
