@@ -1,5 +1,6 @@
 /** The IoT registry (things, groups, certificates, principals, IoT policies) and its change feed. */
 export { Registry, type RegistryOptions } from './registry.js';
+export { createRegistry } from './create.js';
 export { ChangeFeed, type RegistryEvents, type RegistryEventName, type RegistryListener, type AnyRegistryListener } from './change-feed.js';
 export type {
   DeviceIdentity,
