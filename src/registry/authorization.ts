@@ -1,4 +1,4 @@
-import { bindVariables, compilePolicies, evaluate } from '../policy/index.js';
+import { bindVariables, explain } from '../policy/index.js';
 import { invalidInput, notFound } from '../errors.js';
 import type { Certificates } from './certificates.js';
 import type { RegistryDeps } from './deps.js';
@@ -83,20 +83,24 @@ export class Authorization {
     const infos = input.authInfos.map((info) => ({ actionType: oneOf(info.actionType, AUTH_ACTION_TYPES, 'actionType'), resources: info.resources }));
     const { documents, variables } = await this.principalPolicies(input.principal, input.clientId);
     const chosen = await this.adjust(documents, input.policyNamesToAdd ?? [], input.policyNamesToSkip ?? []);
-    const whole = bindVariables(this.parts.identities.compile(chosen), variables);
-    const each = chosen.map((d) => bindVariables(compilePolicies([this.parts.cache.parsed(d.document)]), variables));
+    const bound = bindVariables(this.parts.identities.compile(chosen), variables);
     const missing = missingVariables(chosen, variables);
     return infos.map((info) => {
-      const verdicts = info.resources.map((resource) => evaluate(whole, { action: ACTIONS[info.actionType], resource }).effect);
-      const perPolicy = each.map((bound) => info.resources.map((resource) => evaluate(bound, { action: ACTIONS[info.actionType], resource }).effect));
-      const refs = (pick: (effects: string[]) => boolean) => chosen.filter((_, i) => pick(perPolicy[i]!)).map((d) => ({ name: d.policyName, arn: d.policyArn }));
-      const decision = verdicts.includes('ExplicitDeny') ? 'EXPLICIT_DENY' : verdicts.length > 0 && verdicts.every((v) => v === 'Allow') ? 'ALLOWED' : 'IMPLICIT_DENY';
+      const explanations = info.resources.map((resource) => explain(bound, { action: ACTIONS[info.actionType], resource }));
+      const effects = explanations.map((e) => e.effect);
+      const decision = effects.includes('ExplicitDeny') ? 'EXPLICIT_DENY' : effects.length > 0 && effects.every((e) => e === 'Allow') ? 'ALLOWED' : 'IMPLICIT_DENY';
+      const policiesOf = (refs: Array<readonly { policyIndex: number }[]>) => {
+        const indexes = new Set(refs.flatMap((list) => list.map((r) => r.policyIndex)));
+        return chosen.filter((_, i) => indexes.has(i)).map((d) => ({ name: d.policyName, arn: d.policyArn }));
+      };
+      const denying = policiesOf(explanations.map((e) => e.deniedBy));
       return {
         authInfo: info,
         decision,
-        allowedBy: decision === 'ALLOWED' ? refs((e) => e.includes('Allow')) : [],
-        explicitlyDeniedBy: refs((e) => e.includes('ExplicitDeny')),
-        implicitlyDeniedBy: decision === 'IMPLICIT_DENY' ? refs((e) => !e.includes('ExplicitDeny')) : [],
+        allowedBy: decision === 'ALLOWED' ? policiesOf(explanations.map((e) => e.allowedBy)) : [],
+        explicitlyDeniedBy: denying,
+        // AWS lists the policies that neither allowed nor denied the request.
+        implicitlyDeniedBy: decision === 'IMPLICIT_DENY' ? chosen.filter((d) => !denying.some((p) => p.name === d.policyName)).map((d) => ({ name: d.policyName, arn: d.policyArn })) : [],
         missingContextValues: missing,
       };
     });

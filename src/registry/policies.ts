@@ -1,4 +1,4 @@
-import { FerryError, alreadyExists, conflict, invalidInput, malformedPolicy, notFound } from '../errors.js';
+import { FerryError, alreadyExists, conflict, invalidInput, notFound } from '../errors.js';
 import { randomHex } from '../ids.js';
 import { parsePolicyDocument } from '../policy/index.js';
 import type { IotPoliciesTable, IotPolicyVersionsTable } from '../store/tables/registry.js';
@@ -8,9 +8,8 @@ import type { Tags } from './tags.js';
 import type { Policy, PolicyVersion, Tag } from './types.js';
 import { policyName } from './validate.js';
 
-// aws-wire-protocols.md §3.2/§3.3 and AWS IoT quotas: at most 5 versions; documents of at most 2048 non-blank characters.
+// aws-wire-protocols.md §3.2 (VersionsLimitExceededException): a policy has at most 5 versions.
 export const MAX_POLICY_VERSIONS = 5;
-const MAX_DOCUMENT_CHARS = 2048;
 
 /** The default version of a policy, as the evaluator needs it. */
 export interface EffectiveDocument {
@@ -202,12 +201,7 @@ export class Policies {
   }
 }
 
-/** Parses with the policy engine (MalformedPolicyException with a pointed message) and checks the size quota. */
+/** Parses with the policy engine: MalformedPolicyException with a pointed message, including the 2048-character quota. */
 function validDocument(document: string): void {
-  if (typeof document !== 'string' || document.trim() === '') throw malformedPolicy('The policy document is empty.');
-  const chars = document.replace(/\s/g, '').length;
-  if (chars > MAX_DOCUMENT_CHARS) {
-    throw malformedPolicy(`The policy document has ${chars} characters (not counting white space); at most ${MAX_DOCUMENT_CHARS} are allowed.`);
-  }
   parsePolicyDocument(document, 'iot');
 }
