@@ -1,0 +1,79 @@
+import type { Kysely } from 'kysely';
+import type { BoundPolicySet, ConditionContext, PolicyDocument } from '../policy/index.js';
+import { bindVariables, compilePolicies, evaluate, parsePolicyDocument } from '../policy/index.js';
+import type { Database } from '../store/schema.js';
+import type { Principal } from './principal.js';
+
+type RoleSession = Extract<Principal, { kind: 'role-session' }>;
+
+const MAX_CACHED = 5_000;
+
+/**
+ * What a role may do, right now: its attached managed policies (default
+ * versions) and its inline policies, read at each decision so a detached
+ * permission stops outstanding sessions and presigned URLs at once.
+ * Implements the object store's AccessPolicySource for role sessions.
+ */
+export class RolePermissions {
+  /** Parsed documents keyed by their text: an entry can never go stale. */
+  private readonly parsed = new Map<string, PolicyDocument>();
+
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** The documents in force for the role `roleArn` (none when the role is gone). */
+  async documentsOf(roleArn: string): Promise<{ roleId?: string; documents: string[] }> {
+    const role = await this.db.selectFrom('iam_roles').select('role_id').where('arn', '=', roleArn).executeTakeFirst();
+    if (!role) return { documents: [] };
+    const managed = await this.db
+      .selectFrom('iam_role_policy_attachments as a')
+      .innerJoin('iam_policies as p', 'p.policy_id', 'a.policy_id')
+      .innerJoin('iam_policy_versions as v', (join) => join.onRef('v.policy_id', '=', 'p.policy_id').onRef('v.version_id', '=', 'p.default_version_id'))
+      .select('v.document')
+      .where('a.role_id', '=', role.role_id)
+      .execute();
+    const inline = await this.db.selectFrom('iam_role_inline_policies').select('document').where('role_id', '=', role.role_id).execute();
+    return { roleId: role.role_id, documents: [...managed, ...inline].map((r) => r.document) };
+  }
+
+  /** The role's policies bound with `variables` (a session's, plus aws:userid and friends). */
+  async bound(roleArn: string, variables: Record<string, string>, sessionName?: string): Promise<BoundPolicySet> {
+    const { roleId, documents } = await this.documentsOf(roleArn);
+    const vars: Record<string, string> = { 'aws:PrincipalArn': roleArn, 'aws:PrincipalType': 'AssumedRole', ...variables };
+    if (roleId !== undefined) vars['aws:userid'] = sessionName === undefined ? roleId : `${roleId}:${sessionName}`;
+    return bindVariables(compilePolicies(documents.map((d) => this.parse(d))), vars);
+  }
+
+  /** AccessPolicySource: a role session's policies; null for principals that are not role sessions. */
+  async policiesFor(principal: Principal): Promise<BoundPolicySet | null> {
+    if (principal.kind !== 'role-session') return null;
+    return this.bound(principal.roleArn, principal.variables, sessionNameOf(principal));
+  }
+
+  /** May this role session do `action` on `resource`? */
+  async sessionAllows(principal: RoleSession, action: string, resource: string, context?: ConditionContext): Promise<boolean> {
+    const bound = await this.bound(principal.roleArn, principal.variables, sessionNameOf(principal));
+    return evaluate(bound, context === undefined ? { action, resource } : { action, resource, context }).effect === 'Allow';
+  }
+
+  /** May the role itself (no session variables) do `action` on `resource`? Jobs checks presign roles with it. */
+  async roleAllows(roleArn: string, action: string, resource: string): Promise<boolean> {
+    return evaluate(await this.bound(roleArn, {}), { action, resource }).effect === 'Allow';
+  }
+
+  private parse(document: string): PolicyDocument {
+    let doc = this.parsed.get(document);
+    if (doc === undefined) {
+      // Stored documents passed the size quota when they were written.
+      doc = parsePolicyDocument(document, 'iam', { maxChars: Number.MAX_SAFE_INTEGER });
+      this.parsed.set(document, doc);
+      if (this.parsed.size > MAX_CACHED) this.parsed.delete(this.parsed.keys().next().value!);
+    }
+    return doc;
+  }
+}
+
+/** `arn:aws:sts::A:assumed-role/Role/Session` → `Session`. */
+function sessionNameOf(principal: RoleSession): string | undefined {
+  const parts = principal.arn.split('/');
+  return parts.length >= 3 ? parts[parts.length - 1] : undefined;
+}
