@@ -3,6 +3,8 @@ import type { Store } from '../store/db.js';
 import type { Logger } from 'pino';
 import type { DataDirPaths, PkiMaterial } from './data-dir.js';
 import { createRegistry, type Registry } from '../registry/index.js';
+import { createIamService, type IamService } from '../iam/service.js';
+import { presignUrl } from '../protocols/sigv4/index.js';
 
 /** What the domain services are built from. */
 export interface ServiceDeps {
@@ -21,11 +23,13 @@ export interface ServiceDeps {
  */
 export interface DomainServices {
   registry: Registry;
+  iam: IamService;
 }
 
 export async function createDomainServices(deps: ServiceDeps): Promise<DomainServices> {
   const registry = createRegistry(deps);
-  return { registry };
+  const iam = createIamService({ db: deps.store.db, clock: deps.clock, accountId: deps.accountId, region: deps.region, identities: registry, sign: presignUrl });
+  return { registry, iam };
 }
 
 /** Stops background work (timers, schedulers) before the database closes. */

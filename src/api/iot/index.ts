@@ -10,6 +10,7 @@ import { registerPrincipalRoutes } from './principals.js';
 import { registerPolicyRoutes } from './policies.js';
 import { registerAuthorizationRoutes } from './authorization.js';
 import { registerTagRoutes } from './tags.js';
+import { registerRoleAliasRoutes } from './role-aliases.js';
 
 /** The IoT control plane (rest-json), one module per resource family. */
 export function registerIotApi(app: FastifyInstance, ctx: AppContext): void {
@@ -23,4 +24,5 @@ export function registerIotApi(app: FastifyInstance, ctx: AppContext): void {
   registerPolicyRoutes(app, ctx);
   registerAuthorizationRoutes(app, ctx);
   registerTagRoutes(app, ctx);
+  registerRoleAliasRoutes(app, ctx);
 }

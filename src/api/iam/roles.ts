@@ -1,0 +1,44 @@
+import type { IamService } from '../../iam/service.js';
+import { DESCRIPTION, integerIn, MAX_SESSION_DURATION, MIN_SESSION_DURATION, PATH, POLICY_DOCUMENT, ROLE_NAME } from '../../iam/validate.js';
+import type { QueryHandler } from '../query/dispatch.js';
+import { optional, page, pathPrefix, required, tags } from './params.js';
+import { listXml, roleXml } from './shapes.js';
+
+const sessionDuration = (value: string | undefined) => integerIn(value, 'maxSessionDuration', MIN_SESSION_DURATION, MAX_SESSION_DURATION);
+
+/** CreateRole, GetRole, ListRoles, UpdateRole, UpdateAssumeRolePolicy, DeleteRole (aws-wire-protocols.md §6). */
+export function roleActions(iam: IamService): Record<string, QueryHandler> {
+  return {
+    CreateRole: async (p) => {
+      const role = await iam.roles.create({
+        roleName: required(p, 'RoleName', ROLE_NAME),
+        trustPolicy: required(p, 'AssumeRolePolicyDocument', POLICY_DOCUMENT),
+        path: optional(p, 'Path', PATH),
+        description: optional(p, 'Description', DESCRIPTION),
+        maxSessionDuration: sessionDuration(p.MaxSessionDuration),
+        tags: tags(p),
+      });
+      return { Role: roleXml(role) };
+    },
+    GetRole: async (p) => ({ Role: roleXml(await iam.roles.get(required(p, 'RoleName', ROLE_NAME))) }),
+    ListRoles: async (p) => {
+      const roles = await iam.roles.list({ ...page(p), pathPrefix: pathPrefix(p) });
+      return listXml('Roles', roles, (r) => roleXml(r, { withTags: false }));
+    },
+    UpdateRole: async (p) => {
+      await iam.roles.update(required(p, 'RoleName', ROLE_NAME), {
+        description: optional(p, 'Description', DESCRIPTION),
+        maxSessionDuration: sessionDuration(p.MaxSessionDuration),
+      });
+      return {};
+    },
+    UpdateAssumeRolePolicy: async (p) => {
+      await iam.roles.updateTrust(required(p, 'RoleName', ROLE_NAME), required(p, 'PolicyDocument', POLICY_DOCUMENT));
+      return undefined;
+    },
+    DeleteRole: async (p) => {
+      await iam.roles.delete(required(p, 'RoleName', ROLE_NAME));
+      return undefined;
+    },
+  };
+}
