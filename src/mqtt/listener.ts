@@ -1,45 +1,64 @@
 import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
-import { Aedes } from 'aedes';
 import type { Logger } from 'pino';
+import type { AppContext } from '../server/context.js';
+import { createFerryBroker, type FerryBroker } from './broker.js';
+import { registryAuthority } from './device-authority.js';
+import { MqttArns } from './topics.js';
 
 export interface MqttListener {
   port: number;
+  broker: FerryBroker;
   close(): Promise<void>;
 }
 
 /**
- * MQTT over TLS. Until the broker's authorization lands (issue 6) every
- * CONNECT is refused with CONNACK 5 "not authorized": the handshake, the
- * certificate request and the port are real, nothing can connect.
+ * MQTT 3.1.1 over TLS, client certificate required. The handshake asks for a
+ * certificate but does not judge it (`rejectUnauthorized: false`): a device
+ * certificate may be registered without a CA, so whether it is acceptable is
+ * the registry's decision at CONNECT (see authenticate.ts). TLS still proves the
+ * device holds the certificate's private key.
  */
 export async function startMqttListener(opts: {
   host: string;
   port: number;
   tls: { key: string; cert: string; ca: string[] };
   logger: Logger;
+  ctx: AppContext;
 }): Promise<MqttListener> {
-  const broker = await Aedes.createBroker({
-    authenticate: (_client, _username, _password, done) => {
-      const error = Object.assign(new Error('Ferry does not accept MQTT connections yet'), { returnCode: 5 });
-      done(error as never, false);
-    },
+  const { ctx } = opts;
+  const broker = await createFerryBroker({
+    authority: registryAuthority(ctx.services.registry),
+    feed: ctx.services.registry.feed,
+    messaging: ctx.services.deviceMessaging,
+    connectivity: ctx.services.connectivity,
+    arns: new MqttArns(ctx.region, ctx.accountId),
+    clock: ctx.clock,
+    logger: opts.logger,
+    forgetStaleConnectivity: ctx.store.dialect === 'sqlite',
   });
-  const server = tls.createServer({ key: opts.tls.key, cert: opts.tls.cert, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: false }, (socket) =>
-    broker.handle(socket),
+  const server = tls.createServer(
+    { key: opts.tls.key, cert: opts.tls.cert, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' },
+    (socket) => broker.handle(socket),
   );
   server.on('tlsClientError', (error) => opts.logger.debug({ err: error.message }, 'mqtt tls handshake failed'));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port, opts.host, () => resolve());
+    });
+  } catch (error) {
+    await broker.close();
+    throw error;
+  }
   const port = (server.address() as AddressInfo).port;
   return {
     port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        broker.close(() => undefined);
-      }),
+    broker,
+    close: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await broker.close();
+      await closed;
+    },
   };
 }

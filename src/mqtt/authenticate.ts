@@ -1,0 +1,111 @@
+import type { TLSSocket } from 'node:tls';
+import type { AedesOptions, AuthenticateError, Client, ConnectPacket } from 'aedes';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { Connections, DeviceConnection } from './connections.js';
+import type { DeviceAuthority, Resolution } from './device-authority.js';
+import { byteLength, KEEP_ALIVE_CEILING_SECONDS, MAX_CLIENT_ID_BYTES } from './limits.js';
+import type { MqttArns } from './topics.js';
+
+export interface AuthenticateDeps {
+  authority: DeviceAuthority;
+  connections: Connections;
+  arns: MqttArns;
+  clock: Clock;
+  logger: Logger;
+}
+
+// CONNACK return codes (MQTT 3.1.1 §3.2.2.3).
+const IDENTIFIER_REJECTED = 2;
+const NOT_AUTHORIZED = 5;
+
+/** Registry changes racing one CONNECT are rare; past this many re-resolutions the CONNECT is refused. */
+const MAX_RESOLUTIONS = 5;
+
+/**
+ * Before aedes looks at the CONNECT: remember the client id as sent (aedes
+ * invents one for an empty id) and hold the keep-alive to AWS's ceiling.
+ */
+export function preConnect(deps: AuthenticateDeps): NonNullable<AedesOptions['preConnect']> {
+  return (client: Client, packet: ConnectPacket, done) => {
+    const connection = deps.connections.of(client);
+    if (connection) connection.clientId = packet.clientId ?? '';
+    if (!packet.keepalive || packet.keepalive > KEEP_ALIVE_CEILING_SECONDS) packet.keepalive = KEEP_ALIVE_CEILING_SECONDS;
+    done(null, true);
+  };
+}
+
+/**
+ * CONNECT: the client certificate must be registered and ACTIVE (the registry
+ * decides, CA included) and the policies must allow `iot:Connect` on
+ * `client/{clientId}`. The policies are compiled here, once, with every
+ * variable bound, for the hooks that follow. Username and password are ignored,
+ * as AWS does for certificate connections. A refusal answers CONNACK 5 (2 for a
+ * bad client id) and closes.
+ */
+export function authenticate(deps: AuthenticateDeps): NonNullable<AedesOptions['authenticate']> {
+  return (client, _username, _password, done) => {
+    const connection = deps.connections.of(client);
+    if (!connection) return done(refusal(NOT_AUTHORIZED, 'unknown connection'), false);
+    accept(deps, connection).then(
+      (error) => (error ? done(error, false) : done(null, true)),
+      (error: unknown) => {
+        deps.logger.error({ err: error, clientId: connection.clientId }, 'mqtt authentication failed unexpectedly');
+        done(refusal(NOT_AUTHORIZED, 'internal error'), false);
+      },
+    );
+  };
+}
+
+async function accept(deps: AuthenticateDeps, connection: DeviceConnection): Promise<AuthenticateError | undefined> {
+  const { clientId } = connection;
+  const log = deps.logger.child({ clientId, sessionId: connection.sessionId });
+  if (clientId === '' || byteLength(clientId) > MAX_CLIENT_ID_BYTES) {
+    log.info('mqtt connect refused: client id must be 1-128 bytes');
+    return refusal(IDENTIFIER_REJECTED, 'client id must be 1-128 bytes');
+  }
+  const certificate = (connection.client.conn as TLSSocket).getPeerX509Certificate?.();
+  if (!certificate) {
+    log.info('mqtt connect refused: no client certificate');
+    return refusal(NOT_AUTHORIZED, 'a client certificate is required');
+  }
+  const certificatePem = certificate.toString();
+  const resolution = await resolve(deps, certificatePem, connection);
+  if (!resolution.ok) {
+    log.info({ reason: resolution.reason }, `mqtt connect refused: ${resolution.message}`);
+    return refusal(NOT_AUTHORIZED, resolution.message);
+  }
+  const { device } = resolution;
+  if (!device.policy.allows('iot:Connect', deps.arns.client(clientId))) {
+    log.info({ certificateId: device.certificateId }, 'mqtt connect refused: iot:Connect not allowed');
+    return refusal(NOT_AUTHORIZED, 'iot:Connect is not allowed');
+  }
+  if (connection.client.closed) return refusal(NOT_AUTHORIZED, 'connection closed');
+  connection.certificatePem = certificatePem;
+  connection.device = device;
+  connection.connectedAt = deps.clock.now();
+  const previous = deps.connections.accept(connection);
+  // aedes closes the previous connection with this client id next, as AWS does.
+  previous?.noteDisconnect('DUPLICATE_CLIENTID');
+  log.debug({ certificateId: device.certificateId, thingName: device.thingName }, 'mqtt connect accepted');
+  return undefined;
+}
+
+/** Resolves the identity, again if a registry change landed meanwhile, so no change is missed. */
+async function resolve(deps: AuthenticateDeps, certificatePem: string, connection: DeviceConnection): Promise<Resolution> {
+  const pending = deps.connections.beginAuthentication();
+  try {
+    for (let attempt = 0; attempt < MAX_RESOLUTIONS; attempt++) {
+      pending.stale = false;
+      const resolution = await deps.authority.resolve(certificatePem, { clientId: connection.clientId, sourceIp: connection.sourceIp });
+      if (!pending.stale) return resolution;
+    }
+    return { ok: false, reason: 'registry-busy', message: 'the registry kept changing while the connection was authenticated' };
+  } finally {
+    deps.connections.endAuthentication(pending);
+  }
+}
+
+function refusal(returnCode: number, message: string): AuthenticateError {
+  return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
+}

@@ -1,0 +1,46 @@
+import type { AedesOptions, Subscription } from 'aedes';
+import type { Logger } from 'pino';
+import type { Connections } from './connections.js';
+import { byteLength, MAX_TOPIC_BYTES } from './limits.js';
+import { subscribeRefusal } from './reserved-topics.js';
+import type { MqttArns } from './topics.js';
+
+export interface AuthorizeSubscribeDeps {
+  connections: Connections;
+  arns: MqttArns;
+  logger: Logger;
+  /** Refused subscriptions, so the session store does not keep them (see session-store.ts). */
+  refused: WeakSet<object>;
+}
+
+/**
+ * SUBSCRIBE: `iot:Subscribe` on `topicfilter/{filter as sent}` for each filter
+ * (aws-wire-protocols.md §7: `+` and `#` are literal characters to a policy).
+ *
+ * A refused filter gets the SUBACK failure code 0x80 and the connection stays
+ * open, so a device that asks for one topic too many keeps the others. This is
+ * Ferry's choice: for MQTT 3.1.1 AWS has been reported to close the connection
+ * instead (aws-wire-protocols.md §7 and §11 question 7); 0x80 is what MQTT 3.1.1
+ * defines for a refused filter and what clients handle. aedes also asks here
+ * when it restores a persistent session, so restored subscriptions meet the
+ * policies of the day. QoS 2 is granted as QoS 1 (see packet-guard.ts).
+ */
+export function authorizeSubscribe(deps: AuthorizeSubscribeDeps): NonNullable<AedesOptions['authorizeSubscribe']> {
+  return (client, subscription, done) => {
+    const connection = deps.connections.of(client);
+    const device = connection?.device;
+    const filter = subscription.topic;
+    const refuse = (message: string) => {
+      deps.refused.add(subscription);
+      deps.logger.info({ clientId: connection?.clientId, filter }, `mqtt subscription refused: ${message}`);
+      done(null, null);
+    };
+    if (!connection || !device) return refuse('unauthenticated client');
+    if (byteLength(filter) > MAX_TOPIC_BYTES) return refuse(`topic filter exceeds ${MAX_TOPIC_BYTES} bytes`);
+    const reserved = subscribeRefusal(filter);
+    if (reserved) return refuse(reserved);
+    if (!device.policy.allows('iot:Subscribe', deps.arns.topicFilter(filter))) return refuse('iot:Subscribe is not allowed');
+    if (subscription.qos > 1) subscription.qos = 1;
+    done(null, subscription as Subscription);
+  };
+}

@@ -1,0 +1,170 @@
+import type { TLSSocket } from 'node:tls';
+import { Aedes, type AedesOptions } from 'aedes';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { ChangeFeed } from '../registry/index.js';
+import { authenticate, preConnect } from './authenticate.js';
+import { authorizeForward } from './authorize-forward.js';
+import { authorizePublish } from './authorize-publish.js';
+import { authorizeSubscribe } from './authorize-subscribe.js';
+import { Connections, DeviceConnection } from './connections.js';
+import type { ConnectivityStore } from './connectivity.js';
+import type { DeviceAuthority } from './device-authority.js';
+import { encodePayload, type BrokerPort, type DeviceMessagingHub, type OutboundMessage } from './device-messaging.js';
+import { DRAIN_TIMEOUT_MS, MAX_CLIENT_ID_BYTES, MAX_QUEUED_PER_SESSION } from './limits.js';
+import { followRegistryChanges } from './live-changes.js';
+import { guardPackets } from './packet-guard.js';
+import { Presence } from './presence.js';
+import { sessionStore } from './session-store.js';
+import type { MqttArns } from './topics.js';
+
+export interface FerryBrokerDeps {
+  authority: DeviceAuthority;
+  /** The registry's change feed; without it, changes take effect at the next CONNECT only. */
+  feed?: Pick<ChangeFeed, 'on'>;
+  messaging: DeviceMessagingHub;
+  connectivity: ConnectivityStore;
+  arns: MqttArns;
+  clock: Clock;
+  logger: Logger;
+  /**
+   * Mark every connection recorded as open as lost at start: right for one
+   * node (the embedded mode), where nothing survives a restart.
+   */
+  forgetStaleConnectivity?: boolean;
+}
+
+export interface FerryBroker {
+  /** Takes a socket that finished its TLS handshake. */
+  handle(socket: TLSSocket): void;
+  readonly connections: Connections;
+  /** Closes every connection (SERVER_INITIATED_DISCONNECT) and waits for their records. */
+  close(): Promise<void>;
+}
+
+/** aedes with Ferry's authentication, authorization, limits, presence and messaging seam. */
+export async function createFerryBroker(deps: FerryBrokerDeps): Promise<FerryBroker> {
+  const connections = new Connections();
+  const logger = deps.logger.child({ component: 'mqtt' });
+  const hookDeps = { ...deps, logger, connections, refused: new WeakSet<object>(), isConsumed: (topic: string) => deps.messaging.isConsumed(topic) };
+  const broker = await Aedes.createBroker({
+    drainTimeout: DRAIN_TIMEOUT_MS,
+    maxClientsIdLength: MAX_CLIENT_ID_BYTES,
+    preConnect: preConnect(hookDeps),
+    authenticate: authenticate(hookDeps),
+    authorizePublish: authorizePublish(hookDeps),
+    authorizeSubscribe: authorizeSubscribe(hookDeps),
+    authorizeForward: authorizeForward(hookDeps),
+    published: consumeRequests(connections, deps.messaging),
+  });
+  // aedes makes its persistence in listen(); Ferry's session rules wrap it (see session-store.ts).
+  const internals = broker as unknown as { persistence: object };
+  internals.persistence = sessionStore(internals.persistence, {
+    isOnline: (clientId) => connections.isOnline(clientId),
+    isConsumed: hookDeps.isConsumed,
+    refused: hookDeps.refused,
+    maxQueued: MAX_QUEUED_PER_SESSION,
+    logger,
+  });
+  const nodeId = broker.id;
+  if (deps.forgetStaleConnectivity) await deps.connectivity.nodeStopped(undefined, 'CONNECTION_LOST', deps.clock.now());
+  const presence = new Presence({
+    publish: (topic, payload) => {
+      if (!broker.closed) broker.publish({ cmd: 'publish', topic, payload, qos: 1, retain: false, dup: false }, () => {});
+    },
+    connectivity: deps.connectivity,
+    clock: deps.clock,
+    logger,
+    nodeId,
+  });
+  const announced = new WeakSet<DeviceConnection>();
+  const ended = (connection: DeviceConnection | undefined) => {
+    if (!connection || connection.closed) return;
+    connections.remove(connection);
+    if (announced.has(connection)) presence.disconnected(connection);
+  };
+  broker.on('clientReady', (client) => {
+    const connection = connections.of(client);
+    if (!connection?.device) return;
+    announced.add(connection);
+    presence.connected(connection);
+  });
+  broker.on('clientDisconnect', (client) => ended(connections.of(client)));
+  broker.on('keepaliveTimeout', (client) => connections.of(client)?.noteDisconnect('MQTT_KEEP_ALIVE_TIMEOUT'));
+  broker.on('clientError', (client, error) => connections.of(client)?.noteDisconnect(isNetworkError(error) ? 'CONNECTION_LOST' : 'CLIENT_ERROR'));
+  broker.on('connectionError', (_client, error) => logger.debug({ err: error.message }, 'mqtt connection error before CONNECT'));
+
+  const stopFollowing = deps.feed ? followRegistryChanges({ feed: deps.feed, connections, authority: deps.authority, logger }) : () => {};
+  const detach = deps.messaging.attach(brokerPort(broker, connections));
+
+  return {
+    connections,
+    handle(socket) {
+      const client = broker.handle(socket);
+      const connection = new DeviceConnection(client, sourceIp(socket));
+      connections.add(connection);
+      guardPackets(client, {
+        oversized: () => connection.noteDisconnect('CLIENT_ERROR'),
+        disconnect: () => connection.noteDisconnect('CLIENT_INITIATED_DISCONNECT'),
+      });
+      // A connection aedes never registered (closed during CONNECT) ends here.
+      socket.once('close', () => setImmediate(() => ended(connection)));
+    },
+    async close() {
+      stopFollowing();
+      detach();
+      for (const connection of connections.all()) connection.noteDisconnect('SERVER_INITIATED_DISCONNECT');
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      for (const connection of connections.all()) ended(connection);
+      await presence.settle();
+      await deps.connectivity.nodeStopped(nodeId, 'SERVER_INITIATED_DISCONNECT', deps.clock.now());
+    },
+  };
+}
+
+/** The `published` hook: hands authorized device requests on consumed topics to the seam, in order per device. */
+function consumeRequests(connections: Connections, messaging: DeviceMessagingHub): NonNullable<AedesOptions['published']> {
+  return (packet, client, done) => {
+    const connection = connections.of(client);
+    const device = connection?.device;
+    if (!connection || !device || !messaging.isConsumed(packet.topic)) return done(null);
+    const info = { clientId: connection.clientId, certificateId: device.certificateId, sessionId: connection.sessionId, ...(device.thingName ? { thingName: device.thingName } : {}) };
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    messaging.dispatch({ topic: packet.topic, payload, qos: packet.qos > 0 ? 1 : 0, connection: info }).then(
+      () => done(null),
+      () => done(null),
+    );
+  };
+}
+
+function brokerPort(broker: Aedes, connections: Connections): BrokerPort {
+  const packetOf = (message: OutboundMessage) => ({
+    cmd: 'publish' as const,
+    topic: message.topic,
+    payload: encodePayload(message.payload),
+    qos: message.qos ?? 0,
+    retain: false,
+    dup: false,
+  });
+  return {
+    publish: (message) =>
+      new Promise((resolve, reject) => {
+        if (broker.closed) return resolve();
+        broker.publish(packetOf(message), (error) => (error ? reject(error) : resolve()));
+      }),
+    sendTo: (sessionId, message) =>
+      new Promise((resolve) => {
+        const connection = connections.bySessionId(sessionId);
+        if (!connection || connection.closed || connection.client.closed) return resolve(false);
+        connection.client.publish(packetOf(message), (error) => resolve(!error));
+      }),
+    isConnected: (clientId) => connections.isOnline(clientId),
+  };
+}
+
+function sourceIp(socket: TLSSocket): string | undefined {
+  const address = socket.remoteAddress;
+  return address?.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
+const isNetworkError = (error: Error): boolean => ['ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes((error as NodeJS.ErrnoException).code ?? '');

@@ -1,0 +1,103 @@
+import type { Logger } from 'pino';
+import type { ChangeFeed } from '../registry/index.js';
+import type { Connections, DeviceConnection } from './connections.js';
+import type { DeviceAuthority } from './device-authority.js';
+
+export interface LiveChangesDeps {
+  feed: Pick<ChangeFeed, 'on'>;
+  connections: Connections;
+  authority: DeviceAuthority;
+  logger: Logger;
+}
+
+/**
+ * Registry changes reach open connections before the API call that made them
+ * answers (the feed awaits its listeners): a certificate that stops being
+ * ACTIVE (or is deleted) has its connections closed; a change to a policy, an
+ * attachment, a thing or its groups recompiles the policies of the connections
+ * it may concern, so their next operation is judged by the new policies.
+ * CONNECTs still resolving when a change lands resolve again.
+ * Returns the function that stops following.
+ */
+export function followRegistryChanges(deps: LiveChangesDeps): () => void {
+  const { connections } = deps;
+  const recompileWhere = (test: (c: DeviceConnection) => boolean) => Promise.all(connections.where(test).map((c) => recompile(deps, c)));
+  const on: typeof deps.feed.on = (name, listener) =>
+    deps.feed.on(name, (event) => {
+      connections.staleAllPending();
+      return listener(event);
+    });
+  const stops = [
+    on('certificate-status', async ({ certificateId, status }) => {
+      if (status !== 'ACTIVE') await closeWhere(deps, (c) => c.device?.certificateId === certificateId);
+    }),
+    on('certificate-deleted', async ({ certificateId }) => {
+      await closeWhere(deps, (c) => c.device?.certificateId === certificateId);
+    }),
+    on('ca-certificate-status', async ({ certificateId }) => {
+      await recompileWhere((c) => c.device?.caCertificateId === certificateId);
+    }),
+    on('policy-changed', async ({ policyName }) => {
+      await recompileWhere((c) => uses(c, policyName));
+    }),
+    on('policy-attachment', async ({ policyName, target }) => {
+      // A group's policy reaches the things of the group and of its descendants:
+      // every connection bound to a thing may be concerned.
+      const toGroup = target.includes(':thinggroup/');
+      await recompileWhere((c) => c.device?.certificateArn === target || uses(c, policyName) || (toGroup && c.device?.thingName !== undefined));
+    }),
+    on('thing-principal', async ({ principal }) => {
+      await recompileWhere((c) => c.device?.certificateArn === principal);
+    }),
+    on('thing-updated', async ({ thingName }) => {
+      await recompileWhere((c) => c.device?.thingName === thingName || c.clientId === thingName);
+    }),
+    on('thing-deleted', async ({ thingName }) => {
+      await recompileWhere((c) => c.device?.thingName === thingName || c.clientId === thingName);
+    }),
+    on('thing-group-membership', async ({ thingName }) => {
+      await recompileWhere((c) => c.device?.thingName === thingName);
+    }),
+  ];
+  return () => stops.forEach((stop) => stop());
+}
+
+const uses = (connection: DeviceConnection, policyName: string): boolean => connection.device?.policyNames.includes(policyName) ?? false;
+
+async function closeWhere(deps: LiveChangesDeps, test: (c: DeviceConnection) => boolean): Promise<void> {
+  const closing = deps.connections.where(test);
+  for (const c of closing) deps.logger.info({ clientId: c.clientId, certificateId: c.device?.certificateId }, 'mqtt connection closed: certificate no longer ACTIVE');
+  await Promise.all(closing.map((c) => c.close('AUTH_ERROR')));
+}
+
+/**
+ * Resolves the connection's identity again; a refusal (e.g. its CA deactivated)
+ * closes it. When changes overlap, the latest resolution wins and every caller
+ * waits for it, so no API call answers before its change is in force.
+ */
+function recompile(deps: LiveChangesDeps, connection: DeviceConnection): Promise<void> {
+  const generation = ++connection.generation;
+  const done = resolveAgain(deps, connection).then(async (apply) => {
+    if (generation === connection.generation) return apply();
+    await latest.get(connection);
+  });
+  latest.set(connection, done);
+  return done;
+}
+
+const latest = new WeakMap<DeviceConnection, Promise<void>>();
+
+async function resolveAgain(deps: LiveChangesDeps, connection: DeviceConnection): Promise<() => Promise<void>> {
+  const pem = connection.certificatePem;
+  if (!pem) return async () => {};
+  const resolution = await deps.authority.resolve(pem, { clientId: connection.clientId, sourceIp: connection.sourceIp });
+  return async () => {
+    if (connection.closed) return;
+    if (resolution.ok) {
+      connection.device = resolution.device;
+      return;
+    }
+    deps.logger.info({ clientId: connection.clientId, reason: resolution.reason }, `mqtt connection closed: ${resolution.message}`);
+    await connection.close('AUTH_ERROR');
+  };
+}

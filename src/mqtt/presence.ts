@@ -1,0 +1,88 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { DeviceConnection } from './connections.js';
+import type { ConnectivityStore } from './connectivity.js';
+
+export interface PresenceDeps {
+  /** Publishes as the service (QoS 1), or does nothing once the broker is closing. */
+  publish(topic: string, payload: Buffer): void;
+  connectivity: ConnectivityStore;
+  clock: Clock;
+  logger: Logger;
+  nodeId: string;
+}
+
+/**
+ * Lifecycle events (AWS "Connect/Disconnect events"): each accepted connection
+ * and each end of one is recorded in mqtt_connectivity, then announced on
+ * `$aws/events/presence/connected/{clientId}` or `…/disconnected/{clientId}`
+ * with AWS's payload. Work for one client id runs in order, so a takeover's
+ * disconnect is recorded before the connect that caused it. Client ids with
+ * `#` or `+` get no events, as on AWS (they are still recorded).
+ */
+export class Presence {
+  private readonly queues = new Map<string, Promise<void>>();
+
+  constructor(private readonly deps: PresenceDeps) {}
+
+  connected(connection: DeviceConnection): void {
+    this.inOrder(connection.clientId, async () => {
+      const at = this.deps.clock.now();
+      connection.versionNumber = await this.deps.connectivity.connected({
+        clientId: connection.clientId,
+        thingName: connection.device?.thingName,
+        sessionId: connection.sessionId,
+        principalId: connection.device?.certificateId ?? '',
+        ipAddress: connection.sourceIp,
+        nodeId: this.deps.nodeId,
+        at,
+      });
+      this.announce('connected', connection, {
+        clientId: connection.clientId,
+        timestamp: at,
+        eventType: 'connected',
+        sessionIdentifier: connection.sessionId,
+        principalIdentifier: connection.device?.certificateId ?? '',
+        ipAddress: connection.sourceIp ?? '',
+        versionNumber: connection.versionNumber,
+      });
+    });
+  }
+
+  disconnected(connection: DeviceConnection): void {
+    const reason = connection.reason ?? 'CONNECTION_LOST';
+    this.inOrder(connection.clientId, async () => {
+      const at = this.deps.clock.now();
+      await this.deps.connectivity.disconnected({ clientId: connection.clientId, sessionId: connection.sessionId, reason, at });
+      this.announce('disconnected', connection, {
+        clientId: connection.clientId,
+        timestamp: at,
+        eventType: 'disconnected',
+        sessionIdentifier: connection.sessionId,
+        principalIdentifier: connection.device?.certificateId ?? '',
+        clientInitiatedDisconnect: reason === 'CLIENT_INITIATED_DISCONNECT',
+        disconnectReason: reason,
+        versionNumber: connection.versionNumber,
+      });
+    });
+  }
+
+  /** Resolves once every recorded event has been written (before the database closes). */
+  async settle(): Promise<void> {
+    while (this.queues.size > 0) await Promise.all([...this.queues.values()]);
+  }
+
+  private announce(kind: 'connected' | 'disconnected', connection: DeviceConnection, event: object): void {
+    if (/[#+]/.test(connection.clientId)) return;
+    this.deps.publish(`$aws/events/presence/${kind}/${connection.clientId}`, Buffer.from(JSON.stringify(event)));
+  }
+
+  private inOrder(clientId: string, work: () => Promise<void>): void {
+    const previous = this.queues.get(clientId) ?? Promise.resolve();
+    const next = previous.then(work).catch((error: unknown) => this.deps.logger.error({ err: error, clientId }, 'mqtt presence update failed'));
+    this.queues.set(clientId, next);
+    void next.then(() => {
+      if (this.queues.get(clientId) === next) this.queues.delete(clientId);
+    });
+  }
+}
