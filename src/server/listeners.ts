@@ -70,7 +70,7 @@ export async function startListeners(ctx: AppContext): Promise<Listeners> {
       s3: await listen(s3, host, ctx.options.s3Port),
       mqtt: 0,
     };
-    mqtt = await startMqttListener({ host, port: ctx.options.mqttPort, tls: tlsFor(ctx, true), logger: ctx.logger });
+    mqtt = await startMqttListener({ host, port: ctx.options.mqttPort, tls: tlsFor(ctx, true), logger: ctx.logger, ctx });
     ports.mqtt = mqtt.port;
     return { ports, close: closeAll };
   } catch (error) {

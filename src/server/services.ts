@@ -2,6 +2,8 @@ import type { Clock } from '../clock.js';
 import type { Store } from '../store/db.js';
 import type { Logger } from 'pino';
 import type { DataDirPaths, PkiMaterial } from './data-dir.js';
+import { DeviceMessagingHub } from '../mqtt/device-messaging.js';
+import { ConnectivityStore } from '../mqtt/connectivity.js';
 import { createRegistry, type Registry } from '../registry/index.js';
 import { createIamService, type IamService } from '../iam/service.js';
 import { presignUrl } from '../protocols/sigv4/index.js';
@@ -24,12 +26,18 @@ export interface ServiceDeps {
 export interface DomainServices {
   registry: Registry;
   iam: IamService;
+  /** Talk to devices over MQTT (publish to their topics, consume their requests): see src/mqtt/device-messaging.ts. */
+  deviceMessaging: DeviceMessagingHub;
+  /** Each thing's MQTT connectivity (connected, since, last disconnect reason). */
+  connectivity: ConnectivityStore;
 }
 
 export async function createDomainServices(deps: ServiceDeps): Promise<DomainServices> {
   const registry = createRegistry(deps);
   const iam = createIamService({ db: deps.store.db, clock: deps.clock, accountId: deps.accountId, region: deps.region, identities: registry, sign: presignUrl });
-  return { registry, iam };
+  const deviceMessaging = new DeviceMessagingHub(deps.logger.child({ component: 'device-messaging' }));
+  const connectivity = new ConnectivityStore(deps.store.db);
+  return { registry, iam, deviceMessaging, connectivity };
 }
 
 /** Stops background work (timers, schedulers) before the database closes. */
