@@ -188,8 +188,5 @@ export class CaCertificates {
 }
 
 function commonNameOf(parsed: ReturnType<typeof readCertificate>): string | undefined {
-  const subject = (parsed as { subject?: unknown }).subject;
-  if (subject && typeof subject === 'object' && 'commonName' in subject) return String((subject as { commonName?: unknown }).commonName);
-  if (typeof subject === 'string') return /CN=([^,]+)/.exec(subject)?.[1];
-  return undefined;
+  return parsed.subject.CommonName;
 }

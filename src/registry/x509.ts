@@ -8,7 +8,7 @@ import type { IssuingCa } from './deps.js';
  * CertificateValidationException), issue what CreateKeysAndCertificate and
  * CreateCertificateFromCsr return.
  */
-export type ParsedCertificate = ReturnType<typeof pki.parseCertificate>;
+export type ParsedCertificate = pki.ParsedCertificate;
 
 const invalidCertificate = (message: string) => invalidInput(message, 'certificate-validation');
 
@@ -56,17 +56,12 @@ export async function newRsaKeyPair(): Promise<{ publicKeyPem: string; privateKe
 const ISSUED_COMMON_NAME = 'AWS IoT Certificate';
 
 export async function issueForPublicKey(ca: IssuingCa, publicKeyPem: string, nowMs: number): Promise<string> {
-  const issued = await pki.issueDeviceCertificate({ ca, publicKeyPem, subject: { commonName: ISSUED_COMMON_NAME }, nowMs });
-  return typeof issued === 'string' ? issued : issued.certificatePem;
+  return pki.issueDeviceCertificate({ ca, publicKeyPem, subject: { commonName: ISSUED_COMMON_NAME }, nowMs });
 }
 
 export async function signCsr(ca: IssuingCa, csrPem: string, nowMs: number): Promise<string> {
-  try {
-    const issued = await pki.signCertificateSigningRequest({ ca, csrPem, nowMs });
-    return typeof issued === 'string' ? issued : issued.certificatePem;
-  } catch (error) {
-    throw invalidInput(`The certificate signing request is not valid: ${(error as Error).message}`);
-  }
+  // pki refuses a bad CSR with InvalidInput (InvalidRequestException), as AWS does.
+  return pki.signCertificateSigningRequest({ ca, csrPem, nowMs });
 }
 
 /** PEM as stored and answered: Unix line endings and a final newline. */
