@@ -6,14 +6,21 @@ import type { Sessions } from './sessions.js';
 /** The service principal a role must trust for IoT Jobs to sign URLs as it (aws-wire-protocols.md §5). */
 export const JOBS_SERVICE = 'iot.amazonaws.com';
 
-/** A SigV4 query signer (the composition root passes the protocols layer's; the domain stays protocol-free). */
+/**
+ * A SigV4 query signer (the composition root passes protocols/sigv4's
+ * presignUrl; the domain stays protocol-free).
+ */
 export type UrlSigner = (request: {
   method: 'GET';
-  /** Absolute URL, path-style: `https://host:port/bucket/key` with the key percent-encoded. */
-  url: string;
+  /** `https://host:port` */
+  origin: string;
+  /** Already encoded: `/bucket/key%20x`. */
+  path: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
   region: string;
   service: 's3';
-  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
   expiresSec: number;
   nowMs: number;
 }) => string | Promise<string>;
@@ -74,13 +81,16 @@ export class RolePresigner {
     }
     const role = await this.presignableRole(request.roleArn);
     const credentials = await this.deps.sessions.issue(role, { sessionName: 'ferry-presign', durationSeconds: request.expiresSec + PRESIGN_SESSION_MARGIN_SEC });
-    const url = `${this.deps.s3Endpoint()}/${encodeURIComponent(request.bucket)}/${encodeKey(request.key)}`;
     return await this.deps.sign({
       method: 'GET',
-      url,
+      origin: this.deps.s3Endpoint(),
+      // Path-style, which Ferry's S3 serves and its certificate covers (DESIGN.md).
+      path: `/${encodeURIComponent(request.bucket)}/${encodeKey(request.key)}`,
+      accessKeyId: credentials.accessKeyId,
+      secretAccessKey: credentials.secretAccessKey,
+      sessionToken: credentials.sessionToken,
       region: this.deps.region,
       service: 's3',
-      credentials,
       expiresSec: request.expiresSec,
       nowMs: this.deps.nowMs(),
     });

@@ -27,7 +27,7 @@ async function withIam(engine: 'sqlite' | 'postgres', body: (iam: IamService, ct
     accountId: ACCOUNT,
     region: 'us-east-1',
     identities: noIdentities,
-    sign: async (r) => `${r.url}?X-Amz-Credential=${r.credentials.accessKeyId}&X-Amz-Expires=${r.expiresSec}`,
+    sign: async (r) => `${r.origin}${r.path}?X-Amz-Credential=${r.accessKeyId}&X-Amz-Expires=${r.expiresSec}`,
   });
   iam.useS3Endpoint(() => 'https://127.0.0.1:9000');
   try {
