@@ -26,17 +26,18 @@ import {
   type IAMClient,
 } from '@aws-sdk/client-iam';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { engines } from '../helpers/stores.js';
 import { allowPolicy, rejectsWith, trustPolicy } from './helpers.js';
 
 const IOT_TRUST = trustPolicy('iot.amazonaws.com');
 const READ = allowPolicy('s3:GetObject', 'arn:aws:s3:::firmware/*');
 
-describe('IAM through @aws-sdk/client-iam', () => {
+for (const { engine, skip } of engines()) describe(`IAM through @aws-sdk/client-iam [${engine}]`, { skip }, () => {
   let s: TestServer;
   let iam: IAMClient;
   let account: string;
   before(async () => {
-    s = await startTestServer();
+    s = await startTestServer({ engine });
     iam = s.iam();
     account = s.endpoints.accountId;
   });
