@@ -140,7 +140,12 @@ export function closed(client: MqttClient): Promise<void> {
   return once(client, 'close').then(() => undefined);
 }
 
+/** Disconnects cleanly (DISCONNECT) if still connected; otherwise just stops the client. */
 export async function end(client: MqttClient): Promise<void> {
+  if (!client.connected) {
+    client.end(true);
+    return;
+  }
   await client.endAsync().catch(() => {});
 }
 
