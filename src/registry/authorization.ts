@@ -4,7 +4,6 @@ import type { Certificates } from './certificates.js';
 import type { RegistryDeps } from './deps.js';
 import type { Identities } from './identity.js';
 import type { EffectiveDocument, Policies } from './policies.js';
-import type { PolicyCache } from './policy-cache.js';
 import type { PolicyTargets } from './policy-targets.js';
 import type { ThingGroups } from './thing-groups.js';
 import type { Things } from './things.js';
@@ -61,7 +60,6 @@ export class Authorization {
       groups: ThingGroups;
       targets: PolicyTargets;
       policies: Policies;
-      cache: PolicyCache;
     },
   ) {}
 

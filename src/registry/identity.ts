@@ -9,7 +9,7 @@ import type { Principals } from './principals.js';
 import type { ThingGroups } from './thing-groups.js';
 import type { Things } from './things.js';
 import type { Certificate, Thing } from './types.js';
-import { certificateIdOf, certificateVariables, readCertificate } from './x509.js';
+import { certificateVariables, readCertificate } from './x509.js';
 
 export type CompiledPolicySet = ReturnType<typeof compilePolicies>;
 export type BoundPolicySet = ReturnType<typeof bindVariables>;
@@ -58,8 +58,12 @@ export interface PrincipalView extends Omit<DeviceIdentity, 'ok'> {
   refusal?: DeviceRefusal;
 }
 
+const MAX_CACHED_CERTIFICATES = 10_000;
+
 /** Who a device is (certificate, thing) and what it may do (its bound policies). */
 export class Identities {
+  private readonly certificateVars = new Map<string, Record<string, string | undefined>>();
+
   constructor(
     private readonly deps: RegistryDeps,
     private readonly parts: {
@@ -138,8 +142,7 @@ export class Identities {
     let id: string;
     if (certificate.includes('-----BEGIN')) {
       try {
-        readCertificate(certificate);
-        id = certificateIdOf(certificate);
+        id = readCertificate(certificate).id;
       } catch (error) {
         return refuse('invalid-certificate', `The client certificate cannot be read: ${(error as Error).message}`);
       }
@@ -164,9 +167,20 @@ export class Identities {
     return undefined;
   }
 
+  /** A certificate's variables never change (its id is the hash of its content): parse once. */
+  private certificateVariablesOf(certificate: Certificate): Record<string, string | undefined> {
+    let vars = this.certificateVars.get(certificate.id);
+    if (vars === undefined) {
+      vars = certificateVariables(readCertificate(certificate.pem));
+      this.certificateVars.set(certificate.id, vars);
+      if (this.certificateVars.size > MAX_CACHED_CERTIFICATES) this.certificateVars.delete(this.certificateVars.keys().next().value!);
+    }
+    return vars;
+  }
+
   /** aws-wire-protocols.md §7 policy variables: basic, thing (when a thing is resolved) and certificate. */
   private variables(certificate: Certificate, thing: Thing | undefined, clientId: string | undefined): Record<string, string | undefined> {
-    const vars: Record<string, string | undefined> = { ...certificateVariables(readCertificate(certificate.pem)) };
+    const vars: Record<string, string | undefined> = { ...this.certificateVariablesOf(certificate) };
     vars['iot:ClientId'] = clientId;
     vars['iot:Connection.Thing.IsAttached'] = thing ? 'true' : 'false';
     if (thing) {

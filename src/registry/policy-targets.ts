@@ -25,6 +25,11 @@ export class PolicyTargets {
     await this.policies.get(policyName);
     const target = await this.requireTarget(targetArn);
     const attached = await this.deps.db.transaction().execute(async (trx) => {
+      // On PostgreSQL, serialize attachments to one target (the 10-policy limit).
+      if (this.deps.dialect === 'postgres') {
+        if (target.kind === 'certificate') await trx.selectFrom('iot_certificates').select('certificate_id').where('certificate_id', '=', target.id).forUpdate().execute();
+        else await trx.selectFrom('iot_thing_groups').select('group_name').where('group_name', '=', target.name).forUpdate().execute();
+      }
       const current = await trx.selectFrom('iot_policy_targets').select('policy_name').where('target', '=', target.arn).execute();
       if (current.some((r) => r.policy_name === policyName)) return false;
       if (current.length >= MAX_POLICIES_PER_TARGET) {

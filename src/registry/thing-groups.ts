@@ -156,6 +156,8 @@ export class ThingGroups {
     const group = await this.identifyGroup(ref);
     const thing = await this.identifyThing(ref);
     const added = await this.deps.db.transaction().execute(async (trx) => {
+      // On PostgreSQL, serialize membership changes of one thing (the 10-group and one-per-hierarchy rules).
+      if (this.deps.dialect === 'postgres') await trx.selectFrom('iot_things').select('thing_name').where('thing_name', '=', thing).forUpdate().execute();
       const current = await trx
         .selectFrom('iot_thing_group_members as m')
         .innerJoin('iot_thing_groups as g', 'g.group_name', 'm.group_name')
