@@ -6,6 +6,8 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { HttpRequest } from '@smithy/protocol-http';
 import { buildQueryString } from '@smithy/core/protocols';
+import assert from 'node:assert/strict';
+import { isFerryError } from '../../../src/errors.js';
 import type { IncomingSignedRequest } from '../../../src/protocols/sigv4/index.js';
 
 export const CREDS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
@@ -65,22 +67,31 @@ export function toIncoming(request: { method: string; path: string; query?: Reco
   return { method: request.method, rawUrl: qs ? `${request.path}?${qs}` : request.path, headers };
 }
 
-/** Presigns with smithy and returns the URL's path and query as received. */
-export async function smithyPresign(input: SignInput & { expiresIn: number }): Promise<IncomingSignedRequest> {
+/**
+ * Presigns with smithy and returns the URL's path and query as received.
+ * With `hoist` (what @aws-sdk/s3-request-presigner does) the UNSIGNED-PAYLOAD
+ * x-amz-content-sha256 header moves into the query as a signed parameter;
+ * without, the payload is UNSIGNED-PAYLOAD and only host and X-Amz-* sign.
+ */
+export async function smithyPresign(input: SignInput & { expiresIn: number; hoist?: boolean; host?: string }): Promise<IncomingSignedRequest> {
+  const host = input.host ?? HOST;
   const request = new HttpRequest({
     method: input.method,
     protocol: 'https:',
-    hostname: HOST.split(':')[0],
-    port: Number(HOST.split(':')[1]),
+    hostname: host.split(':')[0],
+    ...(host.includes(':') ? { port: Number(host.split(':')[1]) } : {}),
     path: input.path,
     query: input.query ?? {},
-    headers: { host: HOST },
+    headers: { host, 'X-Amz-Content-Sha256': 'UNSIGNED-PAYLOAD' },
   });
+  const keep = new Set(input.hoist ? [] : ['x-amz-content-sha256']);
   const presigned = await signer(input.service, input.region, input.sessionToken).presign(request, {
     expiresIn: input.expiresIn,
     signingDate: input.signingDate ?? SIGNING_DATE,
+    unhoistableHeaders: keep,
+    unsignableHeaders: keep,
   });
-  return toIncoming({ ...presigned, headers: { host: HOST } });
+  return toIncoming({ ...presigned, headers: { host } });
 }
 
 /** smithy's extendedEncodeURIComponent: how SDK serializers encode a path label. */
@@ -111,4 +122,14 @@ export function awkwardString(rand: () => number, maxPieces = 6, minPieces = 1):
 
 export function pick<T>(rand: () => number, items: readonly T[]): T {
   return items[Math.floor(rand() * items.length)]!;
+}
+
+/** Asserts that `fn` throws an Unauthenticated FerryError with this reason. */
+export function rejects(fn: () => unknown, reason: string): void {
+  assert.throws(fn, (err: unknown) => {
+    assert.ok(isFerryError(err), `expected a FerryError, got ${String(err)}`);
+    assert.equal(err.kind, 'Unauthenticated');
+    assert.equal(err.details.reason, reason, err.message);
+    return true;
+  });
 }

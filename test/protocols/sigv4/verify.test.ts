@@ -5,7 +5,7 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { isFerryError } from '../../../src/errors.js';
 import { hashPayload, parseSignature, verifySignature, EMPTY_SHA256 } from '../../../src/protocols/sigv4/index.js';
 import type { IncomingSignedRequest, ParsedSignature } from '../../../src/protocols/sigv4/index.js';
-import { CREDS, HOST, SIGNING_DATE, awkwardString, encodeLabel, pick, random, smithySign, type SignInput } from './oracle.js';
+import { CREDS, HOST, SIGNING_DATE, awkwardString, encodeLabel, pick, random, rejects, smithySign, type SignInput } from './oracle.js';
 
 const NOW = SIGNING_DATE.getTime();
 const MIN = 60_000;
@@ -69,15 +69,6 @@ function verify(req: IncomingSignedRequest, c: Case, over: Partial<Parameters<ty
     payloadHash: c.s3 ? (p.contentSha256 ?? EMPTY_SHA256) : hashPayload(c.input.body ?? ''),
     canonicalUri: c.s3 ? 's3' : 'normalized',
     ...over,
-  });
-}
-
-export function rejects(fn: () => unknown, reason: string): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(isFerryError(err), `expected a FerryError, got ${String(err)}`);
-    assert.equal(err.kind, 'Unauthenticated');
-    assert.equal(err.details.reason, reason, err.message);
-    return true;
   });
 }
 
