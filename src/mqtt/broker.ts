@@ -122,15 +122,23 @@ export async function createFerryBroker(deps: FerryBrokerDeps): Promise<FerryBro
   };
 }
 
-/** The `published` hook: hands authorized device requests on consumed topics to the seam, in order per device. */
+/**
+ * The `published` hook: hands authorized device requests on consumed topics to
+ * the seam. aedes handles the packets of one socket read concurrently, so each
+ * connection's requests are chained here: one at a time, in the order published.
+ */
 function consumeRequests(connections: Connections, messaging: DeviceMessagingHub): NonNullable<AedesOptions['published']> {
+  const queues = new WeakMap<DeviceConnection, Promise<void>>();
   return (packet, client, done) => {
     const connection = connections.of(client);
     const device = connection?.device;
     if (!connection || !device || !messaging.isConsumed(packet.topic)) return done(null);
     const info = { clientId: connection.clientId, certificateId: device.certificateId, sessionId: connection.sessionId, ...(device.thingName ? { thingName: device.thingName } : {}) };
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-    messaging.dispatch({ topic: packet.topic, payload, qos: packet.qos > 0 ? 1 : 0, connection: info }).then(
+    const request = { topic: packet.topic, payload, qos: packet.qos > 0 ? (1 as const) : (0 as const), connection: info };
+    const next = (queues.get(connection) ?? Promise.resolve()).then(() => messaging.dispatch(request));
+    queues.set(connection, next);
+    next.then(
       () => done(null),
       () => done(null),
     );

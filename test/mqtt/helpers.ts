@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import {
   AttachPolicyCommand,
@@ -35,14 +34,14 @@ export function storyPolicy(ts: TestServer): string {
 }
 
 /** A policy allowing everything MQTT on `prefix*` topics, for tests that are not about policy. */
-export function openPolicy(ts: TestServer, opts: { clients?: string; topics?: string } = {}): string {
+export function openPolicy(ts: TestServer, opts: { clients?: string; topics?: string; retain?: boolean } = {}): string {
   const arn = (rest: string) => `arn:aws:iot:${ts.endpoints.region}:${ts.endpoints.accountId}:${rest}`;
   const topics = opts.topics ?? '*';
   return JSON.stringify({
     Version: '2012-10-17',
     Statement: [
       { Effect: 'Allow', Action: 'iot:Connect', Resource: arn(`client/${opts.clients ?? '*'}`) },
-      { Effect: 'Allow', Action: ['iot:Publish', 'iot:Receive', 'iot:RetainPublish'], Resource: arn(`topic/${topics}`) },
+      { Effect: 'Allow', Action: ['iot:Publish', 'iot:Receive', ...(opts.retain === false ? [] : ['iot:RetainPublish'])], Resource: arn(`topic/${topics}`) },
       { Effect: 'Allow', Action: 'iot:Subscribe', Resource: arn(`topicfilter/${topics}`) },
     ],
   });
@@ -95,10 +94,28 @@ export function deviceOptions(ts: TestServer, creds: { certificatePem: string; p
 
 /** Connects; rejects with the broker's refusal (e.g. "Connection refused: Not authorized"). */
 export async function connect(ts: TestServer, creds: { certificatePem: string; privateKeyPem: string } | undefined, clientId: string, extra: IClientOptions = {}): Promise<MqttClient> {
+  return (await connectWithInbox(ts, creds, clientId, extra)).client;
+}
+
+/**
+ * Connects with an inbox attached before the CONNACK, so messages the broker
+ * sends right after it (a persistent session's queue) are not missed.
+ */
+export async function connectWithInbox(
+  ts: TestServer,
+  creds: { certificatePem: string; privateKeyPem: string } | undefined,
+  clientId: string,
+  extra: IClientOptions = {},
+): Promise<{ client: MqttClient; box: Inbox; sessionPresent: boolean }> {
   const client = mqtt.connect(mqttUrl(ts), deviceOptions(ts, creds, clientId, extra));
+  const box = inbox(client);
+  let sessionPresent = false;
   try {
     await new Promise<void>((resolve, reject) => {
-      client.once('connect', () => resolve());
+      client.once('connect', (connack) => {
+        sessionPresent = connack.sessionPresent;
+        resolve();
+      });
       client.once('error', reject);
       client.once('close', () => reject(new Error('connection closed before CONNACK')));
     });
@@ -107,13 +124,18 @@ export async function connect(ts: TestServer, creds: { certificatePem: string; p
     throw error;
   }
   client.on('error', () => {});
-  return client;
+  return { client, box, sessionPresent };
 }
 
 /** The reason a CONNECT was refused (the error's message), or 'connected' if it was not. */
-export async function connectOutcome(ts: TestServer, creds: { certificatePem: string; privateKeyPem: string } | undefined, clientId: string): Promise<string> {
+export async function connectOutcome(
+  ts: TestServer,
+  creds: { certificatePem: string; privateKeyPem: string } | undefined,
+  clientId: string,
+  extra: IClientOptions = {},
+): Promise<string> {
   try {
-    const client = await connect(ts, creds, clientId);
+    const client = await connect(ts, creds, clientId, extra);
     await end(client);
     return 'connected';
   } catch (error) {
@@ -136,8 +158,8 @@ export async function subscribe(client: MqttClient, filters: string[], qos: 0 | 
 
 /** Resolves when the client's connection closes. */
 export function closed(client: MqttClient): Promise<void> {
-  if (client.disconnected || (!client.connected && !client.reconnecting && client.disconnecting)) return Promise.resolve();
-  return once(client, 'close').then(() => undefined);
+  if (!client.connected) return Promise.resolve();
+  return new Promise((resolve) => client.once('close', () => resolve()));
 }
 
 /** Disconnects cleanly (DISCONNECT) if still connected; otherwise just stops the client. */
@@ -156,8 +178,14 @@ export interface Received {
   retain: boolean;
 }
 
-/** Collects the messages a client receives; `next(topic)` takes the first not yet taken. */
-export function inbox(client: MqttClient): { all: Received[]; next(topic?: string): Promise<Received> } {
+export interface Inbox {
+  all: Received[];
+  /** The first message (on `topic`) not yet taken, waiting for it if need be. */
+  next(topic?: string): Promise<Received>;
+}
+
+/** Collects the messages a client receives. */
+export function inbox(client: MqttClient): Inbox {
   const all: Received[] = [];
   const taken = new Set<Received>();
   const waiters: Array<{ topic: string | undefined; resolve: (m: Received) => void }> = [];
