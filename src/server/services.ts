@@ -7,6 +7,7 @@ import { ConnectivityStore } from '../mqtt/connectivity.js';
 import { createRegistry, type Registry } from '../registry/index.js';
 import { createIamService, type IamService } from '../iam/service.js';
 import { presignUrl } from '../protocols/sigv4/index.js';
+import { createObjectStore, type ObjectStore } from '../objects/index.js';
 
 /** What the domain services are built from. */
 export interface ServiceDeps {
@@ -30,6 +31,8 @@ export interface DomainServices {
   deviceMessaging: DeviceMessagingHub;
   /** Each thing's MQTT connectivity (connected, since, last disconnect reason). */
   connectivity: ConnectivityStore;
+  /** Buckets, objects and multipart uploads on the blob store; authorizes role sessions with IAM's policies. */
+  objects: ObjectStore;
 }
 
 export async function createDomainServices(deps: ServiceDeps): Promise<DomainServices> {
@@ -37,8 +40,11 @@ export async function createDomainServices(deps: ServiceDeps): Promise<DomainSer
   const iam = createIamService({ db: deps.store.db, clock: deps.clock, accountId: deps.accountId, region: deps.region, identities: registry, sign: presignUrl });
   const deviceMessaging = new DeviceMessagingHub(deps.logger.child({ component: 'device-messaging' }));
   const connectivity = new ConnectivityStore(deps.store.db);
-  return { registry, iam, deviceMessaging, connectivity };
+  const objects = await createObjectStore({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'objects' }), region: deps.region, root: deps.paths.objects, policies: iam.permissions });
+  return { registry, iam, deviceMessaging, connectivity, objects };
 }
 
 /** Stops background work (timers, schedulers) before the database closes. */
-export async function stopDomainServices(_services: DomainServices): Promise<void> {}
+export async function stopDomainServices(services: DomainServices): Promise<void> {
+  await services.objects.stop();
+}

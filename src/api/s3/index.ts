@@ -1,37 +1,40 @@
 import type { FastifyInstance } from 'fastify';
-import { unauthenticated } from '../../errors.js';
-import { verifySigV4 } from '../../protocols/http/authenticate.js';
-import { UNSIGNED_PAYLOAD } from '../../protocols/sigv4/index.js';
-import { buildXmlDocument } from '../../protocols/xml/build.js';
 import type { AppContext } from '../../server/context.js';
+import { resolveTarget } from './address.js';
+import { authenticateS3, principalOf } from './auth.js';
+import { dispatch } from './dispatch.js';
+import { header } from './headers.js';
 
-const S3_XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
+const METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'] as const;
 
 /**
- * The S3 API. Every request is authenticated first (header or presigned
- * query SigV4, canonical URI the S3 way); the object store (issue 3) adds
- * the operations.
+ * The S3 API (rest-xml) over the object store. Every request is
+ * authenticated (SigV4 header or presigned query) before its body is read;
+ * one catch-all route reads bucket and key from the raw URL (path-style or
+ * virtual-hosted) and dispatches on method and query.
  */
 export function registerS3Api(app: FastifyInstance, ctx: AppContext): void {
-  app.addHook('preHandler', async (request) => {
-    const result = await verifySigV4(
-      request,
-      { services: ['s3'], regionFor: () => ctx.region },
-      { credentials: ctx.accessKeys, clock: ctx.clock },
-      {
-        canonicalUri: 's3',
-        payloadHash: (parsed) => {
-          if (parsed.mode === 'query') return UNSIGNED_PAYLOAD;
-          if (!parsed.contentSha256) throw unauthenticated('Missing required header for this request: x-amz-content-sha256', 'malformed-authorization');
-          return parsed.contentSha256;
-        },
-      },
-    );
-    request.principal = result.principal;
+  // With a checkContinue listener node no longer answers 100 Continue by itself:
+  // the body stream does, once the request is authenticated and authorized (body.ts).
+  app.server.on('checkContinue', (req, res) => app.server.emit('request', req, res));
+
+  // A refusal before the whole body was read ends the connection: the unread rest must not be taken for a next request.
+  app.addHook('onSend', async (request, reply) => {
+    if (reply.statusCode >= 300 && !request.raw.complete) reply.header('connection', 'close');
   });
-  app.get('/', async (_request, reply) =>
-    reply
-      .header('content-type', 'application/xml')
-      .send(buildXmlDocument('ListAllMyBucketsResult', { Buckets: '', Owner: { ID: ctx.accountId, DisplayName: 'ferry' } }, S3_XMLNS)),
-  );
+
+  app.addHook('preHandler', async (request) => {
+    await authenticateS3(request, ctx);
+  });
+
+  const serviceHosts = [...new Set([ctx.advertisedHost, ...ctx.options.publicHosts, 'localhost'])];
+  app.route({
+    method: [...METHODS],
+    url: '*',
+    handler: async (request, reply) => {
+      const target = resolveTarget(request.raw.url ?? '/', header(request, 'host'), serviceHosts);
+      const call = { request, reply, ctx, store: ctx.services.objects, principal: principalOf(request), target };
+      return dispatch(call, header(request, 'x-amz-copy-source') !== undefined);
+    },
+  });
 }

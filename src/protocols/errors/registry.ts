@@ -119,6 +119,11 @@ const S3_REASONS: ReasonTable = {
   'method-not-allowed': e('MethodNotAllowed', 405, 'The specified method is not allowed against this resource.'),
   'malformed-body': e('MalformedXML', 400, 'The XML you provided was not well-formed or did not validate against our published schema'),
   'precondition-failed': e('PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold'),
+  // Object store (issue 3).
+  version: e('NoSuchVersion', 404, 'The specified version does not exist.'),
+  'invalid-uri': e('InvalidURI', 400, "Couldn't parse the specified URI."),
+  'location-constraint': e('IllegalLocationConstraintException', 400),
+  'metadata-too-large': e('MetadataTooLarge', 400, 'Your metadata headers exceed the maximum allowed metadata size.'),
 };
 
 // aws-wire-protocols.md §6 (IAM codes). aws-query carries a <Type>.

@@ -1,0 +1,149 @@
+import { Readable, finished } from 'node:stream';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { FerryError, invalidInput } from '../../errors.js';
+import type { ChecksumAlgorithm, IncomingBody } from '../../objects/index.js';
+import { CHECKSUM_ALGORITHMS } from '../../objects/index.js';
+import {
+  STREAMING_SIGNED,
+  STREAMING_SIGNED_TRAILER,
+  STREAMING_UNSIGNED_TRAILER,
+  UNSIGNED_PAYLOAD,
+  createAwsChunkedDecoder,
+  formatAmzDate,
+  type AwsChunkedDecoder,
+} from '../../protocols/sigv4/index.js';
+import { signatureOf } from './auth.js';
+import { header } from './headers.js';
+
+/**
+ * A stream that opens its source on the first read. The domain reads the
+ * body only after authorizing and finding the bucket, so this is where an
+ * `Expect: 100-continue` client is told to send (node-ecosystem.md §2 pitfall 9).
+ */
+class DeferredBody extends Readable {
+  private source?: Readable;
+
+  constructor(private readonly open: () => Readable) {
+    super({ highWaterMark: 64 * 1024 });
+  }
+
+  override _read(): void {
+    if (!this.source) {
+      const source = this.open();
+      this.source = source;
+      source.on('data', (chunk: Buffer) => {
+        if (!this.push(chunk)) source.pause();
+      });
+      source.once('end', () => this.push(null));
+      // Errors and premature closes (a client gone mid-body) alike.
+      finished(source, (error) => {
+        if (error) this.destroy(error);
+      });
+    }
+    this.source.resume();
+  }
+
+  override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
+    if (this.source && !this.source.readableEnded) this.source.destroy();
+    done(error);
+  }
+}
+
+const DECODER_MODES: Record<string, 'signed' | 'unsigned-trailer' | 'signed-trailer'> = {
+  [STREAMING_SIGNED]: 'signed',
+  [STREAMING_UNSIGNED_TRAILER]: 'unsigned-trailer',
+  [STREAMING_SIGNED_TRAILER]: 'signed-trailer',
+};
+
+function algorithmOf(name: string): ChecksumAlgorithm | undefined {
+  const upper = name.toUpperCase();
+  return CHECKSUM_ALGORITHMS.find((a) => a === upper);
+}
+
+function parseLength(text: string | undefined, what: string): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d{1,15}$/.test(text.trim())) throw invalidInput(`${what} must be a non-negative integer.`);
+  return Number(text);
+}
+
+/** Content-MD5 is base64 of 16 bytes, or InvalidDigest. */
+function contentMd5(request: FastifyRequest): string | undefined {
+  const value = header(request, 'content-md5');
+  if (value === undefined) return undefined;
+  if (Buffer.from(value, 'base64').length !== 16) throw new FerryError('InvalidInput', 'The Content-MD5 you specified is not valid.', { reason: 'invalid-digest' });
+  return value.trim();
+}
+
+/**
+ * The flexible checksum to check (aws-wire-protocols.md §4.3): an
+ * `x-amz-checksum-*` header, a trailer named by `x-amz-trailer`, or just
+ * `x-amz-sdk-checksum-algorithm` (computed and kept, nothing to compare).
+ */
+function checksumOf(request: FastifyRequest, decoder: AwsChunkedDecoder | undefined): IncomingBody['checksum'] {
+  const trailer = header(request, 'x-amz-trailer')?.toLowerCase();
+  if (trailer?.startsWith('x-amz-checksum-')) {
+    const algorithm = algorithmOf(trailer.slice('x-amz-checksum-'.length));
+    if (!algorithm) throw invalidInput(`The trailer ${trailer} names a checksum algorithm this server does not support.`);
+    if (!decoder) throw invalidInput('x-amz-trailer is only allowed with an aws-chunked body.');
+    return { algorithm, expected: () => decoder.trailers()[trailer] ?? '' };
+  }
+  for (const [name, values] of Object.entries(request.headers)) {
+    if (!name.startsWith('x-amz-checksum-') || name === 'x-amz-checksum-mode' || name === 'x-amz-checksum-type' || name === 'x-amz-checksum-algorithm') continue;
+    const algorithm = algorithmOf(name.slice('x-amz-checksum-'.length));
+    if (!algorithm) throw invalidInput(`The header ${name} names a checksum algorithm this server does not support.`);
+    return { algorithm, expected: String(Array.isArray(values) ? values[0] : values).trim() };
+  }
+  const sdk = header(request, 'x-amz-sdk-checksum-algorithm');
+  if (sdk === undefined) return undefined;
+  const algorithm = algorithmOf(sdk);
+  if (!algorithm) throw invalidInput(`Checksum algorithm ${sdk} is not supported.`);
+  return { algorithm };
+}
+
+/** The decoder an aws-chunked body needs, if it is one. */
+function chunkedDecoder(request: FastifyRequest): AwsChunkedDecoder | undefined {
+  const sig = signatureOf(request);
+  if (sig.parsed.mode !== 'header') return undefined;
+  const mode = DECODER_MODES[sig.parsed.contentSha256 ?? ''];
+  if (!mode) return undefined;
+  return createAwsChunkedDecoder({
+    mode,
+    signingKey: sig.signingKey,
+    seedSignature: sig.seedSignature,
+    requestTimeIso: formatAmzDate(sig.parsed.requestTimeMs),
+    scope: sig.parsed.scope,
+  });
+}
+
+/**
+ * The request body as the domain wants it: decoded (aws-chunked), with
+ * every digest the client declared, opened only when first read.
+ */
+export function incomingBody(request: FastifyRequest, reply: FastifyReply): IncomingBody {
+  const raw = request.raw;
+  const decoder = chunkedDecoder(request);
+  const declaredSha = signatureOf(request).parsed.mode === 'header' ? signatureOf(request).parsed.contentSha256 : undefined;
+  const sha256Hex = declaredSha && declaredSha !== UNSIGNED_PAYLOAD && !DECODER_MODES[declaredSha] ? declaredSha : undefined;
+  const length = decoder
+    ? parseLength(header(request, 'x-amz-decoded-content-length'), 'x-amz-decoded-content-length')
+    : parseLength(header(request, 'content-length'), 'Content-Length');
+  const expectContinue = /100-continue/i.test(header(request, 'expect') ?? '');
+  const open = (): Readable => {
+    if (expectContinue && !reply.raw.headersSent) reply.raw.writeContinue();
+    if (!decoder) return raw;
+    // A client gone mid-body must fail the decoder's stream too, not leave it waiting.
+    finished(raw, (error) => {
+      if (error) decoder.destroy(error);
+    });
+    return raw.pipe(decoder);
+  };
+  const md5 = contentMd5(request);
+  const checksum = checksumOf(request, decoder);
+  return {
+    stream: new DeferredBody(open),
+    ...(length !== undefined ? { length } : {}),
+    ...(md5 !== undefined ? { md5Base64: md5 } : {}),
+    ...(sha256Hex !== undefined ? { sha256Hex } : {}),
+    ...(checksum ? { checksum } : {}),
+  };
+}

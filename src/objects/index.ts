@@ -1,0 +1,10 @@
+export { ObjectStore, createObjectStore, ABANDONED_UPLOAD_AGE_MS, type ObjectStoreOptions } from './service.js';
+export { authorizeS3, isAllowedS3, NO_POLICIES, type AccessPolicySource } from './access.js';
+export type { BlobStore, StagedBlob } from './blob-store.js';
+export { LocalDiskBlobStore } from './local-disk.js';
+export { MAX_LIST_KEYS, type ListInput, type ListResult, type ListedObject } from './listing.js';
+export { MIN_PART_BYTES, MAX_PARTS, type CompletePart, type ListedPart, type ListedUpload } from './multipart.js';
+export { MAX_PUT_BYTES } from './receive.js';
+export { MAX_KEY_BYTES, bucketArn, objectArn } from './names.js';
+export type { DeleteOutcome, ReadObjectResult } from './objects.js';
+export * from './types.js';
