@@ -163,6 +163,14 @@ test('role credentials on S3: GetObject allowed by the role, PutObject refused, 
   await rejectsWith(as.s3.send(new PutObjectCommand({ Bucket: 'fleet', Key: 'firmware/evil.bin', Body: 'x' })), 'AccessDenied', 403);
   await rejectsWith(as.noToken.send(new GetObjectCommand({ Bucket: 'fleet', Key: 'firmware/v1.bin' })), 'InvalidToken', 400);
 
+  // The session carries credentials-iot:ThingName: a policy added now lets the device write under its own name only.
+  const logs = allowPolicy('s3:PutObject', 'arn:aws:s3:::fleet/logs/${credentials-iot:ThingName}/*');
+  await iam.send(new PutRolePolicyCommand({ RoleName: 'reader', PolicyName: 'own-logs', PolicyDocument: logs }));
+  await as.s3.send(new PutObjectCommand({ Bucket: 'fleet', Key: 'logs/reader-thing/boot.log', Body: 'booted' }));
+  await rejectsWith(as.s3.send(new PutObjectCommand({ Bucket: 'fleet', Key: 'logs/other-thing/boot.log', Body: 'x' })), 'AccessDenied', 403);
+  const log = await root.send(new GetObjectCommand({ Bucket: 'fleet', Key: 'logs/reader-thing/boot.log' }));
+  assert.equal(await log.Body!.transformToString(), 'booted');
+
   s.clock.advance(901_000);
   await rejectsWith(as.s3.send(new GetObjectCommand({ Bucket: 'fleet', Key: 'firmware/v1.bin' })), 'ExpiredToken', 400);
 });
