@@ -64,7 +64,8 @@ export async function startTestServer(
   const credentials = server.rootKey;
   const common = () => ({
     region: endpoints.region,
-    credentials,
+    // A copy: the SDK annotates the credentials object it is given.
+    credentials: { ...credentials },
     requestHandler: new NodeHttpHandler({ httpsAgent: agent }),
     maxAttempts: 1,
   });

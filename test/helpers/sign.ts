@@ -31,7 +31,7 @@ export async function signRequest(opts: {
     protocol: url.protocol,
     hostname: url.hostname,
     port: Number(url.port),
-    path: decodeURIComponent(url.pathname),
+    path: url.pathname,
     query,
     headers: { host: url.host, ...(opts.headers ?? {}) },
     ...(opts.body !== undefined ? { body: opts.body } : {}),
@@ -46,24 +46,4 @@ export async function signRequest(opts: {
   });
   const signed = await signer.sign(request, { signingDate: opts.signingDate ?? new Date() });
   return { url: opts.url, headers: signed.headers as Record<string, string> };
-}
-
-/** A presigned URL made by smithy (S3 style). */
-export async function presign(opts: { url: string; method: string; region: string; credentials: Creds; expiresIn: number; signingDate?: Date }): Promise<string> {
-  const url = new URL(opts.url);
-  const request = new HttpRequest({
-    method: opts.method,
-    protocol: url.protocol,
-    hostname: url.hostname,
-    port: Number(url.port),
-    path: decodeURIComponent(url.pathname),
-    query: {},
-    headers: { host: url.host },
-  });
-  const signer = new SignatureV4({ service: 's3', region: opts.region, credentials: opts.credentials, sha256: Sha256, uriEscapePath: false, applyChecksum: false });
-  const signed = await signer.presign(request, { expiresIn: opts.expiresIn, signingDate: opts.signingDate ?? new Date() });
-  const qs = Object.entries(signed.query ?? {})
-    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
-    .join('&');
-  return `${url.origin}${url.pathname}?${qs}`;
 }

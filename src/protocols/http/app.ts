@@ -1,8 +1,9 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { invalidInput } from '../../errors.js';
 import { newRequestId } from '../../ids.js';
-import { sendError, type ProtocolDefaults } from './send-error.js';
+import { renderError, sendError, type ProtocolDefaults } from './send-error.js';
+import type { Socket } from 'node:net';
 import { redactUrl } from './redact.js';
 import './types.js';
 
@@ -37,8 +38,10 @@ export function createHttpsApp(opts: HttpsAppOptions): FastifyInstance {
     return503OnClosing: true,
     requestTimeout: 0, // large uploads may take long; idle sockets are bounded by keepAliveTimeout
     keepAliveTimeout: 65_000,
+    clientErrorHandler: (error, socket) => answerMalformedRequest(error, socket, opts),
     routerOptions: { maxParamLength: 2048, ignoreDuplicateSlashes: false, ignoreTrailingSlash: false },
-    disableRequestLogging: true,
+    // Fastify's own request logs print the URL, which for presigned requests holds secrets; onResponse logs a redacted one.
+    logController: new LogController({ disableRequestLogging: true }),
   });
 
   app.removeAllContentTypeParsers();
@@ -65,4 +68,14 @@ export function createHttpsApp(opts: HttpsAppOptions): FastifyInstance {
   );
   // The HTTPS-typed instance is used through the plain interface everywhere else.
   return app as unknown as FastifyInstance;
+}
+
+/** A request Node's HTTP parser cannot read still gets an answer in the listener's protocol. */
+function answerMalformedRequest(error: Error & { code?: string }, socket: Socket, opts: ProtocolDefaults): void {
+  if (!socket.writable) return;
+  const out = renderError(opts.protocol, opts.service, invalidInput(`Malformed HTTP request (${error.code ?? error.message}).`, 'malformed-body'), newRequestId(), 'POST');
+  const headers = Object.entries({ ...out.headers, date: new Date().toUTCString(), 'content-length': String(Buffer.byteLength(out.body)), connection: 'close' })
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('\r\n');
+  socket.end(`HTTP/1.1 ${out.status} Bad Request\r\n${headers}\r\n\r\n${out.body}`);
 }
