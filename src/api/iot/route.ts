@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 
 import type { AppContext } from '../../server/context.js';
 import { sendJson } from '../../protocols/rest-json.js';
 import type { AuthSpec } from '../../protocols/http/types.js';
+import { denied } from '../../errors.js';
 
 /** A rest-json handler: returns the reply body (or undefined for `{}`). */
 export type JsonHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
@@ -18,6 +19,9 @@ export function iotOperation(app: FastifyInstance, ctx: AppContext, method: HTTP
     url,
     config: { protocol: 'rest-json', service: 'iot', auth: iotAuth(ctx) },
     handler: async (request, reply) => {
+      // The control plane is the operator's: only the root key may use it. Role sessions (a device's
+      // credentials-provider keys, a job's presigning sessions) are refused rather than trusted.
+      if (request.principal?.kind !== 'root') throw denied('Only the account\'s root access key may call the IoT control plane.', 'not-authorized');
       const body = await handler(request, reply);
       if (!reply.sent) return sendJson(reply, body ?? {});
       return reply;

@@ -7,7 +7,9 @@ export function stsActions(ctx: AppContext): Record<string, QueryHandler> {
     GetCallerIdentity: async (_params, request) => {
       const p = request.principal;
       if (!p || p.kind === 'certificate') return { Account: ctx.accountId };
-      const userId = p.kind === 'root' ? ctx.accountId : `${p.roleArn.split('/').pop() ?? ''}:${p.accessKeyId}`;
+      // AWS: the root's UserId is the account id; an assumed role's is `RoleId:SessionName`.
+      const role = p.kind === 'root' ? undefined : await ctx.services.iam.roles.findByArn(p.roleArn);
+      const userId = p.kind === 'root' ? ctx.accountId : `${role?.roleId ?? p.roleArn}:${p.arn.split('/').pop() ?? ''}`;
       return { UserId: userId, Account: ctx.accountId, Arn: p.arn };
     },
   };
