@@ -1,0 +1,172 @@
+import { Command } from 'commander';
+import { withServer, type Connection } from './client-config.js';
+import { configureTree, withConnection, type ConnectionFlags } from './command.js';
+import { parseS3Url } from './arns.js';
+import { readJsonFile } from './files.js';
+import { EXIT, UsageError, processIo, type CliIo } from './io.js';
+import { JobView, counterLine } from './job-view.js';
+import { action, printFields, printJson, printTable, when } from './output.js';
+import { collectList, integer } from './parse.js';
+import { allSucceeded, cancelJob, counters, createJob, describeJob, listJobs, type CreateJobInput } from './ops/jobs.js';
+import { watchJob, type WatchSnapshot } from './ops/watch.js';
+
+interface CreateFlags extends ConnectionFlags {
+  targets: string[];
+  document: string;
+  presignRole?: string;
+  expiresIn?: number;
+  description?: string;
+  timeout?: number;
+}
+
+/** `--document` is a file, an s3://B/K object (documentSource), or inline JSON. */
+export function documentOf(io: CliIo, value: string): CreateJobInput['document'] {
+  const s3 = parseS3Url(value);
+  if (s3) {
+    if (!s3.key) throw new UsageError(`${value} names no object`);
+    return s3;
+  }
+  if (value.trimStart().startsWith('{')) {
+    try {
+      JSON.parse(value);
+    } catch (error) {
+      throw new UsageError(`the inline document is not JSON: ${(error as Error).message}`);
+    }
+    return { text: value };
+  }
+  return { text: readJsonFile(io, value) };
+}
+
+/** Prints a watch's final state and returns the exit code it means. */
+export function watchResult(io: CliIo, s: WatchSnapshot, json: boolean | undefined): number {
+  if (json) {
+    printJson(io.stdout, {
+      jobId: s.jobId,
+      status: s.job.status,
+      finished: s.finished,
+      counters: s.counters,
+      executions: s.executions.map((e) => ({ thingName: e.thingName, status: e.status, statusDetails: e.details })),
+    });
+  } else if (s.finished) {
+    io.stdout.write(`job ${s.jobId} ${s.job.status}: ${counterLine(s.counters)}\n`);
+  }
+  if (s.interrupted) return 130;
+  return allSucceeded(s.counters) && s.job.status === 'COMPLETED' ? EXIT.ok : EXIT.jobFailed;
+}
+
+export async function runWatch(io: CliIo, conn: Connection, jobId: string, o: { intervalMs: number; json?: boolean | undefined }): Promise<number> {
+  const view = new JobView(io.stdout);
+  const last = await watchJob(conn, jobId, { intervalMs: o.intervalMs, signal: io.signal, onSnapshot: o.json ? undefined : (s) => view.show(s) });
+  return watchResult(io, last, o.json);
+}
+
+/** `ferry job create|describe|list|cancel|watch`: the story's steps 5 and 7. */
+export function jobCommand(io: CliIo = processIo()): Command {
+  const job = new Command('job').description('jobs: send a document (with presigned download links) to things and watch them run it');
+
+  withConnection(
+    job
+      .command('create')
+      .description('create a job for things and thing groups')
+      .argument('<job-id>')
+      .requiredOption('--targets <targets>', 'thing names and group:NAME (or ARNs), comma-separated or repeated', collectList)
+      .requiredOption('--document <file|s3://bucket/key|json>', 'the job document: a file, an object in a bucket (documentSource), or inline JSON')
+      .option('--presign-role <role>', 'role (name or ARN) that signs ${aws:iot:s3-presigned-url:…} links')
+      .option('--expires-in <seconds>', 'how long each presigned link lives (60 to 3600; default 3600)', integer(60, 3600))
+      .option('--description <text>', 'job description')
+      .option('--timeout <minutes>', 'in-progress timeout of each execution (1 to 10080)', integer(1, 10080)),
+  ).action(
+    action(io, async (jobId: string, flags: CreateFlags) => {
+      const document = documentOf(io, flags.document);
+      const out = await withServer(flags, io, (conn) =>
+        createJob(conn, {
+          jobId,
+          targets: flags.targets,
+          document,
+          presignRole: flags.presignRole,
+          expiresInSec: flags.expiresIn,
+          description: flags.description,
+          inProgressTimeoutMinutes: flags.timeout,
+        }),
+      );
+      if (flags.json) return printJson(io.stdout, out);
+      printFields(io.stdout, [
+        ['job', out.jobId],
+        ['ARN', out.jobArn],
+        ['targets', out.targets.join(', ')],
+      ]);
+      io.stdout.write(`Watch it with: ferry job watch ${out.jobId}\n`);
+    }),
+  );
+
+  withConnection(job.command('describe').description("show a job, its counters and every device's status").argument('<job-id>')).action(
+    action(io, async (jobId: string, flags: ConnectionFlags) => {
+      const d = await withServer(flags, io, (conn) => describeJob(conn, jobId));
+      if (flags.json) return printJson(io.stdout, { ...d, counters: counters(d.job) });
+      const j = d.job;
+      printFields(io.stdout, [
+        ['job', j.jobId],
+        ['status', j.status],
+        ['description', j.description],
+        ['created', when(j.createdAt)],
+        ['completed', when(j.completedAt)],
+        ['document', d.documentSource ?? '(inline)'],
+        ['presigned URLs', j.presignedUrlConfig?.roleArn ? `${j.presignedUrlConfig.roleArn}, ${j.presignedUrlConfig.expiresInSec} s` : '(none)'],
+        ['targets', (j.targets ?? []).join(', ')],
+        ['counters', counterLine(counters(j))],
+      ]);
+      printTable(
+        io.stdout,
+        ['THING', 'STATUS', 'QUEUED', 'STARTED', 'UPDATED'],
+        d.executions.map((e) => [e.thingName, e.status, when(e.queuedAt), when(e.startedAt), when(e.lastUpdatedAt)]),
+      );
+    }),
+  );
+
+  withConnection(
+    job
+      .command('list')
+      .description('list jobs')
+      .option('--status <status>', 'IN_PROGRESS, CANCELED, COMPLETED, DELETION_IN_PROGRESS or SCHEDULED'),
+  ).action(
+    action(io, async (flags: ConnectionFlags & { status?: string }) => {
+      const jobs = await withServer(flags, io, (conn) => listJobs(conn, flags.status));
+      if (flags.json) return printJson(io.stdout, jobs);
+      printTable(
+        io.stdout,
+        ['JOB', 'STATUS', 'SELECTION', 'CREATED', 'COMPLETED'],
+        jobs.map((j) => [j.jobId, j.status, j.targetSelection, when(j.createdAt), when(j.completedAt)]),
+      );
+    }),
+  );
+
+  withConnection(
+    job
+      .command('cancel')
+      .description('cancel a job: queued executions are canceled; --force cancels those in progress too')
+      .argument('<job-id>')
+      .option('--force', 'also cancel executions in progress')
+      .option('--reason-code <code>', 'reason code (upper case letters, digits and _)')
+      .option('--comment <text>', 'why'),
+  ).action(
+    action(io, async (jobId: string, flags: ConnectionFlags & { force?: boolean; reasonCode?: string; comment?: string }) => {
+      const out = await withServer(flags, io, (conn) => cancelJob(conn, jobId, flags));
+      if (flags.json) return printJson(io.stdout, out);
+      io.stdout.write(`canceled job ${jobId}${flags.force ? ' (forced)' : ''}\n`);
+    }),
+  );
+
+  withConnection(
+    job
+      .command('watch')
+      .description('live view of a job — counters, each device, a progress bar — until it completes (exit 0 if every device succeeded, 3 if not)')
+      .argument('<job-id>')
+      .option('--interval <ms>', 'how often to poll', integer(50, 600000), 1000),
+  ).action(
+    action(io, async (jobId: string, flags: ConnectionFlags & { interval: number }) =>
+      withServer(flags, io, (conn) => runWatch(io, conn, jobId, { intervalMs: flags.interval, json: flags.json })),
+    ),
+  );
+
+  return configureTree(job, io);
+}

@@ -1,0 +1,82 @@
+import type { Output } from './io.js';
+import { bar } from './progress.js';
+import { finishedOf, totalOf, type Counters } from './ops/jobs.js';
+import type { WatchSnapshot, WatchedExecution } from './ops/watch.js';
+
+const COUNTER_LABELS: Array<[keyof Counters, string]> = [
+  ['queued', 'queued'],
+  ['inProgress', 'in progress'],
+  ['succeeded', 'succeeded'],
+  ['failed', 'failed'],
+  ['rejected', 'rejected'],
+  ['timedOut', 'timed out'],
+  ['canceled', 'canceled'],
+  ['removed', 'removed'],
+];
+
+export const counterLine = (c: Counters) => COUNTER_LABELS.map(([k, label]) => `${label} ${c[k]}`).join('  ');
+
+function percent(p: number | undefined) {
+  return p === undefined ? '' : `${bar(p, 20)} ${String(Math.floor(p * 100)).padStart(3)}%`;
+}
+
+/** Why a device ended as it did, from its statusDetails (the agent's reason code and message). */
+export function reasonOf(e: WatchedExecution): string {
+  const d = e.details;
+  const parts = [d.reasonCode ?? d.reason ?? d.code, d.message ?? d.error ?? d.detail].filter(Boolean);
+  return parts.join(': ');
+}
+
+/** The live view: the job with its overall bar, the counters, one line per device (first `maxDevices`). */
+export function renderSnapshot(s: WatchSnapshot, maxDevices = 20): string[] {
+  const total = totalOf(s.counters);
+  const done = finishedOf(s.counters);
+  const lines = [
+    `job ${s.jobId}  ${s.job.status ?? '?'}  ${bar(total ? done / total : 0)}  ${done}/${total} finished`,
+    `  ${counterLine(s.counters)}`,
+  ];
+  const width = Math.max(0, ...s.executions.map((e) => e.thingName.length));
+  for (const e of s.executions.slice(0, maxDevices)) {
+    const extra = e.status === 'IN_PROGRESS' ? percent(e.progress) : reasonOf(e);
+    lines.push(`  ${e.thingName.padEnd(width)}  ${e.status.padEnd(11)} ${extra}`.trimEnd());
+  }
+  if (s.executions.length > maxDevices) lines.push(`  … and ${s.executions.length - maxDevices} more`);
+  return lines;
+}
+
+/**
+ * Draws snapshots as they come. A terminal gets the block redrawn in place;
+ * anything else (a CI log, a pipe) gets a line only when something changed:
+ * the counters, or a device's status or progress quarter.
+ */
+export class JobView {
+  private drawn = 0;
+  private lastCounters = '';
+  private readonly seen = new Map<string, string>();
+
+  constructor(private readonly out: Output) {}
+
+  show(s: WatchSnapshot): void {
+    if (this.out.isTTY) {
+      const lines = renderSnapshot(s);
+      if (this.drawn) this.out.write(`\x1b[${this.drawn}A\x1b[J`);
+      this.out.write(`${lines.join('\n')}\n`);
+      this.drawn = lines.length;
+      return;
+    }
+    const total = totalOf(s.counters);
+    const countersNow = `${s.job.status} ${counterLine(s.counters)}`;
+    if (countersNow !== this.lastCounters) {
+      this.lastCounters = countersNow;
+      this.out.write(`job ${s.jobId} ${s.job.status}: ${finishedOf(s.counters)}/${total} finished (${counterLine(s.counters)})\n`);
+    }
+    for (const e of s.executions) {
+      const quarter = e.status === 'IN_PROGRESS' && e.progress !== undefined ? ` ${Math.floor(e.progress * 4) * 25}%` : '';
+      const key = `${e.status}${quarter}`;
+      if (this.seen.get(e.thingName) === key) continue;
+      this.seen.set(e.thingName, key);
+      const reason = reasonOf(e);
+      this.out.write(`  ${e.thingName} ${e.status}${quarter}${reason && e.status !== 'IN_PROGRESS' ? ` (${reason})` : ''}\n`);
+    }
+  }
+}

@@ -1,0 +1,13 @@
+import type { Command } from 'commander';
+import type { CliIo } from './io.js';
+import { thingCommand } from './thing-command.js';
+import { policyCommand } from './policy-command.js';
+import { bucketCommand } from './bucket-command.js';
+import { cpCommand } from './cp-command.js';
+import { roleCommand } from './role-command.js';
+import { jobCommand } from './job-command.js';
+
+/** Every operator verb, for runCli (main.ts adds them one by one). */
+export function operatorCommands(io: CliIo): Command[] {
+  return [thingCommand(io), policyCommand(io), bucketCommand(io), cpCommand(io), roleCommand(io), jobCommand(io)];
+}

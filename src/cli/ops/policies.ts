@@ -1,0 +1,165 @@
+import {
+  AttachPolicyCommand,
+  CreatePolicyCommand,
+  DeletePolicyCommand,
+  DetachPolicyCommand,
+  GetPolicyCommand,
+  ListPoliciesCommand,
+  TestAuthorizationCommand,
+  type AuthResult,
+  type Policy,
+} from '@aws-sdk/client-iot';
+import type { Connection } from '../client-config.js';
+import { iotArn } from '../arns.js';
+import { UsageError } from '../io.js';
+import { thingPrincipals } from './things.js';
+
+export interface DevicePolicyOptions {
+  /** Adds iot:AssumeRoleWithCertificate on this role alias. */
+  roleAlias?: string | undefined;
+  /** Clients may connect with ids starting with this; default: exactly the thing's name. */
+  clientPrefix?: string | undefined;
+}
+
+/**
+ * DESIGN.md's story device policy: a device may use its own Jobs topics and
+ * nothing else, and (with a role alias) trade its certificate for the role's
+ * credentials.
+ */
+export function devicePolicy(region: string, account: string, o: DevicePolicyOptions = {}): string {
+  const arn = (resource: string) => iotArn(region, account, resource);
+  const own = '$aws/things/${iot:Connection.Thing.ThingName}/jobs/*';
+  const statements = [
+    ...(o.roleAlias ? [{ Effect: 'Allow', Action: 'iot:AssumeRoleWithCertificate', Resource: arn(`rolealias/${o.roleAlias}`) }] : []),
+    { Effect: 'Allow', Action: 'iot:Connect', Resource: arn(o.clientPrefix ? `client/${o.clientPrefix}*` : 'client/${iot:Connection.Thing.ThingName}') },
+    { Effect: 'Allow', Action: 'iot:Publish', Resource: arn(`topic/${own}`) },
+    { Effect: 'Allow', Action: 'iot:Subscribe', Resource: arn(`topicfilter/${own}`) },
+    { Effect: 'Allow', Action: 'iot:Receive', Resource: arn(`topic/${own}`) },
+  ];
+  return JSON.stringify({ Version: '2012-10-17', Statement: statements }, null, 2);
+}
+
+export async function createPolicy(conn: Connection, name: string, document: string) {
+  const out = await conn.iot().send(new CreatePolicyCommand({ policyName: name, policyDocument: document }));
+  return { policyName: out.policyName!, policyArn: out.policyArn!, policyVersionId: out.policyVersionId };
+}
+
+export interface PolicyTarget {
+  thing?: string | undefined;
+  cert?: string | undefined;
+  group?: string | undefined;
+}
+
+/** The certificate ARNs (or thing-group ARN) a policy verb acts on. */
+export async function targetsOf(conn: Connection, t: PolicyTarget): Promise<string[]> {
+  const given = [t.thing, t.cert, t.group].filter((x) => x !== undefined).length;
+  if (given !== 1) throw new UsageError('name exactly one target: --thing NAME, --cert ID|ARN or --group NAME');
+  if (t.cert) return [await certificateArn(conn, t.cert)];
+  if (t.group) return [iotArn(conn.region, await conn.accountId(), `thinggroup/${t.group}`)];
+  const certs = (await thingPrincipals(conn, t.thing!)).filter((p) => p.includes(':cert/'));
+  if (certs.length === 0) throw new UsageError(`thing ${t.thing} has no certificate attached (create one with \`ferry thing create\`)`);
+  return certs;
+}
+
+export async function certificateArn(conn: Connection, idOrArn: string): Promise<string> {
+  return idOrArn.startsWith('arn:') ? idOrArn : iotArn(conn.region, await conn.accountId(), `cert/${idOrArn}`);
+}
+
+export async function attachPolicy(conn: Connection, policyName: string, target: PolicyTarget, detach = false) {
+  const targets = await targetsOf(conn, target);
+  for (const arn of targets) {
+    const input = { policyName, target: arn };
+    await conn.iot().send(detach ? new DetachPolicyCommand(input) : new AttachPolicyCommand(input));
+  }
+  return { policyName, targets, [detach ? 'detached' : 'attached']: true };
+}
+
+export async function listPolicies(conn: Connection): Promise<Policy[]> {
+  const policies: Policy[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await conn.iot().send(new ListPoliciesCommand({ pageSize: 250, ...(marker ? { marker } : {}) }));
+    policies.push(...(page.policies ?? []));
+    marker = page.nextMarker;
+  } while (marker);
+  return policies;
+}
+
+export async function getPolicy(conn: Connection, name: string) {
+  const { $metadata: _, ...policy } = await conn.iot().send(new GetPolicyCommand({ policyName: name }));
+  return policy;
+}
+
+export async function deletePolicy(conn: Connection, name: string) {
+  await conn.iot().send(new DeletePolicyCommand({ policyName: name }));
+  return { policyName: name, deleted: true };
+}
+
+export const ACTION_TYPES = ['connect', 'publish', 'subscribe', 'receive'] as const;
+export type ActionType = (typeof ACTION_TYPES)[number];
+
+const RESOURCE_KIND: Record<ActionType, string> = { connect: 'client', publish: 'topic', subscribe: 'topicfilter', receive: 'topic' };
+
+export interface AuthorizationQuestion {
+  target: { thing?: string | undefined; cert?: string | undefined };
+  clientId?: string | undefined;
+  action: ActionType;
+  /** Client ids, topics or topic filters (by action), or full ARNs. Default for connect: the client id. */
+  resources: string[];
+}
+
+export interface AuthorizationAnswer {
+  principal: string;
+  clientId?: string | undefined;
+  action: string;
+  results: Array<{ resource: string; decision: string; allowedBy: string[]; deniedBy: string[]; why: string; missingContextValues: string[] }>;
+}
+
+/**
+ * TestAuthorization, explained: for each resource, the decision and the
+ * policies behind it in words an operator can act on.
+ */
+export async function testAuthorization(conn: Connection, q: AuthorizationQuestion): Promise<AuthorizationAnswer> {
+  const principal = (await targetsOf(conn, q.target))[0]!;
+  const clientId = q.clientId ?? q.target.thing;
+  const account = await conn.accountId();
+  const given = q.resources.length ? q.resources : q.action === 'connect' && clientId ? [clientId] : [];
+  if (given.length === 0) throw new UsageError(`name the ${q.action === 'connect' ? 'client id (--client-id)' : 'topic (--resource)'} to test`);
+  const resources = given.map((r) => (r.startsWith('arn:') ? r : iotArn(conn.region, account, `${RESOURCE_KIND[q.action]}/${r}`)));
+  const out = await conn.iot().send(
+    new TestAuthorizationCommand({
+      principal,
+      ...(clientId ? { clientId } : {}),
+      authInfos: resources.map((resource) => ({ actionType: q.action.toUpperCase() as 'CONNECT', resources: [resource] })),
+    }),
+  );
+  const action = `iot:${q.action[0]!.toUpperCase()}${q.action.slice(1)}`;
+  return {
+    principal,
+    clientId,
+    action,
+    results: (out.authResults ?? []).map((r, i) => explain(r, resources[i] ?? '', action, clientId)),
+  };
+}
+
+const names = (list: Array<{ policyName?: string | undefined }> | undefined) => (list ?? []).map((p) => p.policyName ?? '?');
+
+function explain(r: AuthResult, fallback: string, action: string, clientId: string | undefined) {
+  const resource = r.authInfo?.resources?.[0] ?? fallback;
+  const allowedBy = names(r.allowed?.policies);
+  const explicit = names(r.denied?.explicitDeny?.policies);
+  const implicit = names(r.denied?.implicitDeny?.policies);
+  const missing = r.missingContextValues ?? [];
+  const decision = r.authDecision ?? 'UNKNOWN';
+  let why: string;
+  if (decision === 'ALLOWED') why = `allowed by ${allowedBy.join(', ')}`;
+  else if (decision === 'EXPLICIT_DENY') why = `a Deny statement in ${explicit.join(', ')} refuses it (a Deny wins over any Allow)`;
+  else if (implicit.length === 0) why = 'no policy is attached to this certificate or its thing groups, so everything is denied';
+  else why = `no statement in ${implicit.join(', ')} allows ${action} on this resource`;
+  if (decision !== 'ALLOWED' && missing.length) {
+    why += `; policy variables ${missing.join(', ')} have no value${
+      missing.some((m) => m.startsWith('iot:Connection.Thing')) ? ` (client id ${clientId ?? '(none)'} names no thing this certificate is attached to)` : ''
+    }`;
+  }
+  return { resource, decision, allowedBy, deniedBy: [...explicit, ...implicit], why, missingContextValues: missing };
+}

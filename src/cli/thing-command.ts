@@ -1,0 +1,98 @@
+import { Command } from 'commander';
+import { withServer } from './client-config.js';
+import { configureTree, withConnection, type ConnectionFlags } from './command.js';
+import { processIo, type CliIo } from './io.js';
+import { action, printFields, printJson, printTable } from './output.js';
+import { collectPairs } from './parse.js';
+import { createThing, deleteThing, describeThing, listThings } from './ops/things.js';
+
+interface CreateFlags extends ConnectionFlags {
+  kit?: string;
+  policy?: string;
+  roleAlias?: string;
+  attribute?: Record<string, string>;
+}
+
+/** `ferry thing create|list|describe|delete`: the story's first step. */
+export function thingCommand(io: CliIo = processIo()): Command {
+  const thing = new Command('thing').description('things (devices): create one with its certificate and connection kit, list, describe, delete');
+
+  withConnection(
+    thing
+      .command('create')
+      .description('create a thing, an active certificate with its keys, attach them, and write the connection kit')
+      .argument('<name>', 'thing name (also the MQTT client id the kit uses)')
+      .option('--kit <dir>', 'write the connection kit here (default ./NAME-kit)')
+      .option('--policy <name>', 'attach this IoT policy to the certificate')
+      .option('--role-alias <alias>', 'role alias the device uses with the credentials provider (written into the kit)')
+      .option('--attribute <key=value>', 'thing attribute (repeatable)', collectPairs),
+  ).action(
+    action(io, async (name: string, flags: CreateFlags) => {
+      const created = await withServer(flags, io, (conn) =>
+        createThing(conn, {
+          name,
+          attributes: flags.attribute,
+          policy: flags.policy,
+          roleAlias: flags.roleAlias,
+          kitDir: flags.kit ?? `${name}-kit`,
+        }),
+      );
+      const { certificatePem: _c, privateKeyPem: _k, publicKeyPem: _p, ...result } = created;
+      if (flags.json) return printJson(io.stdout, result);
+      printFields(io.stdout, [
+        ['thing', result.thingName],
+        ['thing ARN', result.thingArn],
+        ['certificate', result.certificateId],
+        ['policy', result.policy ?? '(none: attach one with `ferry policy attach`)'],
+        ['connection kit', result.kitDir],
+      ]);
+      io.stdout.write(`Start the device with: ${result.kitDir}/start.sh\n`);
+    }),
+  );
+
+  withConnection(thing.command('list').description('list things')).action(
+    action(io, async (flags: ConnectionFlags) => {
+      const things = await withServer(flags, io, listThings);
+      if (flags.json) return printJson(io.stdout, things);
+      printTable(
+        io.stdout,
+        ['NAME', 'TYPE', 'VERSION', 'ATTRIBUTES'],
+        things.map((t) => [t.thingName, t.thingTypeName, t.version, attributes(t.attributes)]),
+      );
+    }),
+  );
+
+  withConnection(thing.command('describe').description("show a thing, its attributes and its certificates").argument('<name>')).action(
+    action(io, async (name: string, flags: ConnectionFlags) => {
+      const t = await withServer(flags, io, (conn) => describeThing(conn, name));
+      if (flags.json) return printJson(io.stdout, t);
+      printFields(io.stdout, [
+        ['thing', t.thingName],
+        ['thing ARN', t.thingArn],
+        ['type', t.thingTypeName],
+        ['version', t.version],
+        ['attributes', attributes(t.attributes)],
+        ['principals', t.principals.join(', ') || '(none)'],
+      ]);
+    }),
+  );
+
+  withConnection(
+    thing
+      .command('delete')
+      .description('delete a thing; certificates no other thing uses are deactivated and deleted too')
+      .argument('<name>')
+      .option('--keep-certificates', 'only detach the certificates'),
+  ).action(
+    action(io, async (name: string, flags: ConnectionFlags & { keepCertificates?: boolean }) => {
+      const result = await withServer(flags, io, (conn) => deleteThing(conn, name, flags.keepCertificates));
+      if (flags.json) return printJson(io.stdout, result);
+      io.stdout.write(`deleted thing ${name}${result.deletedCertificates.length ? ` and certificate(s) ${result.deletedCertificates.join(', ')}` : ''}\n`);
+    }),
+  );
+
+  return configureTree(thing, io);
+}
+
+const attributes = (a: Record<string, string> | undefined) =>
+  a && Object.keys(a).length ? Object.entries(a).map(([k, v]) => `${k}=${v}`).join(',') : '';
