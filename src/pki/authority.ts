@@ -1,50 +1,33 @@
-import 'reflect-metadata';
-import { createPublicKey, randomBytes, webcrypto, X509Certificate as NodeX509 } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
+import { createPublicKey, randomBytes, X509Certificate as NodeX509 } from 'node:crypto';
+import { isIP } from 'node:net';
 import { invalidInput } from '../errors.js';
-import { generateKeyPair, importPublicKey, importSigningKey, webCryptoAlgorithm, type KeyAlgorithm } from './keys.js';
+import { generateKeyPair, importPublicKey, importSigningKey, type KeyAlgorithm } from './keys.js';
+import { nameOf, type SubjectFields } from './names.js';
+import { x509 } from './x509.js';
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
-
-export interface CaMaterial {
+/** A certificate with its private key, both PEM. */
+export interface CertificateWithKey {
   certificatePem: string;
   privateKeyPem: string;
 }
 
-export interface SubjectFields {
-  commonName?: string;
-  organization?: string;
-  organizationalUnit?: string;
-  country?: string;
-  state?: string;
-  locality?: string;
-}
+/** The issuing CA's certificate and key. */
+export type CaMaterial = CertificateWithKey;
 
 const DAY_MS = 24 * 3600 * 1000;
-// Clocks drift: a certificate valid from a few minutes ago works on a device that is a little behind.
+// node-ecosystem.md §3: notBefore a few minutes in the past, so a device whose clock is a little behind accepts it.
 const BACKDATE_MS = 5 * 60 * 1000;
-// AWS IoT's issued device certificates are valid until the end of 2049.
-const DEVICE_NOT_AFTER = Date.UTC(2049, 11, 31, 23, 59, 59);
+// The certificates AWS IoT issues are valid until the end of 2049.
+const DEVICE_NOT_AFTER_MS = Date.UTC(2049, 11, 31, 23, 59, 59);
 
-/** A random positive 16-byte serial number (RFC 5280 §4.1.2.2). */
+/** node-ecosystem.md §3 / RFC 5280 §4.1.2.2: a random, positive, 16-byte serial number. */
 function serialNumber(): string {
   const bytes = randomBytes(16);
-  bytes[0] = (bytes[0]! & 0x7f) | 0x01;
+  bytes[0] = (bytes[0]! & 0x7f) | 0x01; // high bit clear: positive; non-zero first byte: full 16 bytes
   return bytes.toString('hex');
 }
 
-function nameOf(fields: SubjectFields): x509.JsonName {
-  const name: x509.JsonName = [];
-  if (fields.country) name.push({ C: [fields.country] });
-  if (fields.state) name.push({ ST: [fields.state] });
-  if (fields.locality) name.push({ L: [fields.locality] });
-  if (fields.organization) name.push({ O: [fields.organization] });
-  if (fields.organizationalUnit) name.push({ OU: [fields.organizationalUnit] });
-  if (fields.commonName) name.push({ CN: [fields.commonName] });
-  return name;
-}
-
-const toPem = (cert: x509.X509Certificate) => cert.toString('pem') + '\n';
+const toPem = (cert: x509.X509Certificate) => `${cert.toString('pem')}\n`;
 
 export async function createCertificateAuthority(opts: {
   commonName: string;
@@ -52,11 +35,11 @@ export async function createCertificateAuthority(opts: {
   alg?: KeyAlgorithm;
   validDays?: number;
   nowMs: number;
-}): Promise<{ certificatePem: string; privateKeyPem: string }> {
+}): Promise<CertificateWithKey> {
   const pair = await generateKeyPair(opts.alg ?? 'ec');
   const { key, signing } = await importSigningKey(pair.privateKeyPem);
   const publicKey = await importPublicKey(pair.publicKeyPem);
-  const name = nameOf({ commonName: opts.commonName, ...(opts.organization ? { organization: opts.organization } : {}) });
+  const name = nameOf({ commonName: opts.commonName, ...(opts.organization === undefined ? {} : { organization: opts.organization }) });
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serialNumber(),
     subject: name,
@@ -75,41 +58,56 @@ export async function createCertificateAuthority(opts: {
   return { certificatePem: toPem(cert), privateKeyPem: pair.privateKeyPem };
 }
 
-/** Issues a leaf certificate for `publicKeyPem`, signed by the CA. */
-async function issueLeaf(opts: {
+export interface LeafRequest {
   ca: CaMaterial;
   publicKeyPem: string;
-  subject: x509.JsonName | x509.Name;
+  subject: x509.Name;
   usage: 'server' | 'client';
   altNames?: x509.JsonGeneralName[];
   notAfterMs: number;
   nowMs: number;
-}): Promise<string> {
-  const caCert = new x509.X509Certificate(opts.ca.certificatePem);
-  const { key, signing } = await importSigningKey(opts.ca.privateKeyPem);
-  const publicKey = await importPublicKey(opts.publicKeyPem);
-  const isRsa = createPublicKey(opts.publicKeyPem).asymmetricKeyType === 'rsa';
+}
+
+/** An end-entity certificate for `publicKeyPem`, signed by the CA (not itself a CA). */
+export async function issueLeaf(req: LeafRequest): Promise<string> {
+  const caCert = new x509.X509Certificate(req.ca.certificatePem);
+  const { key, signing } = await importSigningKey(req.ca.privateKeyPem);
+  const publicKey = await importPublicKey(req.publicKeyPem);
+  // RSA keys may also encipher (RSA key exchange); EC keys only sign.
+  const isRsa = createPublicKey(req.publicKeyPem).asymmetricKeyType === 'rsa';
   const usages = x509.KeyUsageFlags.digitalSignature | (isRsa ? x509.KeyUsageFlags.keyEncipherment : 0);
+  // node-ecosystem.md §3: without these OpenSSL's chain building gets picky.
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(usages, true),
-    new x509.ExtendedKeyUsageExtension([opts.usage === 'server' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth]),
+    new x509.ExtendedKeyUsageExtension([req.usage === 'server' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth]),
     await x509.SubjectKeyIdentifierExtension.create(publicKey),
     await x509.AuthorityKeyIdentifierExtension.create(caCert),
   ];
-  if (opts.altNames?.length) extensions.push(new x509.SubjectAlternativeNameExtension(opts.altNames));
+  if (req.altNames?.length) extensions.push(new x509.SubjectAlternativeNameExtension(req.altNames));
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serialNumber(),
-    subject: opts.subject,
+    subject: req.subject,
     issuer: caCert.subjectName,
-    notBefore: new Date(opts.nowMs - BACKDATE_MS),
-    notAfter: new Date(opts.notAfterMs),
+    notBefore: new Date(req.nowMs - BACKDATE_MS),
+    notAfter: new Date(req.notAfterMs),
     publicKey,
     signingKey: key,
     signingAlgorithm: signing,
     extensions,
   });
   return toPem(cert);
+}
+
+/** Device certificates last until the end of 2049 unless told otherwise, as AWS's do. */
+export const deviceNotAfter = (nowMs: number, validDays?: number): number =>
+  validDays === undefined ? DEVICE_NOT_AFTER_MS : nowMs + validDays * DAY_MS;
+
+/** TLS clients check SubjectAltName only (never the CN), so every name and address goes there, exactly as given. */
+function serverAltNames(dnsNames: string[], ipAddresses: string[]): x509.JsonGeneralName[] {
+  if (dnsNames.length === 0 && ipAddresses.length === 0) throw invalidInput('A server certificate needs at least one DNS name or IP address.');
+  for (const ip of ipAddresses) if (isIP(ip) === 0) throw invalidInput(`Not an IP address: ${ip}`);
+  return [...dnsNames.map((value) => ({ type: 'dns' as const, value })), ...ipAddresses.map((value) => ({ type: 'ip' as const, value }))];
 }
 
 export async function issueServerCertificate(opts: {
@@ -119,16 +117,13 @@ export async function issueServerCertificate(opts: {
   alg?: KeyAlgorithm;
   validDays?: number;
   nowMs: number;
-}): Promise<{ certificatePem: string; privateKeyPem: string }> {
+}): Promise<CertificateWithKey> {
+  const altNames = serverAltNames(opts.dnsNames, opts.ipAddresses);
   const pair = await generateKeyPair(opts.alg ?? 'ec');
-  const altNames: x509.JsonGeneralName[] = [
-    ...opts.dnsNames.map((value) => ({ type: 'dns' as const, value })),
-    ...opts.ipAddresses.map((value) => ({ type: 'ip' as const, value })),
-  ];
   const certificatePem = await issueLeaf({
     ca: opts.ca,
     publicKeyPem: pair.publicKeyPem,
-    subject: nameOf({ commonName: opts.dnsNames.find((n) => !n.startsWith('*')) ?? 'localhost', organization: 'Ferry' }),
+    subject: nameOf({ commonName: opts.dnsNames[0] ?? opts.ipAddresses[0], organization: 'Ferry' }),
     usage: 'server',
     altNames,
     notAfterMs: opts.nowMs + (opts.validDays ?? 825) * DAY_MS,
@@ -149,46 +144,12 @@ export async function issueDeviceCertificate(opts: {
     publicKeyPem: opts.publicKeyPem,
     subject: nameOf(opts.subject ?? { commonName: 'AWS IoT Certificate' }),
     usage: 'client',
-    notAfterMs: opts.validDays ? opts.nowMs + opts.validDays * DAY_MS : DEVICE_NOT_AFTER,
+    notAfterMs: deviceNotAfter(opts.nowMs, opts.validDays),
     nowMs: opts.nowMs,
   });
 }
 
-/** Signs a device's CSR after checking its self-signature; the CSR's subject is kept. */
-export async function signCertificateSigningRequest(opts: { ca: CaMaterial; csrPem: string; validDays?: number; nowMs: number }): Promise<string> {
-  let csr: x509.Pkcs10CertificateRequest;
-  try {
-    csr = new x509.Pkcs10CertificateRequest(opts.csrPem);
-  } catch (error) {
-    throw invalidInput(`The certificate signing request is not a valid PKCS#10 request: ${(error as Error).message}`, 'invalid-csr');
-  }
-  const valid = await csr.verify().catch(() => false);
-  if (!valid) throw invalidInput('The certificate signing request signature does not verify.', 'invalid-csr');
-  const publicKeyPem = csr.publicKey.toString('pem');
-  webCryptoAlgorithm(createPublicKey(publicKeyPem)); // refuses unsupported key types and sizes
-  return issueLeaf({
-    ca: opts.ca,
-    publicKeyPem,
-    subject: csr.subjectName,
-    usage: 'client',
-    notAfterMs: opts.validDays ? opts.nowMs + opts.validDays * DAY_MS : DEVICE_NOT_AFTER,
-    nowMs: opts.nowMs,
-  });
-}
-
-/** A CSR for a device's own key (the agent, the benchmark and tests make their keys on the device). */
-export async function createCertificateSigningRequest(opts: { privateKeyPem: string; publicKeyPem: string; commonName: string }): Promise<string> {
-  const { key, signing } = await importSigningKey(opts.privateKeyPem);
-  const publicKey = await importPublicKey(opts.publicKeyPem);
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
-    name: nameOf({ commonName: opts.commonName }),
-    keys: { privateKey: key, publicKey } as webcrypto.CryptoKeyPair,
-    signingAlgorithm: signing,
-  });
-  return csr.toString('pem') + '\n';
-}
-
-/** True when `certPem`'s signature verifies with `caPem`'s key and its issuer names the CA. */
+/** True when `certPem`'s issuer names the CA and its signature verifies with the CA's key. */
 export function isIssuedBy(certPem: string, caPem: string): boolean {
   try {
     const cert = new NodeX509(certPem);

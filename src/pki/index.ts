@@ -1,13 +1,7 @@
-export { generateKeyPair, type KeyAlgorithm, type KeyPairPem } from './keys.js';
-export {
-  createCertificateAuthority,
-  issueServerCertificate,
-  issueDeviceCertificate,
-  signCertificateSigningRequest,
-  createCertificateSigningRequest,
-  isIssuedBy,
-  type CaMaterial,
-  type SubjectFields,
-} from './authority.js';
-export { certificateIdOf, parseCertificate, certificatePolicyVariables, type ParsedCertificate } from './inspect.js';
+export { generateKeyPair, samePublicKey, type KeyAlgorithm, type KeyPairPem } from './keys.js';
+export type { SubjectFields } from './names.js';
+export { createCertificateAuthority, issueServerCertificate, issueDeviceCertificate, isIssuedBy, type CaMaterial, type CertificateWithKey } from './authority.js';
+export { signCertificateSigningRequest, createCertificateSigningRequest } from './csr.js';
+export { certificateIdOf, parseCertificate, type ParsedCertificate, type AltNames } from './inspect.js';
+export { certificatePolicyVariables, certificateListVariables } from './policy-variables.js';
 export { writePrivateKeyFile, writeCertificateFile } from './key-files.js';

@@ -1,44 +1,42 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { invalidInput } from '../errors.js';
+import { readName } from './names.js';
+import { x509 } from './x509.js';
+
+export interface AltNames {
+  dns: string[];
+  /** IPv4 dotted, IPv6 compressed lowercase (`::1`). */
+  ip: string[];
+  uri: string[];
+  email: string[];
+  directoryName: string[];
+}
 
 export interface ParsedCertificate {
-  /** Lowercase hex SHA-256 of the DER: AWS's certificateId. */
+  /** Lowercase hex SHA-256 of the DER: AWS's certificateId (aws-wire-protocols.md §3.3). */
   id: string;
   pem: string;
-  /** Distinguished-name attributes by AWS policy-variable name (CommonName, Organization…): first value. */
+  derBase64: string;
+  /**
+   * Distinguished-name attributes, first value each, under AWS's policy-variable
+   * names: CommonName, Organization, OrganizationalUnit, Country, State,
+   * SerialNumber, DistinguishedNameQualifier, Title, Surname, GivenName,
+   * Initials, Pseudonym, GenerationQualifier; also Locality, EmailAddress,
+   * DomainComponent, UserId, and OpenSSL's label for anything else.
+   */
   subject: Record<string, string>;
   issuer: Record<string, string>;
-  /** Every value of each attribute, for multi-valued ones (`.1`, `.List`). */
+  /** Every value of each attribute, in order (multi-valued attributes, §7 `.1`, `.List`). */
   subjectAll: Record<string, string[]>;
   issuerAll: Record<string, string[]>;
+  /** Lowercase hex, as node prints it. (The policy variable is decimal.) */
   serialNumber: string;
   notBeforeMs: number;
   notAfterMs: number;
   isCa: boolean;
-  subjectAltNames: { dns: string[]; ip: string[]; uri: string[]; email: string[] };
+  subjectAltNames: AltNames;
+  issuerAltNames: AltNames;
   publicKeyPem: string;
-}
-
-// The DN attributes AWS exposes as iot:Certificate.Subject.* / Issuer.* (aws-wire-protocols.md §7).
-const DN_NAMES: Record<string, string> = {
-  CN: 'CommonName',
-  O: 'Organization',
-  OU: 'OrganizationalUnit',
-  C: 'Country',
-  ST: 'State',
-  L: 'Locality',
-  serialNumber: 'SerialNumber',
-  dnQualifier: 'DistinguishedNameQualifier',
-  title: 'Title',
-  SN: 'Surname',
-  GN: 'GivenName',
-  initials: 'Initials',
-  pseudonym: 'Pseudonym',
-  generationQualifier: 'GenerationQualifier',
-};
-
-export function certificateIdOf(pem: string): string {
-  return createHash('sha256').update(toX509(pem).raw).digest('hex');
 }
 
 function toX509(pem: string): X509Certificate {
@@ -49,74 +47,80 @@ function toX509(pem: string): X509Certificate {
   }
 }
 
-function parseDn(dn: string): { first: Record<string, string>; all: Record<string, string[]> } {
-  const all: Record<string, string[]> = {};
-  for (const line of dn.split('\n')) {
-    const eq = line.indexOf('=');
-    if (eq <= 0) continue;
-    const short = line.slice(0, eq);
-    const name = DN_NAMES[short] ?? short;
-    (all[name] ??= []).push(line.slice(eq + 1));
-  }
-  const first = Object.fromEntries(Object.entries(all).map(([k, v]) => [k, v[0]!]));
-  return { first, all };
+const sha256Hex = (der: Buffer) => createHash('sha256').update(der).digest('hex');
+
+export function certificateIdOf(pem: string): string {
+  return sha256Hex(toX509(pem).raw);
 }
 
-function parseAltNames(text: string | undefined): ParsedCertificate['subjectAltNames'] {
-  const out = { dns: [] as string[], ip: [] as string[], uri: [] as string[], email: [] as string[] };
-  for (const entry of (text ?? '').split(/,\s*/)) {
-    const colon = entry.indexOf(':');
-    if (colon < 0) continue;
-    const kind = entry.slice(0, colon);
-    const value = entry.slice(colon + 1);
+const firstValues = (all: Record<string, string[]>) => Object.fromEntries(Object.entries(all).map(([k, v]) => [k, v[0] ?? '']));
+
+const emptyAltNames = (): AltNames => ({ dns: [], ip: [], uri: [], email: [], directoryName: [] });
+
+const normalizeIp = (ip: string) => (ip.includes(':') ? new URL(`http://[${ip}]/`).hostname.slice(1, -1) : ip);
+
+/**
+ * Node's subjectAltName text: `DNS:a, IP Address:1.2.3.4, …`. Node quotes
+ * (JSON-style) any value holding a comma, quote or control character, so
+ * splitting is unambiguous. Other kinds (othername, Registered ID) are skipped.
+ */
+function parseNodeAltNames(text: string | undefined): AltNames {
+  const out = emptyAltNames();
+  const entry = /([^:,]+):("(?:[^"\\]|\\.)*"|[^,]*)(?:, |$)/gy;
+  for (const [, kind, raw] of (text ?? '').matchAll(entry)) {
+    const value = raw!.startsWith('"') ? (JSON.parse(raw!) as string) : raw!;
     if (kind === 'DNS') out.dns.push(value);
-    else if (kind === 'IP Address') out.ip.push(value);
+    else if (kind === 'IP Address') out.ip.push(normalizeIp(value));
     else if (kind === 'URI') out.uri.push(value);
     else if (kind === 'email') out.email.push(value);
+    else if (kind === 'DirName') out.directoryName.push(value);
   }
   return out;
 }
 
+// DER of the issuerAltName extension's OID (2.5.29.18): most certificates lack it,
+// so look for it before asking @peculiar/x509 to decode every extension.
+const ISSUER_ALT_NAME_OID = Buffer.from([0x06, 0x03, 0x55, 0x1d, 0x12]);
+
+/** Best effort: a certificate whose extensions @peculiar/x509 cannot decode simply has none here. */
+function parseIssuerAltNames(der: Buffer): AltNames {
+  const out = emptyAltNames();
+  if (!der.includes(ISSUER_ALT_NAME_OID)) return out;
+  try {
+    const ext = new x509.X509Certificate(der).getExtension(x509.IssuerAlternativeNameExtension);
+    for (const { type, value } of ext?.names.items ?? []) {
+      if (type === 'dns') out.dns.push(value);
+      else if (type === 'ip') out.ip.push(normalizeIp(value));
+      else if (type === 'url') out.uri.push(value);
+      else if (type === 'email') out.email.push(value);
+      else if (type === 'dn') out.directoryName.push(value);
+    }
+  } catch {
+    /* unreadable extension: no issuer alternative names */
+  }
+  return out;
+}
+
+/** Reads what Ferry needs of a certificate; garbage is InvalidInput with reason 'invalid-certificate'. */
 export function parseCertificate(pem: string): ParsedCertificate {
   const cert = toX509(pem);
-  const subject = parseDn(cert.subject);
-  const issuer = parseDn(cert.issuer);
+  const legacy = cert.toLegacyObject() as unknown as { subject?: Record<string, string | string[]>; issuer?: Record<string, string | string[]> };
+  const subjectAll = readName(legacy.subject);
+  const issuerAll = readName(legacy.issuer);
   return {
-    id: createHash('sha256').update(cert.raw).digest('hex'),
+    id: sha256Hex(cert.raw),
     pem: cert.toString(),
-    subject: subject.first,
-    issuer: issuer.first,
-    subjectAll: subject.all,
-    issuerAll: issuer.all,
+    derBase64: cert.raw.toString('base64'),
+    subject: firstValues(subjectAll),
+    issuer: firstValues(issuerAll),
+    subjectAll,
+    issuerAll,
     serialNumber: cert.serialNumber.toLowerCase(),
     notBeforeMs: Date.parse(cert.validFrom),
     notAfterMs: Date.parse(cert.validTo),
     isCa: cert.ca,
-    subjectAltNames: parseAltNames(cert.subjectAltName),
+    subjectAltNames: parseNodeAltNames(cert.subjectAltName),
+    issuerAltNames: parseIssuerAltNames(cert.raw),
     publicKeyPem: cert.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
   };
-}
-
-/** Multi-valued attributes: the first value bare, the next ones `.1`, `.2`… (§7; at most 5). */
-function addValues(out: Record<string, string>, prefix: string, values: Record<string, string[]>): void {
-  for (const [name, list] of Object.entries(values)) {
-    list.slice(0, 5).forEach((value, i) => {
-      out[i === 0 ? `${prefix}.${name}` : `${prefix}.${name}.${i}`] = value;
-    });
-  }
-}
-
-/** The `iot:Certificate.*` policy variables of a certificate, keyed without `${}`. */
-export function certificatePolicyVariables(cert: ParsedCertificate): Record<string, string> {
-  const out: Record<string, string> = { 'iot:Certificate.SerialNumber': cert.serialNumber };
-  addValues(out, 'iot:Certificate.Subject', cert.subjectAll);
-  addValues(out, 'iot:Certificate.Issuer', cert.issuerAll);
-  const alt = cert.subjectAltNames;
-  addValues(out, 'iot:Certificate.Subject.AlternativeName', {
-    DNSName: alt.dns,
-    IPAddress: alt.ip,
-    UniformResourceIdentifier: alt.uri,
-    RFC822Name: alt.email,
-  });
-  return out;
 }
