@@ -17,12 +17,18 @@ function decode(text: string): string {
   }
 }
 
-/** The bucket named by a virtual-hosted Host (`bucket.<host>`), if any. */
+/**
+ * The bucket named by a virtual-hosted Host (`bucket.<host>`), if any. A
+ * Host that is itself a service host is path-style, whatever it ends with
+ * (`ferry.localhost` is not bucket `ferry` of `localhost`).
+ */
 function virtualHostBucket(hostHeader: string | undefined, serviceHosts: string[]): string | undefined {
   if (!hostHeader) return undefined;
   const host = hostHeader.replace(/:\d+$/, '').toLowerCase();
-  for (const base of serviceHosts) {
-    const suffix = `.${base.toLowerCase()}`;
+  const bases = serviceHosts.map((h) => h.toLowerCase());
+  if (bases.includes(host)) return undefined;
+  for (const base of [...bases].sort((a, b) => b.length - a.length)) {
+    const suffix = `.${base}`;
     if (host.endsWith(suffix) && host.length > suffix.length) return host.slice(0, -suffix.length);
   }
   return undefined;
