@@ -1,10 +1,18 @@
 import { Command } from 'commander';
 import { serverCommand } from './server-command.js';
+import { thingCommand } from './thing-command.js';
+import { policyCommand } from './policy-command.js';
+import { bucketCommand } from './bucket-command.js';
+import { cpCommand } from './cp-command.js';
+import { roleCommand } from './role-command.js';
+import { jobCommand } from './job-command.js';
 
 const program = new Command('ferry')
   .description('Ferry: deliver files and jobs to IoT fleets over AWS IoT Jobs, S3 and IAM wire protocols')
   .showHelpAfterError()
   .addCommand(serverCommand());
+program.addCommand(thingCommand()).addCommand(policyCommand()).addCommand(bucketCommand()).addCommand(cpCommand());
+program.addCommand(roleCommand()).addCommand(jobCommand());
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`ferry: ${(error as Error).message}\n`);

@@ -43,7 +43,7 @@ export async function createJob(conn: Connection, input: CreateJobInput) {
     ...(input.inProgressTimeoutMinutes ? { timeoutConfig: { inProgressTimeoutInMinutes: input.inProgressTimeoutMinutes } } : {}),
   };
   const out = await conn.iot().send(new CreateJobCommand(request));
-  return { jobId: out.jobId!, jobArn: out.jobArn!, description: out.description, targets: request.targets, documentSource: request.documentSource };
+  return { jobId: out.jobId!, jobArn: out.jobArn!, description: out.description, targets: request.targets ?? [], documentSource: request.documentSource };
 }
 
 export interface ExecutionRow {
