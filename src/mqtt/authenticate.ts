@@ -69,8 +69,9 @@ async function accept(deps: AuthenticateDeps, connection: DeviceConnection): Pro
     log.info('mqtt connect refused: no client certificate');
     return refusal(NOT_AUTHORIZED, 'a client certificate is required');
   }
-  const certificatePem = certificate.toString();
-  const resolution = await resolve(deps, certificatePem, connection);
+  // The certificate's id (SHA-256 of its DER, DESIGN.md "ARNs") names it exactly; the TLS handshake proved the key.
+  const certificateId = certificate.fingerprint256.replaceAll(':', '').toLowerCase();
+  const resolution = await resolve(deps, certificateId, connection);
   if (!resolution.ok) {
     log.info({ reason: resolution.reason }, `mqtt connect refused: ${resolution.message}`);
     return refusal(NOT_AUTHORIZED, resolution.message);
@@ -81,7 +82,7 @@ async function accept(deps: AuthenticateDeps, connection: DeviceConnection): Pro
     return refusal(NOT_AUTHORIZED, 'iot:Connect is not allowed');
   }
   if (connection.client.closed) return refusal(NOT_AUTHORIZED, 'connection closed');
-  connection.certificatePem = certificatePem;
+  connection.certificateId = certificateId;
   connection.device = device;
   connection.connectedAt = deps.clock.now();
   const previous = deps.connections.accept(connection);
@@ -92,12 +93,12 @@ async function accept(deps: AuthenticateDeps, connection: DeviceConnection): Pro
 }
 
 /** Resolves the identity, again if a registry change landed meanwhile, so no change is missed. */
-async function resolve(deps: AuthenticateDeps, certificatePem: string, connection: DeviceConnection): Promise<Resolution> {
+async function resolve(deps: AuthenticateDeps, certificateId: string, connection: DeviceConnection): Promise<Resolution> {
   const pending = deps.connections.beginAuthentication();
   try {
     for (let attempt = 0; attempt < MAX_RESOLUTIONS; attempt++) {
       pending.stale = false;
-      const resolution = await deps.authority.resolve(certificatePem, { clientId: connection.clientId, sourceIp: connection.sourceIp });
+      const resolution = await deps.authority.resolve(certificateId, { clientId: connection.clientId, sourceIp: connection.sourceIp });
       if (!pending.stale) return resolution;
     }
     return { ok: false, reason: 'registry-busy', message: 'the registry kept changing while the connection was authenticated' };

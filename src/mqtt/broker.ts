@@ -100,6 +100,7 @@ export async function createFerryBroker(deps: FerryBrokerDeps): Promise<FerryBro
   return {
     connections,
     handle(socket) {
+      socket.setNoDelay(true);
       const client = broker.handle(socket);
       const connection = new DeviceConnection(client, sourceIp(socket));
       connections.add(connection);

@@ -18,7 +18,8 @@ export class DeviceConnection {
   /** AWS's `sessionIdentifier` in lifecycle events. */
   readonly sessionId = randomUUID();
   clientId = '';
-  certificatePem?: string;
+  /** The presented certificate's id (lowercase hex SHA-256 of its DER). */
+  certificateId?: string;
   /** Set once CONNECT is accepted; replaced when a policy change recompiles it. */
   device?: ResolvedDevice;
   connectedAt?: number;

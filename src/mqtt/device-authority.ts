@@ -26,19 +26,21 @@ export type Resolution = { ok: true; device: ResolvedDevice } | { ok: false; rea
 
 /** What the broker needs from the registry: who presents this certificate, and what may it do. */
 export interface DeviceAuthority {
-  resolve(certificatePem: string, connection: { clientId: string; sourceIp?: string | undefined }): Promise<Resolution>;
+  /** `certificateId`: lowercase hex SHA-256 of the DER of the certificate the device presented. */
+  resolve(certificateId: string, connection: { clientId: string; sourceIp?: string | undefined }): Promise<Resolution>;
 }
 
 /** The registry's side of DeviceAuthority (structural, so tests can hand in a fake). */
 export interface IdentityResolver {
+  /** `certificate`: a PEM or a certificate id. */
   resolveDeviceIdentity(certificate: string, options: { clientId?: string }): Promise<DeviceIdentity | DeviceRefusal>;
 }
 
 /** The registry as the broker's DeviceAuthority: identity from the registry, decisions from the policy engine. */
 export function registryAuthority(registry: IdentityResolver): DeviceAuthority {
   return {
-    async resolve(certificatePem, connection) {
-      const identity = await registry.resolveDeviceIdentity(certificatePem, { clientId: connection.clientId });
+    async resolve(certificateId, connection) {
+      const identity = await registry.resolveDeviceIdentity(certificateId, { clientId: connection.clientId });
       if (!identity.ok) return { ok: false, reason: identity.reason, message: identity.message };
       const context: Record<string, string | undefined> = { ...identity.variables, 'aws:SourceIp': connection.sourceIp };
       const device: ResolvedDevice = {

@@ -88,9 +88,9 @@ function recompile(deps: LiveChangesDeps, connection: DeviceConnection): Promise
 const latest = new WeakMap<DeviceConnection, Promise<void>>();
 
 async function resolveAgain(deps: LiveChangesDeps, connection: DeviceConnection): Promise<() => Promise<void>> {
-  const pem = connection.certificatePem;
-  if (!pem) return async () => {};
-  const resolution = await deps.authority.resolve(pem, { clientId: connection.clientId, sourceIp: connection.sourceIp });
+  const certificateId = connection.certificateId;
+  if (!certificateId) return async () => {};
+  const resolution = await deps.authority.resolve(certificateId, { clientId: connection.clientId, sourceIp: connection.sourceIp });
   return async () => {
     if (connection.closed) return;
     if (resolution.ok) {

@@ -181,10 +181,15 @@ describe('mqtt presence and connectivity', () => {
     try {
       await createPolicy(server.iot(), 'open', openPolicy(server));
       const device = await provisionThing(server.iot(), 'restarter', 'open', { ec: true });
+      const monitor = await connect(server, device, 'restart-watch');
+      const events = inbox(monitor);
+      await subscribe(monitor, ['$aws/events/presence/connected/restarter']);
       const client = await connect(server, device, 'restarter');
+      await events.next(); // announced once recorded
       assert.equal((await server.server.ctx.services.connectivity.ofThing('restarter'))?.connected, true);
       await server.stop();
       client.end(true);
+      monitor.end(true);
       const restarted = await startTestServer({ dataDir: server.dataDir });
       try {
         const record = await restarted.server.ctx.services.connectivity.ofThing('restarter');

@@ -1,3 +1,4 @@
+import { createSecureContext, type SecureContext } from 'node:tls';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import {
   AttachPolicyCommand,
@@ -78,12 +79,26 @@ export function mqttUrl(ts: TestServer): string {
   return ts.endpoints.endpoints.mqtt;
 }
 
+// One TLS context per certificate, shared by its connections: parsing keys for each is the client's cost, not the broker's.
+const contexts = new Map<string, SecureContext>();
+
+function secureContextFor(ca: string, creds: { certificatePem: string; privateKeyPem: string } | undefined): SecureContext {
+  const key = `${ca}\n${creds?.certificatePem ?? ''}`;
+  let context = contexts.get(key);
+  if (!context) {
+    context = createSecureContext({ ca, ...(creds ? { cert: creds.certificatePem, key: creds.privateKeyPem } : {}) });
+    contexts.set(key, context);
+  }
+  return context;
+}
+
 /** mqtt.js options for a device: mutual TLS with the server's CA, no automatic reconnect. */
 export function deviceOptions(ts: TestServer, creds: { certificatePem: string; privateKeyPem: string } | undefined, clientId: string, extra: IClientOptions = {}): IClientOptions {
+  // mqtt.js hands its options to tls.connect, which takes a ready secureContext and noDelay.
+  const tlsOptions = { secureContext: secureContextFor(ts.ca, creds) };
   return {
     clientId,
-    ca: ts.ca,
-    ...(creds ? { cert: creds.certificatePem, key: creds.privateKeyPem } : {}),
+    ...(tlsOptions as IClientOptions),
     rejectUnauthorized: true,
     reconnectPeriod: 0,
     connectTimeout: 10_000,
