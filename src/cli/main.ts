@@ -6,13 +6,14 @@ import { bucketCommand } from './bucket-command.js';
 import { cpCommand } from './cp-command.js';
 import { roleCommand } from './role-command.js';
 import { jobCommand } from './job-command.js';
+import { demoCommand } from './demo-command.js';
 
 const program = new Command('ferry')
   .description('Ferry: deliver files and jobs to IoT fleets over AWS IoT Jobs, S3 and IAM wire protocols')
   .showHelpAfterError()
   .addCommand(serverCommand());
 program.addCommand(thingCommand()).addCommand(policyCommand()).addCommand(bucketCommand()).addCommand(cpCommand());
-program.addCommand(roleCommand()).addCommand(jobCommand());
+program.addCommand(roleCommand()).addCommand(jobCommand()).addCommand(demoCommand());
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`ferry: ${(error as Error).message}\n`);

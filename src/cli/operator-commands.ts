@@ -6,8 +6,9 @@ import { bucketCommand } from './bucket-command.js';
 import { cpCommand } from './cp-command.js';
 import { roleCommand } from './role-command.js';
 import { jobCommand } from './job-command.js';
+import { demoCommand } from './demo-command.js';
 
 /** Every operator verb, for runCli (main.ts adds them one by one). */
 export function operatorCommands(io: CliIo): Command[] {
-  return [thingCommand(io), policyCommand(io), bucketCommand(io), cpCommand(io), roleCommand(io), jobCommand(io)];
+  return [thingCommand(io), policyCommand(io), bucketCommand(io), cpCommand(io), roleCommand(io), jobCommand(io), demoCommand(io)];
 }
