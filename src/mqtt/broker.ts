@@ -100,6 +100,7 @@ export async function createFerryBroker(deps: FerryBrokerDeps): Promise<FerryBro
   return {
     connections,
     handle(socket) {
+      // MQTT packets are small and often answer one another: send each at once, as Mosquitto does.
       socket.setNoDelay(true);
       const client = broker.handle(socket);
       const connection = new DeviceConnection(client, sourceIp(socket));

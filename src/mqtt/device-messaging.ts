@@ -38,7 +38,7 @@ import { topicMatches } from './topics.js';
 export interface DeviceMessaging {
   /** Publishes to every subscriber of the topic. Resolves once the broker has taken it (queued for offline persistent sessions at QoS 1). */
   publish(message: OutboundMessage): Promise<void>;
-  /** Sends to the connection that made `request` only. Resolves false if that connection has closed. */
+  /** Sends to the connection that made `request` only (at the request's QoS unless told). Resolves false if that connection has closed. */
   reply(request: DeviceRequest, message: OutboundMessage): Promise<boolean>;
   /** Takes device publishes on topics matching `filter` (MQTT wildcards). Returns the function that stops it. */
   consume(filter: string, handler: DeviceRequestHandler): () => void;
@@ -50,7 +50,7 @@ export interface OutboundMessage {
   topic: string;
   /** An object is sent as JSON, a string as UTF-8. */
   payload: Buffer | Uint8Array | string | object;
-  /** Default 0. */
+  /** Default 0 for `publish`, the request's QoS for `reply`. */
   qos?: 0 | 1;
 }
 
@@ -100,7 +100,8 @@ export class DeviceMessagingHub implements DeviceMessaging {
   }
 
   reply(request: DeviceRequest, message: OutboundMessage): Promise<boolean> {
-    return this.port ? this.port.sendTo(request.connection.sessionId, message) : Promise.resolve(false);
+    const withQos = message.qos === undefined ? { ...message, qos: request.qos } : message;
+    return this.port ? this.port.sendTo(request.connection.sessionId, withQos) : Promise.resolve(false);
   }
 
   consume(filter: string, handler: DeviceRequestHandler): () => void {

@@ -51,15 +51,18 @@ describe('mqtt semantics', () => {
     const publisher = await connect(ts, creds, 'publisher');
     await publisher.publishAsync('inbox/persistent', 'while you were away', { qos: 1 });
     await publisher.publishAsync('inbox/persistent', 'QoS 0 is not kept', { qos: 0 });
+    await publisher.publishAsync('inbox/persistent', 'QoS 2 is kept as QoS 1', { qos: 2 });
 
     const again = await connectWithInbox(ts, creds, 'persistent', { clean: false });
     assert.equal(again.sessionPresent, true);
     const message = await again.box.next('inbox/persistent');
     assert.deepEqual({ payload: message.payload, qos: message.qos }, { payload: 'while you were away', qos: 1 });
+    const downgraded = await again.box.next('inbox/persistent');
+    assert.deepEqual({ payload: downgraded.payload, qos: downgraded.qos }, { payload: 'QoS 2 is kept as QoS 1', qos: 1 });
     await flush(publisher, again.client, 'inbox/persistent');
     assert.deepEqual(
       again.box.all.map((m) => m.payload).filter((p) => !p.startsWith('flush-')),
-      ['while you were away'],
+      ['while you were away', 'QoS 2 is kept as QoS 1'],
     );
     await end(again.client);
     await end(publisher);
