@@ -2,6 +2,7 @@ import { FerryError, conflict } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
 import { authorizeS3 } from './access.js';
 import type { Db, ObjectsDeps } from './deps.js';
+import type { SqlDialect } from '../store/db.js';
 import { ALL_BUCKETS_ARN, bucketArn, checkBucketName } from './names.js';
 import { abortUploadsOf } from './multipart-rows.js';
 import type { BucketInfo } from './types.js';
@@ -9,9 +10,15 @@ import type { BucketInfo } from './types.js';
 export const noSuchBucket = (bucket: string): FerryError =>
   new FerryError('NotFound', `The specified bucket does not exist: ${bucket}`, { resource: 'bucket', fields: { BucketName: bucket } });
 
-/** The bucket's row, or NoSuchBucket. */
-export async function requireBucket(db: Db, bucket: string): Promise<BucketInfo> {
-  const row = await db.selectFrom('s3_buckets').selectAll().where('name', '=', bucket).executeTakeFirst();
+/**
+ * The bucket's row, or NoSuchBucket. Inside a transaction on PostgreSQL,
+ * `lock` holds the row: 'share' while adding to the bucket, 'update' while
+ * deleting it, so the two cannot cross (SQLite runs one writer at a time).
+ */
+export async function requireBucket(db: Db, bucket: string, lock?: { dialect: SqlDialect; mode: 'share' | 'update' }): Promise<BucketInfo> {
+  let query = db.selectFrom('s3_buckets').selectAll().where('name', '=', bucket);
+  if (lock?.dialect === 'postgres') query = lock.mode === 'share' ? query.forShare() : query.forUpdate();
+  const row = await query.executeTakeFirst();
   if (!row) throw noSuchBucket(bucket);
   return { name: row.name, region: row.region, createdAt: row.created_at };
 }
@@ -61,7 +68,7 @@ export async function listBuckets(deps: ObjectsDeps, principal: Principal): Prom
 export async function deleteBucket(deps: ObjectsDeps, principal: Principal, bucket: string): Promise<void> {
   await authorizeS3(principal, 's3:DeleteBucket', bucketArn(bucket), deps.policies());
   await deps.db.transaction().execute(async (trx) => {
-    await requireBucket(trx, bucket);
+    await requireBucket(trx, bucket, { dialect: deps.dialect, mode: 'update' });
     const any = await trx.selectFrom('s3_objects').select('key').where('bucket', '=', bucket).limit(1).executeTakeFirst();
     if (any) throw conflict('bucket', 'The bucket you tried to delete is not empty');
     await abortUploadsOf(trx, { bucket }, deps.clock.now());

@@ -49,21 +49,21 @@ export async function createUpload(deps: ObjectsDeps, principal: Principal, inpu
   checkKey(input.key);
   checkAttributes(input.attributes);
   const checksumType = uploadChecksumType(input.checksumAlgorithm, input.checksumType);
-  await requireBucket(deps.db, input.bucket);
   const now = deps.clock.now();
   const uploadId = newUploadId(now);
-  await deps.db
-    .insertInto('s3_uploads')
-    .values({
-      upload_id: uploadId,
-      bucket: input.bucket,
-      key: input.key,
-      attributes: JSON.stringify(input.attributes),
-      checksum_algorithm: input.checksumAlgorithm ?? null,
-      checksum_type: checksumType,
-      created_at: now,
-    })
-    .execute();
+  const row = {
+    upload_id: uploadId,
+    bucket: input.bucket,
+    key: input.key,
+    attributes: JSON.stringify(input.attributes),
+    checksum_algorithm: input.checksumAlgorithm ?? null,
+    checksum_type: checksumType,
+    created_at: now,
+  };
+  await deps.db.transaction().execute(async (trx) => {
+    await requireBucket(trx, input.bucket, { dialect: deps.dialect, mode: 'share' });
+    await trx.insertInto('s3_uploads').values(row).execute();
+  });
   return { uploadId };
 }
 

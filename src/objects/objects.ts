@@ -71,7 +71,7 @@ export async function commitVersion(
   const release = deps.leases.acquire(row.bucket, row.key);
   try {
     await deps.db.transaction().execute(async (trx) => {
-      await requireBucket(trx, row.bucket);
+      await requireBucket(trx, row.bucket, { dialect: deps.dialect, mode: 'share' });
       const old = await replaceObject(trx, deps.dialect, row, conditions);
       if (old) await trashBlobs(trx, await forgetVersion(trx, old), row, row.last_modified);
       if (more) await more(trx);

@@ -190,11 +190,16 @@ test('the S3 error body of InvalidRange carries RangeRequested and ActualObjectS
   assert.match(res.body, /<RangeRequested>bytes=5-9<\/RangeRequested><ActualObjectSize>3<\/ActualObjectSize>/);
 });
 
-test('conditional GET: If-None-Match gives 304, If-Match mismatch gives 412', async (t) => {
+test('conditional GET: If-None-Match and If-Modified-Since give 304, If-Match and If-Unmodified-Since mismatches 412; If-None-Match: * on PUT', async (t) => {
   const { s3 } = await withBucket(t);
   const put = await s3.send(new PutObjectCommand({ Bucket: 'firmware', Key: 'c', Body: 'abc' }));
   await assert.rejects(s3.send(new GetObjectCommand({ Bucket: 'firmware', Key: 'c', IfNoneMatch: put.ETag })), (e: { $metadata?: { httpStatusCode?: number } }) => e.$metadata?.httpStatusCode === 304);
   await rejectsWith(s3.send(new GetObjectCommand({ Bucket: 'firmware', Key: 'c', IfMatch: '"0000"' })), 'PreconditionFailed', 412);
+  const modified = (await s3.send(new HeadObjectCommand({ Bucket: 'firmware', Key: 'c' }))).LastModified!;
+  await assert.rejects(s3.send(new GetObjectCommand({ Bucket: 'firmware', Key: 'c', IfModifiedSince: modified })), (e: { $metadata?: { httpStatusCode?: number } }) => e.$metadata?.httpStatusCode === 304);
+  await rejectsWith(s3.send(new GetObjectCommand({ Bucket: 'firmware', Key: 'c', IfUnmodifiedSince: new Date(modified.getTime() - 60_000) })), 'PreconditionFailed', 412);
+  const since = await s3.send(new GetObjectCommand({ Bucket: 'firmware', Key: 'c', IfModifiedSince: new Date(modified.getTime() - 60_000), IfUnmodifiedSince: modified }));
+  assert.equal(await since.Body!.transformToString(), 'abc');
   const ok = await s3.send(new GetObjectCommand({ Bucket: 'firmware', Key: 'c', IfMatch: put.ETag }));
   assert.equal(await ok.Body!.transformToString(), 'abc');
   // If-None-Match: * on a write refuses to replace.

@@ -68,6 +68,23 @@ function send(url: URL, headers: Record<string, string>, ca: string): ClientRequ
   return https.request({ host: url.hostname, port: url.port, path: url.pathname, method: 'PUT', headers, ca, agent: false });
 }
 
+test('a body that does not match its signed x-amz-content-sha256 is XAmzContentSHA256Mismatch and leaves nothing; a matching one is stored', async (t) => {
+  const s = await withBucket(t);
+  const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+  const put = async (declared: string, actual: string) => {
+    const url = `${s.endpoints.endpoints.s3}/safe/sha`;
+    const signed = await signRequest({ url, method: 'PUT', service: 's3', region: 'us-east-1', credentials: s.credentials, headers: { 'x-amz-content-sha256': sha(declared) }, s3: true, signingDate: new Date(s.clock.now()) });
+    return rawRequest({ url, method: 'PUT', headers: signed.headers, body: actual, ca: s.ca });
+  };
+  const bad = await put('what was signed', 'what was sent');
+  assert.equal(bad.status, 400);
+  assert.match(bad.body, /<Code>XAmzContentSHA256Mismatch<\/Code>/);
+  await rejectsWith(s.s3().send(new HeadObjectCommand({ Bucket: 'safe', Key: 'sha' })), 'NotFound', 404);
+  assert.deepEqual([stagedFiles(s), blobFiles(s)], [[], []]);
+  assert.equal((await put('same', 'same')).status, 200);
+  assert.equal(blobFiles(s).length, 1);
+});
+
 test('Expect: 100-continue: the signature is checked before the body is asked for', async (t) => {
   const s = await withBucket(t);
   const body = Buffer.alloc(64 * 1024, 3);
