@@ -1,0 +1,123 @@
+/**
+ * The agent's MQTT connection: mutual TLS with the device certificate, a
+ * clean session (jobs never depend on broker state: after every connect the
+ * agent asks for its pending work), and reconnection with jittered
+ * exponential back-off, so a fleet that lost the broker together does not
+ * reconnect together.
+ */
+import { EventEmitter } from 'node:events';
+import mqtt, { type MqttClient } from 'mqtt';
+import pino, { type Logger } from 'pino';
+import { Backoff, type BackoffOptions } from './backoff.js';
+
+export interface ConnectionOptions {
+  /** `mqtts://host:port` */
+  url: string;
+  clientId: string;
+  certPem: string;
+  keyPem: string;
+  /** The root CA(s) the broker's certificate chains to. */
+  caPem: string | string[];
+  /** Seconds. Default 60 (AWS allows 30–1200). */
+  keepaliveSec?: number;
+  connectTimeoutMs?: number;
+  /** Reconnection back-off. Default 1 s doubling to 2 min, full jitter. */
+  backoff?: BackoffOptions;
+  log?: Logger;
+}
+
+interface ConnectionEvents {
+  online: [];
+  offline: [];
+  message: [topic: string, payload: Buffer];
+}
+
+export class Connection extends EventEmitter<ConnectionEvents> {
+  private client: MqttClient | undefined;
+  private readonly backoff: Backoff;
+  private readonly log: Logger;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private wasOnline = false;
+
+  constructor(private readonly options: ConnectionOptions) {
+    super();
+    this.backoff = new Backoff({ initialMs: 1000, maxMs: 120_000, ...options.backoff });
+    this.log = options.log ?? pino({ level: 'silent' });
+  }
+
+  get online(): boolean {
+    return this.client?.connected ?? false;
+  }
+
+  start(): void {
+    const o = this.options;
+    const client = mqtt.connect(o.url, {
+      clientId: o.clientId,
+      cert: o.certPem,
+      key: o.keyPem,
+      ca: o.caPem,
+      rejectUnauthorized: true,
+      protocolVersion: 4,
+      clean: true,
+      keepalive: o.keepaliveSec ?? 60,
+      connectTimeout: o.connectTimeoutMs ?? 30_000,
+      // Reconnection is ours (below): mqtt.js only knows a fixed period.
+      reconnectPeriod: 0,
+      resubscribe: false,
+    });
+    this.client = client;
+    client.on('connect', () => {
+      this.backoff.reset();
+      this.wasOnline = true;
+      this.log.info({ url: o.url, clientId: o.clientId }, 'connected');
+      this.emit('online');
+    });
+    client.on('message', (topic, payload) => this.emit('message', topic, payload));
+    client.on('error', (e) => this.log.warn({ err: e.message }, 'mqtt error'));
+    client.on('close', () => this.onClose());
+  }
+
+  private onClose(): void {
+    if (this.wasOnline) {
+      this.wasOnline = false;
+      this.emit('offline');
+    }
+    if (this.stopped || this.timer) return;
+    const wait = this.backoff.next();
+    this.log.info({ waitMs: wait, attempt: this.backoff.attempts }, 'disconnected; reconnecting after back-off');
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (!this.stopped) this.client?.reconnect();
+    }, wait);
+  }
+
+  async subscribe(filters: string[]): Promise<string[]> {
+    const client = this.requireClient();
+    const granted = await client.subscribeAsync(filters, { qos: 1 });
+    // 0x80: the policy refused a filter (responses still reach the requester, aws-wire-protocols.md §1.1).
+    return granted.filter((g) => g.qos === 128).map((g) => g.topic);
+  }
+
+  async publish(topic: string, payload: object): Promise<void> {
+    await this.requireClient().publishAsync(topic, JSON.stringify(payload), { qos: 1 });
+  }
+
+  /** Disconnects cleanly and stays down. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.client?.endAsync().catch(() => {});
+  }
+
+  /** Drops the connection without DISCONNECT (tests: a network cut); reconnection follows. */
+  drop(): void {
+    this.client?.stream?.destroy();
+  }
+
+  private requireClient(): MqttClient {
+    if (!this.client) throw new Error('the connection has not been started');
+    return this.client;
+  }
+}
