@@ -86,6 +86,8 @@ export interface ReadObjectInput {
   bucket: string;
   key: string;
   range?: { request: RangeRequest; asked: string };
+  /** GetObject/HeadObject `partNumber`: the bytes of one part of a multipart object. */
+  partNumber?: number;
   conditions?: ReadConditions;
 }
 
@@ -130,7 +132,7 @@ export async function readObject(deps: ObjectsDeps, principal: Principal, input:
       release();
       return { status: 'not-modified', info };
     }
-    const range = input.range ? resolveRange(input.range.request, info.size, input.range.asked) : undefined;
+    const range = input.partNumber !== undefined ? await partRange(deps, row, input.partNumber) : input.range ? resolveRange(input.range.request, info.size, input.range.asked) : undefined;
     if (!withBody) {
       release();
       return { status: 'ok', info, ...(range ? { range } : {}) };
@@ -142,6 +144,30 @@ export async function readObject(deps: ObjectsDeps, principal: Principal, input:
     release();
     throw error;
   }
+}
+
+/**
+ * The bytes of part N: a segment of a multipart object; part 1 of a simple
+ * object is all of it. Beyond the last part: InvalidPartNumber (416).
+ */
+async function partRange(deps: ObjectsDeps, row: ObjectRow, partNumber: number): Promise<ByteRange | undefined> {
+  const invalid = () => new FerryError('InvalidInput', 'The requested partnumber is not satisfiable', { reason: 'invalid-part-number', fields: { PartNumberRequested: String(partNumber), ActualPartCount: String(row.parts_count ?? 1) } });
+  if (!Number.isInteger(partNumber) || partNumber < 1) throw invalid();
+  if (row.parts_count === null) {
+    if (partNumber !== 1) throw invalid();
+    return undefined;
+  }
+  const segment = await deps.db
+    .selectFrom('s3_object_segments')
+    .select(['start_offset', 'size'])
+    .where('version_id', '=', row.version_id)
+    .orderBy('part_number')
+    .offset(partNumber - 1)
+    .limit(1)
+    .executeTakeFirst();
+  if (!segment) throw invalid();
+  const start = Number(segment.start_offset);
+  return { start, end: start + Number(segment.size) - 1 };
 }
 
 /** Removes the current version of a key, if any; its blobs go to the trash. */

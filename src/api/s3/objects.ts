@@ -2,6 +2,7 @@ import type { RangeRequest } from '../../objects/index.js';
 import { incomingBody } from './body.js';
 import type { S3BucketCall, S3ObjectCall } from './context.js';
 import { attributesFrom, checksumHeaderName, header, objectHeaders, readConditionsFrom, writeConditionsFrom } from './headers.js';
+import { intParam } from './listing.js';
 import { childOf, childrenOf, malformedXml, readXmlBody, sendXml, textOf } from './xml.js';
 
 /** PutObject: streams the body; answers the ETag and the checksum it was sent with. */
@@ -37,10 +38,11 @@ async function readObject(call: S3ObjectCall, withBody: boolean): Promise<unknow
   const rangeHeader = header(request, 'range');
   const range = parseRange(rangeHeader);
   const conditions = readConditionsFrom(request);
+  const partNumber = call.target.query.has('partNumber') ? intParam(call.target.query, 'partNumber', 0) : undefined;
   const input = {
     bucket: call.bucket,
     key: call.key,
-    ...(range ? { range: { request: range, asked: rangeHeader! } } : {}),
+    ...(partNumber !== undefined ? { partNumber } : range ? { range: { request: range, asked: rangeHeader! } } : {}),
     ...(conditions ? { conditions } : {}),
   };
   const result = withBody ? await call.store.getObject(call.principal, input) : await call.store.headObject(call.principal, input);
@@ -50,6 +52,7 @@ async function readObject(call: S3ObjectCall, withBody: boolean): Promise<unknow
   }
   const { info } = result;
   reply.headers(objectHeaders(info, { checksumMode, ranged: result.range !== undefined, query: call.target.query }));
+  if (partNumber !== undefined && info.partsCount !== undefined) reply.header('x-amz-mp-parts-count', String(info.partsCount));
   if (result.range) {
     reply.code(206).header('content-range', `bytes ${result.range.start}-${result.range.end}/${info.size}`);
     reply.header('content-length', String(result.range.end - result.range.start + 1));

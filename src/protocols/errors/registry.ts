@@ -124,6 +124,7 @@ const S3_REASONS: ReasonTable = {
   'invalid-uri': e('InvalidURI', 400, "Couldn't parse the specified URI."),
   'location-constraint': e('IllegalLocationConstraintException', 400),
   'metadata-too-large': e('MetadataTooLarge', 400, 'Your metadata headers exceed the maximum allowed metadata size.'),
+  'invalid-part-number': e('InvalidPartNumber', 416, 'The requested partnumber is not satisfiable'),
 };
 
 // aws-wire-protocols.md §6 (IAM codes). aws-query carries a <Type>.

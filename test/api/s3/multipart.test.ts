@@ -126,6 +126,13 @@ test('multipart by hand: ListParts, ListMultipartUploads, part-size rules, Inval
   assert.deepEqual(Buffer.from(await got.Body!.transformToByteArray()), Buffer.concat([big, Buffer.from('tail')]));
   assert.equal(blobFiles(s).length, 2);
   await rejectsWith(s3.send(new ListPartsCommand({ Bucket: 'parts', Key: 'obj', UploadId })), 'NoSuchUpload', 404);
+  // partNumber reads one part back.
+  const second = await s3.send(new GetObjectCommand({ Bucket: 'parts', Key: 'obj', PartNumber: 2 }));
+  assert.equal(second.PartsCount, 2);
+  assert.equal(second.ContentRange, `bytes ${5 * MiB}-${5 * MiB + 3}/${5 * MiB + 4}`);
+  assert.equal(await second.Body!.transformToString(), 'tail');
+  await rejectsWith(s3.send(new GetObjectCommand({ Bucket: 'parts', Key: 'obj', PartNumber: 3 })), 'InvalidPartNumber', 416);
+  assert.equal((await s3.send(new HeadObjectCommand({ Bucket: 'parts', Key: 'obj', PartNumber: 1 }))).ContentLength, 5 * MiB);
 
   const { UploadId: abortMe } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'parts', Key: 'gone' }));
   await s3.send(new UploadPartCommand({ Bucket: 'parts', Key: 'gone', UploadId: abortMe, PartNumber: 1, Body: 'x' }));

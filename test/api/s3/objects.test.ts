@@ -71,6 +71,12 @@ test('PutObject / GetObject / HeadObject / DeleteObject round-trip bytes, ETag, 
   await rejectsWith(s3.send(new HeadObjectCommand({ Bucket: 'firmware', Key: 'miso/1.0.0.bin' })), 'NotFound', 404);
   // Deleting what is not there is still 204.
   await s3.send(new DeleteObjectCommand({ Bucket: 'firmware', Key: 'miso/1.0.0.bin' }));
+  // An empty object.
+  const empty = await s3.send(new PutObjectCommand({ Bucket: 'firmware', Key: 'empty', Body: '' }));
+  assert.equal(empty.ETag, '"d41d8cd98f00b204e9800998ecf8427e"');
+  const gotEmpty = await s3.send(new GetObjectCommand({ Bucket: 'firmware', Key: 'empty', ChecksumMode: 'ENABLED' }));
+  assert.equal(gotEmpty.ContentLength, 0);
+  assert.equal((await gotEmpty.Body!.transformToByteArray()).length, 0);
   await rejectsWith(s3.send(new GetObjectCommand({ Bucket: 'nope-bucket', Key: 'k' })), 'NoSuchBucket', 404);
   await rejectsWith(s3.send(new PutObjectCommand({ Bucket: 'nope-bucket', Key: 'k', Body: 'x' })), 'NoSuchBucket', 404);
 });
