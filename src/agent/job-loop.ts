@@ -154,8 +154,9 @@ export class JobLoop extends EventEmitter<JobLoopEvents> {
     if (!document) return { status: 'REJECTED', reason: 'invalid-document', message: 'The job document is not a JSON object.' };
     const operation = this.options.operations.find((op) => matches(op, document));
     if (!operation) return { status: 'REJECTED', reason: 'unknown-operation', message: this.unknown(document) };
-    log.info({ operation: operation.name, resumed: execution.status === 'IN_PROGRESS' }, 'job started');
-    reporter.progress({ step: execution.status === 'IN_PROGRESS' ? 'resumed' : 'started', operation: operation.name }, { force: true });
+    const resumed = this.options.journal.start(execution.jobId, execution.executionNumber);
+    log.info({ operation: operation.name, resumed }, resumed ? 'job resumed' : 'job started');
+    reporter.progress({ step: resumed ? 'resumed' : 'started', operation: operation.name }, { force: true });
     const job: JobContext = {
       execution,
       document,

@@ -36,5 +36,28 @@ export class OutcomeJournal {
 
   remove(jobId: string, executionNumber: number | undefined): void {
     rmSync(this.file(jobId, executionNumber), { force: true });
+    const running = this.running();
+    if (running?.jobId === jobId && running.executionNumber === (executionNumber ?? 0)) rmSync(this.runningFile(), { force: true });
+  }
+
+  private runningFile(): string {
+    return join(this.folder, '..', 'running.json');
+  }
+
+  /** The execution the agent was working on, if it stopped before reporting its end. */
+  running(): { jobId: string; executionNumber: number } | undefined {
+    try {
+      return JSON.parse(readFileSync(this.runningFile(), 'utf8')) as { jobId: string; executionNumber: number };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Notes the execution being worked on; true when it was already (the agent resumes it after a restart). */
+  start(jobId: string, executionNumber: number | undefined): boolean {
+    const running = this.running();
+    const resumed = running?.jobId === jobId && running.executionNumber === (executionNumber ?? 0);
+    if (!resumed) writeFileAtomic(this.runningFile(), JSON.stringify({ jobId, executionNumber: executionNumber ?? 0 }), 0o600);
+    return resumed;
   }
 }

@@ -45,7 +45,9 @@ export function progressDue(last: Sent | undefined, nowMs: number, percent: numb
   if (!last) return true;
   const elapsed = nowMs - last.atMs;
   if (elapsed < (rate.minIntervalMs ?? 1000)) return false;
-  if (percent !== undefined && last.percent !== undefined) {
+  if (percent !== undefined) {
+    // The first percentage of a phase, every step of percentStep, and the end.
+    if (last.percent === undefined) return true;
     if (percent >= 100 && last.percent < 100) return true;
     if (percent - last.percent >= (rate.percentStep ?? 10)) return true;
   }
