@@ -1,16 +1,14 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
+import { readKit } from '../../src/agent/kit.js';
 
 /** Connects to the broker as the kit's thing, with the kit's files only. */
 export async function connectWithKit(kitDir: string, clientId?: string): Promise<MqttClient> {
-  const kit = JSON.parse(readFileSync(join(kitDir, 'kit.json'), 'utf8'));
-  const file = (name: string) => readFileSync(join(kitDir, name), 'utf8');
-  const client = mqtt.connect(kit.endpoints.mqtt, {
-    clientId: clientId ?? kit.clientId,
-    cert: file(kit.files.certificate),
-    key: file(kit.files.privateKey),
-    ca: file(kit.files.rootCa),
+  const kit = readKit(kitDir);
+  const client = mqtt.connect(kit.config.endpoints.mqtt, {
+    clientId: clientId ?? kit.config.clientId ?? kit.config.thingName,
+    cert: kit.certPem,
+    key: kit.keyPem,
+    ca: kit.caPem,
     protocolVersion: 4,
     reconnectPeriod: 0,
     connectTimeout: 10_000,

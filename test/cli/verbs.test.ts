@@ -7,6 +7,7 @@ import { DescribeCertificateCommand, ListAttachedPoliciesCommand } from '@aws-sd
 import { startTestServer, tempDir } from '../helpers/server.js';
 import { cli } from './helpers.js';
 import { connectWithKit } from './device.js';
+import { readKit } from '../../src/agent/kit.js';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
@@ -34,11 +35,16 @@ test('thing create writes a working connection kit; list, describe, delete; bad 
 
   // The kit: files, modes, config; and it connects to the broker as the thing.
   const config = JSON.parse(readFileSync(join(kitDir, 'kit.json'), 'utf8'));
+  assert.equal(config.kitVersion, 1);
   assert.equal(config.thingName, 'miso_things_1');
   assert.equal(config.endpoints.mqtt, s.endpoints.endpoints.mqtt);
-  assert.equal(statSync(join(kitDir, config.files.privateKey)).mode & 0o777, 0o600);
-  assert.equal(readFileSync(join(kitDir, config.files.rootCa), 'utf8'), s.ca);
-  assert.match(readFileSync(join(kitDir, config.files.publicKey), 'utf8'), /BEGIN PUBLIC KEY/);
+  assert.equal(config.endpoints.credentialProvider, s.endpoints.endpoints.credentialProvider);
+  assert.equal(config.endpoints.s3, s.endpoints.endpoints.s3);
+  // The agent's own reader accepts it.
+  const kit = readKit(kitDir);
+  assert.equal(kit.caPem, s.ca);
+  assert.equal(statSync(join(kitDir, config.privateKeyFile)).mode & 0o777, 0o600);
+  assert.match(readFileSync(join(kitDir, 'public.pem.key'), 'utf8'), /BEGIN PUBLIC KEY/);
   assert.ok(statSync(join(kitDir, 'start.sh')).mode & 0o100, 'start.sh is executable');
   assert.match(readFileSync(join(kitDir, 'start.sh'), 'utf8'), /agent --kit/);
   const device = await connectWithKit(kitDir);

@@ -72,7 +72,6 @@ export async function createThing(conn: Connection, input: CreateThingInput): Pr
       region: conn.region,
       endpoints: await deviceEndpoints(conn),
       roleAlias: input.roleAlias,
-      certificateId: created.certificateId,
       certificatePem: created.certificatePem,
       privateKeyPem: created.privateKeyPem,
       publicKeyPem: created.publicKeyPem,
