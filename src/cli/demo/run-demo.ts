@@ -152,6 +152,7 @@ export async function runDemo(io: CliIo, o: DemoOptions): Promise<number> {
       firmware: { url: `s3://${names.bucket}/${names.firmwareKey}`, size: firmware.size, sha256: firmware.sha256 },
       stopped: last.interrupted ? stopReason : undefined,
       devices: devices.map((d) => deviceSummary(d.thingName, last, checks.get(d.thingName), d.logFile)),
+      workDir: root,
       keptIn: o.keep ? root : undefined,
     };
     printSummary(out, summary);

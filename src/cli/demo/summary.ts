@@ -12,6 +12,8 @@ export interface DemoSummary {
   /** Why the watch stopped early, if it did. */
   stopped?: string | undefined;
   devices: Array<{ thingName: string; status: string; details: Record<string, string>; file?: string | undefined; verified: boolean; logFile: string }>;
+  /** The temporary folder of kits, downloads and logs (removed at the end unless --keep). */
+  workDir: string;
   keptIn?: string | undefined;
 }
 
