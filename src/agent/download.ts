@@ -76,6 +76,14 @@ type AttemptResult = { kind: 'done' } | { kind: 'retry'; why: string } | { kind:
 
 const MiB = 1024 * 1024;
 
+/**
+ * Failures after which the part file is kept: the network gave up or the link
+ * could not be renewed, so a retry of the job (a new execution, a fresh link
+ * to the same object) resumes where this one stopped. Wrong bytes (checksum,
+ * size) or a missing object leave nothing behind.
+ */
+const KEEP_ON_FAILURE = new Set(['download-failed', 'link-expired']);
+
 export class Downloader {
   private readonly log: Logger;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -103,7 +111,7 @@ export class Downloader {
       await this.verify(req, part);
       await part.finish();
     } catch (error) {
-      const keep = !isJobError(error) && !(req.signal?.reason instanceof JobCanceled);
+      const keep = req.signal?.reason instanceof JobCanceled ? false : isJobError(error) ? KEEP_ON_FAILURE.has(error.reason) : true;
       if (keep) await part.suspend().catch(() => {});
       else await part.remove();
       throw error;
