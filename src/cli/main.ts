@@ -7,6 +7,7 @@ import { cpCommand } from './cp-command.js';
 import { roleCommand } from './role-command.js';
 import { jobCommand } from './job-command.js';
 import { demoCommand } from './demo-command.js';
+import { agentCommand } from './agent-command.js';
 
 const program = new Command('ferry')
   .description('Ferry: deliver files and jobs to IoT fleets over AWS IoT Jobs, S3 and IAM wire protocols')
@@ -14,6 +15,7 @@ const program = new Command('ferry')
   .addCommand(serverCommand());
 program.addCommand(thingCommand()).addCommand(policyCommand()).addCommand(bucketCommand()).addCommand(cpCommand());
 program.addCommand(roleCommand()).addCommand(jobCommand()).addCommand(demoCommand());
+program.addCommand(agentCommand());
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`ferry: ${(error as Error).message}\n`);
