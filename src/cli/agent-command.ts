@@ -83,7 +83,7 @@ export function agentCommand(): Command {
     .addOption(
       new Option('--hook <name=path>', 'allow-list a post-download executable a job may name (repeatable)')
         .argParser((v: string, prev: HookSpec[] = []) => [...prev, parseHookFlag(v)])
-        .default([]),
+        .default([], 'none'),
     )
     .addOption(new Option('--step-timeout <minutes>', 'stepTimeoutInMinutes sent while working (0: none)').argParser(minutes))
     .option('--log-level <level>', 'log level', process.env.FERRY_LOG_LEVEL ?? 'info')

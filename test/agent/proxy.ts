@@ -25,6 +25,7 @@ export class S3Proxy extends EventEmitter<{ bytes: [total: number] }> {
   /** Cut the next response after this many body bytes (once). */
   cutAfter: number | undefined;
   private server: https.Server | undefined;
+  private readonly active = new Set<import('node:http').ServerResponse>();
   private upstream: https.Agent;
   origin = '';
 
@@ -56,6 +57,8 @@ export class S3Proxy extends EventEmitter<{ bytes: [total: number] }> {
   }
 
   private async relay(from: NodeJS.ReadableStream, to: import('node:http').ServerResponse): Promise<void> {
+    this.active.add(to);
+    to.once('close', () => this.active.delete(to));
     let sentHere = 0;
     const cut = this.cutAfter;
     this.cutAfter = undefined;
@@ -95,6 +98,11 @@ export class S3Proxy extends EventEmitter<{ bytes: [total: number] }> {
   private count(n: number): void {
     this.sent += n;
     this.emit('bytes', this.sent);
+  }
+
+  /** Cuts every response being sent now (a network cut). */
+  cutNow(): void {
+    for (const res of this.active) res.socket?.destroy();
   }
 
   /** Resolves once `n` body bytes in all have gone out. */
