@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { ListJobsCommand } from '@aws-sdk/client-iot';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
+import { agentPaths, logTail, startAgents, stopAgents } from '../../src/cli/demo/agents.js';
 import { cli } from './helpers.js';
 import { ferry } from './child.js';
 import { processesMentioning } from './processes.js';
@@ -68,4 +69,35 @@ test('`ferry demo --data-dir` runs the story on a running server; --json summary
   // The server is still there and knows the job.
   const jobs = (await cli(['job', 'list', '--json', '--data-dir', s.dataDir])).json();
   assert.deepEqual(jobs.map((j: { jobId: string; status: string }) => [j.jobId, j.status]), [[summary.job, 'COMPLETED']]);
+});
+
+test('the agents the demo starts are real `ferry agent` processes, and stopping them leaves none', async (t) => {
+  const s = await startTestServer();
+  t.after(() => s.close());
+  const work = tempDir();
+  t.after(() => rmSync(work, { recursive: true, force: true }));
+  const d = ['--data-dir', s.dataDir];
+  assert.equal((await cli(['policy', 'create', 'p', '--device', ...d])).code, 0);
+  const devices = ['miso_1', 'miso_2'].map((thingName) => ({ thingName, ...agentPaths(work, thingName) }));
+  for (const dev of devices) assert.equal((await cli(['thing', 'create', dev.thingName, '--policy', 'p', '--kit', dev.kitDir, ...d])).code, 0);
+
+  const agents = startAgents(devices);
+  t.after(() => stopAgents(agents, 0));
+  // Each agent logs "connected" once the broker accepted its certificate.
+  await Promise.all(
+    agents.map(
+      (a) =>
+        new Promise<void>((resolve, reject) => {
+          const onData = (chunk: Buffer) => {
+            if (chunk.toString().includes('"msg":"connected"')) resolve();
+          };
+          a.child.stdout?.on('data', onData);
+          a.child.stderr?.on('data', onData);
+          void a.exited.then((code) => reject(new Error(`agent exited (${code}): ${logTail(a.logFile)}`)));
+        }),
+    ),
+  );
+  assert.equal(processesMentioning(work).length, 2);
+  await stopAgents(agents);
+  assert.deepEqual(processesMentioning(work), []);
 });
