@@ -156,6 +156,8 @@ export interface CompleteUploadInput {
   uploadId: string;
   parts: CompletePart[];
   conditions?: WriteConditions;
+  /** The whole object's checksum as the client computed it, checked against ours when we have one of that algorithm. */
+  expectedChecksum?: { algorithm: ChecksumAlgorithm; value: string };
 }
 
 const stripQuotes = (etag: string): string => etag.trim().replace(/^"|"$/g, '');
@@ -226,6 +228,10 @@ export async function completeUpload(deps: ObjectsDeps, principal: Principal, in
   const rows = await deps.db.selectFrom('s3_parts').select(['part_number', 'blob_id', 'size', 'etag', 'checksum_algorithm', 'checksum_value']).where('upload_id', '=', uploadId).execute();
   const chosen = checkCompleteList(input, new Map(rows.map((r) => [r.part_number, r])));
   const checksum = multipartChecksum(upload.checksum_algorithm, upload.checksum_type, chosen);
+  const expected = input.expectedChecksum;
+  if (expected && checksum && expected.algorithm === checksum.algorithm && expected.value !== checksum.value) {
+    throw new FerryError('InvalidInput', `The ${expected.algorithm} you specified did not match the calculated checksum.`, { reason: 'bad-digest' });
+  }
   const row: ObjectRow = {
     bucket,
     key,

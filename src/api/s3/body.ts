@@ -79,7 +79,7 @@ function contentMd5(request: FastifyRequest): string | undefined {
  * `x-amz-checksum-*` header, a trailer named by `x-amz-trailer`, or just
  * `x-amz-sdk-checksum-algorithm` (computed and kept, nothing to compare).
  */
-function checksumOf(request: FastifyRequest, decoder: AwsChunkedDecoder | undefined): IncomingBody['checksum'] {
+function checksumOf(request: FastifyRequest, decoder: AwsChunkedDecoder | undefined, headers: boolean): IncomingBody['checksum'] {
   const trailer = header(request, 'x-amz-trailer')?.toLowerCase();
   if (trailer?.startsWith('x-amz-checksum-')) {
     const algorithm = algorithmOf(trailer.slice('x-amz-checksum-'.length));
@@ -87,17 +87,25 @@ function checksumOf(request: FastifyRequest, decoder: AwsChunkedDecoder | undefi
     if (!decoder) throw invalidInput('x-amz-trailer is only allowed with an aws-chunked body.');
     return { algorithm, expected: () => decoder.trailers()[trailer] ?? '' };
   }
-  for (const [name, values] of Object.entries(request.headers)) {
-    if (!name.startsWith('x-amz-checksum-') || name === 'x-amz-checksum-mode' || name === 'x-amz-checksum-type' || name === 'x-amz-checksum-algorithm') continue;
-    const algorithm = algorithmOf(name.slice('x-amz-checksum-'.length));
-    if (!algorithm) throw invalidInput(`The header ${name} names a checksum algorithm this server does not support.`);
-    return { algorithm, expected: String(Array.isArray(values) ? values[0] : values).trim() };
-  }
+  if (!headers) return undefined;
+  const given = checksumHeader(request);
+  if (given) return { algorithm: given.algorithm, expected: given.value };
   const sdk = header(request, 'x-amz-sdk-checksum-algorithm');
   if (sdk === undefined) return undefined;
   const algorithm = algorithmOf(sdk);
   if (!algorithm) throw invalidInput(`Checksum algorithm ${sdk} is not supported.`);
   return { algorithm };
+}
+
+/** The `x-amz-checksum-<algorithm>` header, if any (on CompleteMultipartUpload it is the whole object's). */
+export function checksumHeader(request: FastifyRequest): { algorithm: ChecksumAlgorithm; value: string } | undefined {
+  for (const [name, values] of Object.entries(request.headers)) {
+    if (!name.startsWith('x-amz-checksum-') || name === 'x-amz-checksum-mode' || name === 'x-amz-checksum-type' || name === 'x-amz-checksum-algorithm') continue;
+    const algorithm = algorithmOf(name.slice('x-amz-checksum-'.length));
+    if (!algorithm) throw invalidInput(`The header ${name} names a checksum algorithm this server does not support.`);
+    return { algorithm, value: String(Array.isArray(values) ? values[0] : values).trim() };
+  }
+  return undefined;
 }
 
 /** The decoder an aws-chunked body needs, if it is one. */
@@ -118,8 +126,10 @@ function chunkedDecoder(request: FastifyRequest): AwsChunkedDecoder | undefined 
 /**
  * The request body as the domain wants it: decoded (aws-chunked), with
  * every digest the client declared, opened only when first read.
+ * `checksumHeaders: false` when x-amz-checksum-* describes something else
+ * than the body (CompleteMultipartUpload).
  */
-export function incomingBody(request: FastifyRequest, reply: FastifyReply): IncomingBody {
+export function incomingBody(request: FastifyRequest, reply: FastifyReply, opts: { checksumHeaders?: boolean } = {}): IncomingBody {
   const raw = request.raw;
   const decoder = chunkedDecoder(request);
   const declaredSha = signatureOf(request).parsed.mode === 'header' ? signatureOf(request).parsed.contentSha256 : undefined;
@@ -138,7 +148,7 @@ export function incomingBody(request: FastifyRequest, reply: FastifyReply): Inco
     return raw.pipe(decoder);
   };
   const md5 = contentMd5(request);
-  const checksum = checksumOf(request, decoder);
+  const checksum = checksumOf(request, decoder, opts.checksumHeaders ?? true);
   return {
     stream: new DeferredBody(open),
     ...(length !== undefined ? { length } : {}),

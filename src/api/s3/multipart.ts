@@ -1,7 +1,7 @@
 import { invalidInput } from '../../errors.js';
 import type { ChecksumAlgorithm, CompletePart } from '../../objects/index.js';
 import { CHECKSUM_ALGORITHMS } from '../../objects/index.js';
-import { incomingBody } from './body.js';
+import { checksumHeader, incomingBody } from './body.js';
 import type { S3BucketCall, S3ObjectCall } from './context.js';
 import { attributesFrom, checksumAlgorithmFrom, checksumHeaderName, checksumTypeFrom, header, writeConditionsFrom } from './headers.js';
 import { intParam } from './listing.js';
@@ -62,14 +62,16 @@ function partOf(node: Record<string, unknown>): CompletePart {
 export async function completeUpload(call: S3ObjectCall): Promise<unknown> {
   const uploadId = uploadIdOf(call);
   const conditions = writeConditionsFrom(call.request);
-  const doc = childOf(await readXmlBody(call.request, call.reply), 'CompleteMultipartUpload');
+  const doc = childOf(await readXmlBody(call.request, call.reply, { checksumHeaders: false }), 'CompleteMultipartUpload');
   if (!doc) throw malformedXml();
+  const expected = checksumHeader(call.request);
   const info = await call.store.completeUpload(call.principal, {
     bucket: call.bucket,
     key: call.key,
     uploadId,
     parts: childrenOf(doc, 'Part').map(partOf),
     ...(conditions ? { conditions } : {}),
+    ...(expected ? { expectedChecksum: expected } : {}),
   });
   const checksum = info.checksum ? { [`Checksum${info.checksum.algorithm}`]: info.checksum.value, ChecksumType: info.checksum.type } : {};
   return sendXml(call.reply, 'CompleteMultipartUploadResult', {

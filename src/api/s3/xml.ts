@@ -50,8 +50,8 @@ export function parseXml(text: string): XmlNode {
 }
 
 /** Reads, checks (digests) and parses the request's XML body; an empty body is `{}`. */
-export async function readXmlBody(request: FastifyRequest, reply: FastifyReply): Promise<XmlNode> {
-  const bytes = await collectBody(incomingBody(request, reply), MAX_XML_BYTES);
+export async function readXmlBody(request: FastifyRequest, reply: FastifyReply, opts: { checksumHeaders?: boolean } = {}): Promise<XmlNode> {
+  const bytes = await collectBody(incomingBody(request, reply, opts), MAX_XML_BYTES);
   const text = bytes.toString('utf8').trim();
   return text === '' ? {} : parseXml(text);
 }

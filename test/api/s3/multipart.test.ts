@@ -151,17 +151,23 @@ test('a FULL_OBJECT CRC32 multipart checksum is the CRC of the whole object', as
   const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'full', Key: 'k', ChecksumAlgorithm: 'CRC32', ChecksumType: 'FULL_OBJECT' }));
   const p1 = await s3.send(new UploadPartCommand({ Bucket: 'full', Key: 'k', UploadId, PartNumber: 1, Body: a, ChecksumAlgorithm: 'CRC32' }));
   const p2 = await s3.send(new UploadPartCommand({ Bucket: 'full', Key: 'k', UploadId, PartNumber: 2, Body: b, ChecksumAlgorithm: 'CRC32' }));
-  const done = await s3.send(
-    new CompleteMultipartUploadCommand({
-      Bucket: 'full',
-      Key: 'k',
-      UploadId,
-      MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p1.ETag, ChecksumCRC32: p1.ChecksumCRC32 }, { PartNumber: 2, ETag: p2.ETag, ChecksumCRC32: p2.ChecksumCRC32 }] },
-    }),
-  );
   const { crc32 } = await import('node:zlib');
   const whole = Buffer.alloc(4);
   whole.writeUInt32BE(crc32(Buffer.concat([a, b])));
+  const complete = (ChecksumCRC32: string) =>
+    s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: 'full',
+        Key: 'k',
+        UploadId,
+        ChecksumCRC32,
+        ChecksumType: 'FULL_OBJECT',
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p1.ETag, ChecksumCRC32: p1.ChecksumCRC32 }, { PartNumber: 2, ETag: p2.ETag, ChecksumCRC32: p2.ChecksumCRC32 }] },
+      }),
+    );
+  // The client's whole-object checksum (a header of CompleteMultipartUpload) is checked against the combined one.
+  await rejectsWith(complete('AAAAAA=='), 'BadDigest', 400);
+  const done = await complete(whole.toString('base64'));
   assert.equal(done.ChecksumCRC32, whole.toString('base64'));
   // The SDK validates a full-object checksum on GET.
   const got = await s3.send(new GetObjectCommand({ Bucket: 'full', Key: 'k', ChecksumMode: 'ENABLED' }));
