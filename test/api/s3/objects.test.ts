@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
+import { pgSkipReason } from '../../helpers/postgres.js';
 import { rawRequest } from '../../helpers/http.js';
 import { signRequest } from '../../helpers/sign.js';
 import { blobFiles, filesOutsideObjects, rejectsWith, stagedFiles } from './helpers.js';
@@ -326,4 +327,23 @@ test('virtual-hosted addressing (bucket.<host>) works beside path-style', async 
   assert.equal(await got.Body!.transformToString(), 'virtual');
   const listed = await virtual.send(new ListObjectsV2Command({ Bucket: 'vhost-bucket' }));
   assert.deepEqual(listed.Contents!.map((c) => c.Key), ['dir/file.txt']);
+});
+
+test('on PostgreSQL: objects, DeleteObjects and paged listing in byte order through the S3 API', { skip: pgSkipReason() }, async (t) => {
+  const s = await startTestServer({ engine: 'postgres' });
+  t.after(() => s.close());
+  const s3 = s.s3();
+  await s3.send(new CreateBucketCommand({ Bucket: 'pg-bucket' }));
+  const keys = ['Z', 'a b', 'a/b', 'a%2Fc', '\uFFFD', '\u{1F600}', 'ä'];
+  for (const key of keys) await s3.send(new PutObjectCommand({ Bucket: 'pg-bucket', Key: key, Body: key }));
+  const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'pg-bucket', MaxKeys: 3 }));
+  const rest = await s3.send(new ListObjectsV2Command({ Bucket: 'pg-bucket', ContinuationToken: listed.NextContinuationToken }));
+  assert.deepEqual(
+    [...listed.Contents!, ...rest.Contents!].map((c) => c.Key),
+    [...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))),
+  );
+  const got = await s3.send(new GetObjectCommand({ Bucket: 'pg-bucket', Key: '\u{1F600}' }));
+  assert.equal(await got.Body!.transformToString(), '\u{1F600}');
+  await s3.send(new DeleteObjectsCommand({ Bucket: 'pg-bucket', Delete: { Objects: keys.map((Key) => ({ Key })) } }));
+  assert.equal((await s3.send(new ListObjectsV2Command({ Bucket: 'pg-bucket' }))).KeyCount, 0);
 });
