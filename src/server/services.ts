@@ -8,6 +8,8 @@ import { createRegistry, type Registry } from '../registry/index.js';
 import { createIamService, type IamService } from '../iam/service.js';
 import { presignUrl } from '../protocols/sigv4/index.js';
 import { createObjectStore, type ObjectStore } from '../objects/index.js';
+import { createJobsService, type JobsService } from '../jobs/index.js';
+import { startJobsMqtt } from '../jobs/mqtt/index.js';
 
 /** What the domain services are built from. */
 export interface ServiceDeps {
@@ -33,6 +35,10 @@ export interface DomainServices {
   connectivity: ConnectivityStore;
   /** Buckets, objects and multipart uploads on the blob store; authorizes role sessions with IAM's policies. */
   objects: ObjectStore;
+  /** Jobs and their executions, the timers' scheduler, and (through deviceMessaging) the Jobs MQTT API. */
+  jobs: JobsService;
+  /** The Jobs MQTT API's hold on deviceMessaging (a test's scripted stand-in may stop it and answer instead). */
+  jobsMqtt: { stop(): void };
 }
 
 export async function createDomainServices(deps: ServiceDeps): Promise<DomainServices> {
@@ -41,10 +47,14 @@ export async function createDomainServices(deps: ServiceDeps): Promise<DomainSer
   const deviceMessaging = new DeviceMessagingHub(deps.logger.child({ component: 'device-messaging' }));
   const connectivity = new ConnectivityStore(deps.store.db);
   const objects = await createObjectStore({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'objects' }), region: deps.region, root: deps.paths.objects, policies: iam.permissions });
-  return { registry, iam, deviceMessaging, connectivity, objects };
+  const jobs = createJobsService({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'jobs' }), registry, iam, objects });
+  const jobsMqtt = startJobsMqtt({ messaging: deviceMessaging, jobs, clock: deps.clock, logger: deps.logger.child({ component: 'jobs-mqtt' }), thingArn: registry.arns.thing });
+  jobs.start();
+  return { registry, iam, deviceMessaging, connectivity, objects, jobs, jobsMqtt };
 }
 
 /** Stops background work (timers, schedulers) before the database closes. */
 export async function stopDomainServices(services: DomainServices): Promise<void> {
+  await services.jobs.stop();
   await services.objects.stop();
 }

@@ -11,6 +11,8 @@ import { registerPolicyRoutes } from './policies.js';
 import { registerAuthorizationRoutes } from './authorization.js';
 import { registerTagRoutes } from './tags.js';
 import { registerRoleAliasRoutes } from './role-aliases.js';
+import { registerJobRoutes } from './jobs.js';
+import { registerJobExecutionRoutes } from './job-executions.js';
 
 /** The IoT control plane (rest-json), one module per resource family. */
 export function registerIotApi(app: FastifyInstance, ctx: AppContext): void {
@@ -25,4 +27,6 @@ export function registerIotApi(app: FastifyInstance, ctx: AppContext): void {
   registerAuthorizationRoutes(app, ctx);
   registerTagRoutes(app, ctx);
   registerRoleAliasRoutes(app, ctx);
+  registerJobRoutes(app, ctx);
+  registerJobExecutionRoutes(app, ctx);
 }

@@ -1,3 +1,75 @@
-/** The jobs tables. Owned by the jobs part of Ferry; add its table interfaces here. */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface JobsTables {}
+/**
+ * The jobs tables: jobs (with their jobProcessDetails counters, kept exact
+ * by delta updates under the job's row lock), their targets, and one row
+ * per job execution (with its timers). Times are epoch ms, booleans 0/1,
+ * JSON is TEXT (see ../schema.ts).
+ */
+export interface JobsTable {
+  job_id: string;
+  job_arn: string;
+  /** IN_PROGRESS, COMPLETED, CANCELED, DELETION_IN_PROGRESS. */
+  status: string;
+  target_selection: string;
+  /** JSON array of the target ARNs as CreateJob named them. */
+  targets: string;
+  description: string | null;
+  /** The job document as stored (placeholders unsubstituted). */
+  document: string;
+  /** The S3 URL the document was read from at creation, if any. */
+  document_source: string | null;
+  /**
+   * JSON array of Ferry's own S3 origins when the job was made, so a
+   * placeholder naming Ferry's S3 endpoint still resolves after a restart on
+   * other ports.
+   */
+  s3_origins: string;
+  presign_role_arn: string | null;
+  presign_expires_sec: number | null;
+  in_progress_timeout_minutes: number | null;
+  force_canceled: number;
+  reason_code: string | null;
+  comment: string | null;
+  created_at: number;
+  last_updated_at: number;
+  completed_at: number | null;
+  // jobProcessDetails: how many of the job's executions are in each status.
+  n_queued: number;
+  n_in_progress: number;
+  n_succeeded: number;
+  n_failed: number;
+  n_rejected: number;
+  n_canceled: number;
+  n_removed: number;
+  n_timed_out: number;
+}
+
+/** One row per target ARN, so ListJobs can filter by thing group. */
+export interface JobTargetsTable {
+  job_id: string;
+  target_arn: string;
+}
+
+export interface JobExecutionsTable {
+  job_id: string;
+  thing_name: string;
+  execution_number: number;
+  status: string;
+  /** JSON object of string → string. */
+  status_details: string;
+  queued_at: number;
+  started_at: number | null;
+  last_updated_at: number;
+  version_number: number;
+  retry_attempt: number;
+  step_timeout_at: number | null;
+  in_progress_timeout_at: number | null;
+  /** The earlier running deadline (nextTimeout): what the scheduler polls. */
+  timeout_at: number | null;
+  force_canceled: number;
+}
+
+export interface JobsTables {
+  jobs: JobsTable;
+  job_targets: JobTargetsTable;
+  job_executions: JobExecutionsTable;
+}

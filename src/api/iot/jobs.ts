@@ -1,0 +1,145 @@
+import type { FastifyInstance } from 'fastify';
+import { denied, invalidInput } from '../../errors.js';
+import { presignedUrlConfigIn, type CreateJobInput, type Job, type JobSummary } from '../../jobs/index.js';
+import { epochSeconds, jsonBody, pathLabel, queryBoolean, queryInteger, queryString } from '../../protocols/rest-json.js';
+import { optionalString, stringList } from '../../registry/validate.js';
+import { serverCertificateNames, urlHost } from '../../server/config.js';
+import type { AppContext } from '../../server/context.js';
+import { iotOperation } from './route.js';
+import { tagsIn } from './tags.js';
+
+/**
+ * CreateJob fields Ferry does not enforce yet (a later issue): refused when set,
+ * never stored and ignored.
+ */
+const NOT_YET_SUPPORTED = ['jobExecutionsRolloutConfig', 'abortConfig', 'jobExecutionsRetryConfig', 'schedulingConfig', 'jobTemplateArn', 'documentParameters', 'namespaceId', 'destinationPackageVersions'] as const;
+
+/** Every origin of Ferry's S3 listener (each name its certificate covers), so placeholders may name any of them. */
+export function ownS3Origins(ctx: AppContext): string[] {
+  const port = new URL(ctx.endpoints.s3).port;
+  const names = serverCertificateNames(ctx.options);
+  const hosts = [ctx.advertisedHost, ...names.dnsNames.filter((n) => !n.startsWith('*.')), ...names.ipAddresses];
+  return [ctx.endpoints.s3, ...new Set(hosts.map((h) => `https://${urlHost(h)}:${port}`))];
+}
+
+function timeoutConfigIn(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'object' || Array.isArray(value)) throw invalidInput('timeoutConfig must be an object.');
+  const minutes = (value as { inProgressTimeoutInMinutes?: unknown }).inProgressTimeoutInMinutes;
+  if (minutes === undefined || minutes === null) return undefined;
+  if (typeof minutes !== 'number') throw invalidInput('timeoutConfig.inProgressTimeoutInMinutes must be a number of minutes.');
+  return minutes;
+}
+
+function createInput(jobId: string, body: Record<string, unknown>): CreateJobInput {
+  return {
+    jobId,
+    targets: stringList(body.targets, 'targets'),
+    document: optionalString(body.document, 'document', Number.MAX_SAFE_INTEGER),
+    documentSource: optionalString(body.documentSource, 'documentSource', Number.MAX_SAFE_INTEGER),
+    description: optionalString(body.description, 'description', Number.MAX_SAFE_INTEGER),
+    targetSelection: optionalString(body.targetSelection, 'targetSelection', 64),
+    presignedUrlConfig: presignedUrlConfigIn(body.presignedUrlConfig),
+    inProgressTimeoutInMinutes: timeoutConfigIn(body.timeoutConfig),
+    tags: tagsIn(body.tags),
+    notYetSupported: Object.fromEntries(NOT_YET_SUPPORTED.map((field) => [field, body[field]])),
+  };
+}
+
+/** DescribeJob's `job` (aws-wire-protocols.md §3.3): float-second timestamps, exact counters. */
+export function jobOut(job: Job) {
+  return {
+    jobArn: job.jobArn,
+    jobId: job.jobId,
+    targetSelection: job.targetSelection,
+    status: job.status,
+    forceCanceled: job.forceCanceled,
+    ...(job.reasonCode !== undefined ? { reasonCode: job.reasonCode } : {}),
+    ...(job.comment !== undefined ? { comment: job.comment } : {}),
+    targets: job.targets,
+    ...(job.description !== undefined ? { description: job.description } : {}),
+    ...(job.presignedUrlConfig ? { presignedUrlConfig: { ...job.presignedUrlConfig } } : {}),
+    // A real describe-job shows {} when unset (§3.3).
+    jobExecutionsRolloutConfig: {},
+    createdAt: epochSeconds(job.createdAtMs),
+    lastUpdatedAt: epochSeconds(job.lastUpdatedAtMs),
+    ...(job.completedAtMs !== undefined ? { completedAt: epochSeconds(job.completedAtMs) } : {}),
+    // Snapshot jobs queue every execution at creation: nothing is left rolling out (processingTargets omitted).
+    jobProcessDetails: { ...job.counters },
+    ...(job.inProgressTimeoutInMinutes !== undefined ? { timeoutConfig: { inProgressTimeoutInMinutes: job.inProgressTimeoutInMinutes } } : {}),
+    isConcurrent: false,
+  };
+}
+
+function summaryOut(job: JobSummary) {
+  return {
+    jobArn: job.jobArn,
+    jobId: job.jobId,
+    targetSelection: job.targetSelection,
+    status: job.status,
+    createdAt: epochSeconds(job.createdAtMs),
+    lastUpdatedAt: epochSeconds(job.lastUpdatedAtMs),
+    ...(job.completedAtMs !== undefined ? { completedAt: epochSeconds(job.completedAtMs) } : {}),
+    isConcurrent: false,
+  };
+}
+
+/** Jobs (aws-wire-protocols.md §3.3): CreateJob, DescribeJob, GetJobDocument, ListJobs, CancelJob, DeleteJob. */
+export function registerJobRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const jobs = () => ctx.services.jobs;
+  ctx.services.jobs.useS3Origins(() => ownS3Origins(ctx));
+
+  iotOperation(app, ctx, 'PUT', '/jobs/:jobId', async (request) => {
+    if (!request.principal) throw denied('The request is not authenticated.');
+    const job = await jobs().createJob(request.principal, createInput(pathLabel(request, 'jobId'), jsonBody(request)));
+    return { jobArn: job.jobArn, jobId: job.jobId, ...(job.description !== undefined ? { description: job.description } : {}) };
+  });
+
+  iotOperation(app, ctx, 'GET', '/jobs/:jobId', async (request) => {
+    const job = await jobs().describeJob(pathLabel(request, 'jobId'));
+    // documentSource is a sibling of job (§3.3).
+    return { ...(job.documentSource !== undefined ? { documentSource: job.documentSource } : {}), job: jobOut(job) };
+  });
+
+  // §3.3, §5: the stored document, placeholders not substituted.
+  iotOperation(app, ctx, 'GET', '/jobs/:jobId/job-document', async (request) => ({ document: (await jobs().describeJob(pathLabel(request, 'jobId'))).document }));
+
+  iotOperation(app, ctx, 'GET', '/jobs', async (request) => {
+    const groupName = queryString(request, 'thingGroupName');
+    const groupId = queryString(request, 'thingGroupId');
+    // Ferry's jobs have no namespace: a namespace filter matches none of them.
+    if (queryString(request, 'namespaceId') !== undefined) return { jobs: [] };
+    const thingGroupArn = groupName !== undefined ? ctx.services.registry.arns.thingGroup(groupName) : groupId !== undefined ? await groupArnById(ctx, groupId) : undefined;
+    if (groupId !== undefined && thingGroupArn === undefined) return { jobs: [] };
+    const page = await jobs().listJobs({
+      status: queryString(request, 'status'),
+      targetSelection: queryString(request, 'targetSelection'),
+      thingGroupArn,
+      limit: queryInteger(request, 'maxResults', 1, 250),
+      token: queryString(request, 'nextToken'),
+    });
+    return { jobs: page.items.map(summaryOut), ...(page.next ? { nextToken: page.next } : {}) };
+  });
+
+  iotOperation(app, ctx, 'PUT', '/jobs/:jobId/cancel', async (request) => {
+    const body = jsonBody(request);
+    const job = await jobs().cancelJob(pathLabel(request, 'jobId'), {
+      force: queryBoolean(request, 'force') ?? false,
+      reasonCode: optionalString(body.reasonCode, 'reasonCode', 128),
+      comment: optionalString(body.comment, 'comment', 2028),
+    });
+    return { jobArn: job.jobArn, jobId: job.jobId, ...(job.description !== undefined ? { description: job.description } : {}) };
+  });
+
+  iotOperation(app, ctx, 'DELETE', '/jobs/:jobId', async (request) => {
+    if (queryString(request, 'namespaceId') !== undefined) throw invalidInput('namespaceId is not supported by Ferry yet: Ferry\'s jobs have no namespace.', 'not-yet-supported');
+    await jobs().deleteJob(pathLabel(request, 'jobId'), queryBoolean(request, 'force') ?? false);
+    return {};
+  });
+}
+
+/** The ARN of the thing group with this id, if any (ListJobs' thingGroupId filter). */
+async function groupArnById(ctx: AppContext, groupId: string): Promise<string | undefined> {
+  const row = await ctx.store.db.selectFrom('iot_thing_groups').select('group_name').where('group_id', '=', groupId).executeTakeFirst();
+  return row ? ctx.services.registry.arns.thingGroup(row.group_name) : undefined;
+}

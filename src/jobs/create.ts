@@ -1,0 +1,159 @@
+/**
+ * CreateJob (aws-wire-protocols.md §3.3): the job and one QUEUED execution per
+ * targeted thing, written in one transaction.
+ */
+import { alreadyExists, invalidInput } from '../errors.js';
+import type { Principal } from '../iam/principal.js';
+import type { Registry, Tag } from '../registry/index.js';
+import { isUniqueViolation } from '../registry/deps.js';
+import { parseJobDocument } from './document.js';
+import { readDocumentSource, type ObjectReader } from './document-source.js';
+import type { Job, PresignedUrlConfig } from './job.js';
+import { checkPresignedUrls, type RoleChecks } from './presign-check.js';
+import { pendingOfMany } from './queries.js';
+import { executionRow, jobOf, type JobRow } from './rows.js';
+import { MAX_TIMEOUT_MINUTES } from './state-machine.js';
+import { expandTargets } from './targets.js';
+import type { JobExecution } from './types.js';
+import { inTransaction, settleJob, type EngineDeps, type Unit } from './unit.js';
+import type { Changes } from './changes.js';
+
+export interface CreateJobInput {
+  jobId: string;
+  targets: string[];
+  /** Inline document text; exactly one of document and documentSource. */
+  document?: string | undefined;
+  documentSource?: string | undefined;
+  description?: string | undefined;
+  targetSelection?: string | undefined;
+  presignedUrlConfig?: PresignedUrlConfig | undefined;
+  inProgressTimeoutInMinutes?: number | undefined;
+  tags?: Tag[] | undefined;
+  /**
+   * Fields Ferry does not enforce yet, by name, as the request gave them
+   * (jobExecutionsRolloutConfig, abortConfig, …): any that is set is refused,
+   * never stored and ignored.
+   */
+  notYetSupported?: Record<string, unknown> | undefined;
+}
+
+export interface CreateDeps extends EngineDeps {
+  registry: Registry;
+  roles: RoleChecks;
+  readObject: ObjectReader;
+  s3Origins: () => string[];
+}
+
+// aws-wire-protocols.md §3.3, §9.
+const JOB_ID = /^[a-zA-Z0-9_-]{1,64}$/;
+const MAX_DESCRIPTION = 2028;
+
+export async function createJob(deps: CreateDeps, principal: Principal, input: CreateJobInput): Promise<{ value: Job; changes: Changes }> {
+  checkInput(input);
+  const origins = deps.s3Origins();
+  const text = await documentText(deps, principal, input, origins);
+  const document = parseJobDocument(text);
+  await checkPresignedUrls(deps.roles, document, input.presignedUrlConfig, origins);
+  const things = await expandTargets(deps.registry, input.targets);
+  const jobArn = deps.registry.arns.of('job', input.jobId);
+  try {
+    return await inTransaction(deps, async (u) => {
+      const row = jobRowFor(input, jobArn, text, origins, things.length, u.nowMs);
+      await u.trx.insertInto('jobs').values(row).execute();
+      await u.trx.insertInto('job_targets').values([...new Set(input.targets)].map((target_arn) => ({ job_id: input.jobId, target_arn }))).execute();
+      await deps.registry.tags.put(u.trx, jobArn, input.tags ?? []);
+      await queueExecutions(u, input.jobId, things);
+      return jobOf((await settleJob(u, input.jobId)) ?? row);
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw alreadyExists('job', `Job ${input.jobId} already exists.`);
+    throw error;
+  }
+}
+
+function checkInput(input: CreateJobInput): void {
+  if (!JOB_ID.test(input.jobId)) throw invalidInput(`jobId ${JSON.stringify(input.jobId)} is not valid: it must be 1 to 64 characters from a-z, A-Z, 0-9, underscore and hyphen.`);
+  for (const [field, value] of Object.entries(input.notYetSupported ?? {})) {
+    if (isSet(value)) throw invalidInput(`${field} is not supported by Ferry yet: create the job without it.`, 'not-yet-supported');
+  }
+  // aws-wire-protocols.md §9: CONTINUOUS jobs follow group membership; Ferry makes SNAPSHOT jobs only, for now.
+  if (input.targetSelection !== undefined && input.targetSelection !== 'SNAPSHOT') {
+    if (input.targetSelection === 'CONTINUOUS') throw invalidInput('targetSelection CONTINUOUS is not supported by Ferry yet: use SNAPSHOT.', 'not-yet-supported');
+    throw invalidInput(`targetSelection must be SNAPSHOT or CONTINUOUS (got ${JSON.stringify(input.targetSelection)}).`);
+  }
+  if (input.description !== undefined && input.description.length > MAX_DESCRIPTION) throw invalidInput(`description must be at most ${MAX_DESCRIPTION} characters.`);
+  const minutes = input.inProgressTimeoutInMinutes;
+  if (minutes !== undefined && (!Number.isInteger(minutes) || minutes < 1 || minutes > MAX_TIMEOUT_MINUTES)) {
+    throw invalidInput(`timeoutConfig.inProgressTimeoutInMinutes must be an integer from 1 to ${MAX_TIMEOUT_MINUTES} (got ${minutes}).`);
+  }
+  if (input.document !== undefined && input.documentSource !== undefined) throw invalidInput('Give either document or documentSource, not both.');
+  if (input.document === undefined && input.documentSource === undefined) throw invalidInput('A job needs a document: give document (the JSON text) or documentSource (an S3 object URL).');
+}
+
+/** Set means anything but absent, null, or an empty object / list (which configure nothing). */
+function isSet(value: unknown): boolean {
+  if (value === undefined || value === null) return false;
+  if (Array.isArray(value)) return value.length > 0;
+  if (typeof value === 'object') return Object.keys(value).length > 0;
+  return true;
+}
+
+async function documentText(deps: CreateDeps, principal: Principal, input: CreateJobInput, origins: string[]): Promise<string> {
+  if (input.document !== undefined) return input.document;
+  return readDocumentSource(deps.readObject, principal, input.documentSource!, origins);
+}
+
+function jobRowFor(input: CreateJobInput, jobArn: string, document: string, origins: string[], queued: number, nowMs: number): JobRow {
+  return {
+    job_id: input.jobId,
+    job_arn: jobArn,
+    status: 'IN_PROGRESS',
+    target_selection: 'SNAPSHOT',
+    targets: JSON.stringify(input.targets),
+    description: input.description ?? null,
+    document,
+    document_source: input.documentSource ?? null,
+    s3_origins: JSON.stringify(origins),
+    presign_role_arn: input.presignedUrlConfig?.roleArn ?? null,
+    presign_expires_sec: input.presignedUrlConfig?.expiresInSec ?? null,
+    in_progress_timeout_minutes: input.inProgressTimeoutInMinutes ?? null,
+    force_canceled: 0,
+    reason_code: null,
+    comment: null,
+    created_at: nowMs,
+    last_updated_at: nowMs,
+    completed_at: null,
+    n_queued: queued,
+    n_in_progress: 0,
+    n_succeeded: 0,
+    n_failed: 0,
+    n_rejected: 0,
+    n_canceled: 0,
+    n_removed: 0,
+    n_timed_out: 0,
+  };
+}
+
+const INSERT_CHUNK = 500;
+
+/** One QUEUED execution per thing (version 1, execution number 1; §1.4). */
+async function queueExecutions(u: Unit, jobId: string, things: string[]): Promise<void> {
+  const before = await pendingOfMany(u.trx, things);
+  for (const [thing, pending] of before) u.changes.track(thing, pending);
+  const executions: JobExecution[] = things.map((thingName) => ({
+    jobId,
+    thingName,
+    status: 'QUEUED',
+    statusDetails: {},
+    queuedAtMs: u.nowMs,
+    lastUpdatedAtMs: u.nowMs,
+    executionNumber: 1,
+    versionNumber: 1,
+    retryAttempt: 0,
+    forceCanceled: false,
+  }));
+  for (let i = 0; i < executions.length; i += INSERT_CHUNK) {
+    await u.trx.insertInto('job_executions').values(executions.slice(i, i + INSERT_CHUNK).map(executionRow)).execute();
+  }
+  for (const exec of executions) u.changes.changed(undefined, exec);
+}

@@ -1,0 +1,9 @@
+/** The jobs engine: its service, records and announcements. */
+export { JobsService, createJobsService, type JobsServiceDeps, type Announced } from './service.js';
+export type { Job, JobSummary, PresignedUrlConfig, DeliveredExecution } from './job.js';
+export type { JobsAnnouncement, JobsListener, ExecutionEventOperation, JobEventOperation } from './changes.js';
+export type { PendingChange } from './pending.js';
+export type { PendingLists, DeviceOutcome, DeviceUpdate } from './device.js';
+export type { CreateJobInput } from './create.js';
+export { presignedUrlConfigIn } from './presign-check.js';
+export * from './types.js';

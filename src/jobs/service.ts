@@ -1,0 +1,252 @@
+/**
+ * The jobs service: the operator's operations (the IoT control plane), the
+ * device's (the Jobs MQTT API, later the HTTPS data plane), the scheduler
+ * that fires stored timers, and announcements after each commit (the MQTT
+ * adapter turns them into notify, notify-next and events). Protocol-free.
+ */
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { IamService } from '../iam/service.js';
+import type { Principal } from '../iam/principal.js';
+import type { ObjectStore } from '../objects/index.js';
+import type { Registry } from '../registry/index.js';
+import type { Page } from '../registry/paging.js';
+import type { Store } from '../store/db.js';
+import type { Changes, JobsAnnouncement, JobsListener } from './changes.js';
+import { cancelExecution, cancelJob, deleteExecution, markJobDeleted, purgeJob, type CancelExecutionInput, type CancelJobInput } from './control.js';
+import { createJob, type CreateDeps, type CreateJobInput } from './create.js';
+import { Delivery } from './delivery.js';
+import {
+  describeForDevice,
+  pendingForDevice,
+  startNextForDevice,
+  updateFromDevice,
+  type DeviceOutcome,
+  type DeviceUpdate,
+  type ExecutionWithJob,
+  type PendingLists,
+} from './device.js';
+import type { DeliveredExecution, Job, JobSummary } from './job.js';
+import { describeExecution, describeJob, listExecutionsForJob, listExecutionsForThing, listJobs, type ListExecutionsFilter, type ListForThingFilter, type ListJobsFilter } from './listing.js';
+import { removeThingExecutions } from './removal.js';
+import { findJob } from './queries.js';
+import { jobOf } from './rows.js';
+import type { StartNextRequest } from './state-machine.js';
+import { dueTimeouts, jobsBeingDeleted, timeOut } from './timers.js';
+import type { JobExecution } from './types.js';
+import type { EngineDeps } from './unit.js';
+
+export interface JobsServiceDeps {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  registry: Registry;
+  iam: IamService;
+  objects: ObjectStore;
+  /** How often the scheduler looks for due timers (real time; tests call tick()). */
+  tickIntervalMs?: number;
+}
+
+/** A device operation's result and the announcements its commit owes (sent after the reply). */
+export interface Announced<T> {
+  value: T;
+  announce(): Promise<void>;
+}
+
+const TIMEOUTS_PER_TICK = 500;
+
+export class JobsService {
+  private readonly engine: EngineDeps;
+  private readonly delivery: Delivery;
+  private readonly listeners: JobsListener[] = [];
+  private s3Origins: () => string[] = () => [];
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
+  private stopFeed: (() => void) | undefined;
+
+  constructor(private readonly deps: JobsServiceDeps) {
+    this.engine = { db: deps.store.db, dialect: deps.store.dialect, clock: deps.clock };
+    this.delivery = new Delivery((r) => deps.iam.presignGetAsRole(r), () => this.s3Origins());
+    deps.registry.tags.registerType('job', async (jobId) => (await findJob(deps.store.db, jobId)) !== undefined);
+  }
+
+  /** Ferry's own S3 origins (the advertised endpoint and its other names), known once the listeners are up. */
+  useS3Origins(origins: () => string[]): void {
+    this.s3Origins = origins;
+  }
+
+  /** Hears every change after it is committed; returns the function that stops it. */
+  onAnnouncement(listener: JobsListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  // ---- lifecycle ----
+
+  /** Fires due timers now and then, finishes interrupted deletions, and removes deleted things' executions. */
+  start(): void {
+    this.stopFeed = this.deps.registry.feed.on('thing-deleted', async ({ thingName }) => {
+      for (const changes of await removeThingExecutions(this.engine, thingName)) await this.announce(changes);
+    });
+    this.timer = setInterval(() => void this.tick(), this.deps.tickIntervalMs ?? 1000);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopFeed?.();
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.ticking;
+  }
+
+  /** One scheduler pass by the clock: due timeouts fire, interrupted deletions finish. One pass at a time. */
+  async tick(): Promise<void> {
+    while (this.ticking) await this.ticking;
+    this.ticking = this.runTick().finally(() => {
+      this.ticking = undefined;
+    });
+    return this.ticking;
+  }
+
+  private async runTick(): Promise<void> {
+    try {
+      for (const key of await dueTimeouts(this.deps.store.db, this.deps.clock.now(), TIMEOUTS_PER_TICK)) {
+        await this.announce((await timeOut(this.engine, key)).changes);
+      }
+      for (const jobId of await jobsBeingDeleted(this.deps.store.db)) await this.announce((await purgeJob(this.purgeDeps(), jobId)).changes);
+    } catch (error) {
+      this.deps.logger.error({ err: error }, 'jobs scheduler pass failed');
+    }
+  }
+
+  // ---- the operator's side (IoT control plane) ----
+
+  async createJob(principal: Principal, input: CreateJobInput): Promise<Job> {
+    return this.announced(createJob(this.createDeps(), principal, input));
+  }
+
+  describeJob(jobId: string): Promise<Job> {
+    return describeJob(this.deps.store.db, jobId);
+  }
+
+  listJobs(filter: ListJobsFilter): Promise<Page<JobSummary>> {
+    return listJobs(this.deps.store.db, filter);
+  }
+
+  cancelJob(jobId: string, input: CancelJobInput): Promise<Job> {
+    return this.announced(cancelJob(this.engine, jobId, input));
+  }
+
+  /** DeleteJob: marked DELETION_IN_PROGRESS, then purged before answering (the scheduler finishes it after a crash). */
+  async deleteJob(jobId: string, force: boolean): Promise<void> {
+    await this.announced(markJobDeleted(this.engine, jobId, force));
+    await this.announced(purgeJob(this.purgeDeps(), jobId));
+  }
+
+  describeExecution(jobId: string, thingName: string, executionNumber?: number): Promise<JobExecution> {
+    return describeExecution(this.deps.store.db, jobId, thingName, executionNumber);
+  }
+
+  listExecutionsForJob(jobId: string, filter: ListExecutionsFilter): Promise<Page<JobExecution>> {
+    return listExecutionsForJob(this.deps.store.db, jobId, filter);
+  }
+
+  listExecutionsForThing(thingName: string, filter: ListForThingFilter): Promise<Page<JobExecution>> {
+    return listExecutionsForThing(this.deps.store.db, thingName, filter);
+  }
+
+  cancelExecution(jobId: string, thingName: string, input: CancelExecutionInput): Promise<void> {
+    return this.announced(cancelExecution(this.engine, jobId, thingName, input));
+  }
+
+  deleteExecution(jobId: string, thingName: string, executionNumber: number, force: boolean): Promise<void> {
+    return this.announced(deleteExecution(this.engine, jobId, thingName, executionNumber, force));
+  }
+
+  // ---- the device's side ----
+
+  pending(thingName: string): Promise<PendingLists> {
+    return pendingForDevice(this.deps.store.db, thingName);
+  }
+
+  async startNext(thingName: string, request: StartNextRequest): Promise<Announced<DeviceOutcome<DeliveredExecution | undefined>>> {
+    const { value, changes } = await startNextForDevice(this.engine, thingName, request);
+    const delivered = value.ok ? { ok: true as const, value: value.value && (await this.deliver(value.value, true)) } : value;
+    return this.later(delivered, changes);
+  }
+
+  /** DescribeJobExecution for a device (jobId or `$next`); undefined when `$next` finds nothing pending. */
+  async describeForDevice(thingName: string, jobId: string, options: { executionNumber?: number | undefined; includeJobDocument: boolean }): Promise<DeliveredExecution | undefined> {
+    const found = await describeForDevice(this.deps.store.db, thingName, jobId, options.executionNumber);
+    return found && this.deliver(found, options.includeJobDocument);
+  }
+
+  async update(thingName: string, jobId: string, request: DeviceUpdate, options: { includeJobDocument: boolean }): Promise<Announced<DeviceOutcome<DeliveredExecution>>> {
+    const { value, changes } = await updateFromDevice(this.engine, thingName, jobId, request);
+    const delivered = value.ok ? { ok: true as const, value: await this.deliver(value.value, options.includeJobDocument) } : value;
+    return this.later(delivered, changes);
+  }
+
+  /** The execution at the head of a pending list, as notify-next carries it (document rendered for this delivery). */
+  async deliverNext(execution: JobExecution): Promise<DeliveredExecution | undefined> {
+    const row = await findJob(this.deps.store.db, execution.jobId);
+    if (!row) return undefined;
+    return this.deliver({ execution, job: jobOf(row) }, true);
+  }
+
+  /** A job's document as a device gets it this time (fresh presigned links). */
+  renderDocument(job: Job): Promise<unknown> {
+    return this.delivery.render(job);
+  }
+
+  // ---- plumbing ----
+
+  private async deliver(found: ExecutionWithJob, withDocument: boolean): Promise<DeliveredExecution> {
+    return withDocument ? { execution: found.execution, document: await this.delivery.render(found.job) } : { execution: found.execution };
+  }
+
+  private async announced<T>(work: Promise<{ value: T; changes: Changes }>): Promise<T> {
+    const { value, changes } = await work;
+    await this.announce(changes);
+    return value;
+  }
+
+  private later<T>(value: T, changes: Changes): Announced<T> {
+    return { value, announce: () => this.announce(changes) };
+  }
+
+  private async announce(changes: Changes): Promise<void> {
+    for (const announcement of changes.announcements()) await this.tell(announcement);
+  }
+
+  private async tell(announcement: JobsAnnouncement): Promise<void> {
+    for (const listener of this.listeners) {
+      try {
+        await listener(announcement);
+      } catch (error) {
+        this.deps.logger.error({ err: error, kind: announcement.kind }, 'jobs announcement listener failed');
+      }
+    }
+  }
+
+  private createDeps(): CreateDeps {
+    return {
+      ...this.engine,
+      registry: this.deps.registry,
+      roles: { presignableRole: (arn) => this.deps.iam.presignableRole(arn), roleAllows: (arn, action, resource) => this.deps.iam.permissions.roleAllows(arn, action, resource) },
+      readObject: (principal, loc) => this.deps.objects.getObject(principal, loc),
+      s3Origins: () => this.s3Origins(),
+    };
+  }
+
+  private purgeDeps() {
+    return { ...this.engine, registry: this.deps.registry };
+  }
+}
+
+export function createJobsService(deps: JobsServiceDeps): JobsService {
+  return new JobsService(deps);
+}
