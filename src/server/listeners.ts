@@ -22,7 +22,7 @@ function tlsFor(ctx: AppContext, requestCert: boolean) {
 
 /** The operator's side: IoT control plane, IAM and STS. No client certificate asked. */
 function apiApp(ctx: AppContext): FastifyInstance {
-  const app = createHttpsApp({ name: 'api', tls: tlsFor(ctx, false), logger: ctx.logger, bodyLimit: 256 * KiB, protocol: 'rest-json', service: 'iot' });
+  const app = createHttpsApp({ name: 'api', tls: tlsFor(ctx, false), logger: ctx.logger, clock: ctx.clock, bodyLimit: 256 * KiB, protocol: 'rest-json', service: 'iot' });
   installAuthentication(app, { credentials: ctx.accessKeys, clock: ctx.clock });
   registerIotApi(app, ctx);
   registerQueryApi(app, ctx);
@@ -31,7 +31,7 @@ function apiApp(ctx: AppContext): FastifyInstance {
 
 /** The devices' HTTPS side: Jobs data plane and credentials provider. Asks for a client certificate. */
 function deviceApp(ctx: AppContext): FastifyInstance {
-  const app = createHttpsApp({ name: 'device', tls: tlsFor(ctx, true), logger: ctx.logger, bodyLimit: 64 * KiB, protocol: 'rest-json', service: 'iot-jobs-data' });
+  const app = createHttpsApp({ name: 'device', tls: tlsFor(ctx, true), logger: ctx.logger, clock: ctx.clock, bodyLimit: 64 * KiB, protocol: 'rest-json', service: 'iot-jobs-data' });
   installAuthentication(app, { credentials: ctx.accessKeys, clock: ctx.clock });
   registerDeviceApi(app, ctx);
   return app;
@@ -39,7 +39,7 @@ function deviceApp(ctx: AppContext): FastifyInstance {
 
 /** The object store devices download from. Bodies stream; only XML bodies are buffered. */
 function s3App(ctx: AppContext): FastifyInstance {
-  const app = createHttpsApp({ name: 's3', tls: tlsFor(ctx, false), logger: ctx.logger, bodyLimit: 1024 * KiB, protocol: 'rest-xml', service: 's3', streamBodies: true });
+  const app = createHttpsApp({ name: 's3', tls: tlsFor(ctx, false), logger: ctx.logger, clock: ctx.clock, bodyLimit: 1024 * KiB, protocol: 'rest-xml', service: 's3', streamBodies: true });
   registerS3Api(app, ctx);
   return app;
 }

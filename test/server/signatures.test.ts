@@ -143,3 +143,14 @@ test('a presigned URL works until X-Amz-Expires and is refused after, in S3 word
   assert.equal(bad.status, 403);
   assert.equal(xmlCode(bad), 'SignatureDoesNotMatch');
 });
+
+test('every listener dates its replies by the server clock, so SDKs can correct their skew', async (t) => {
+  const s = await startTestServer();
+  t.after(() => s.close());
+  s.clock.advance(3 * 3600_000);
+  for (const url of [`${s.endpoints.endpoints.iot}/things`, `${s.endpoints.endpoints.s3}/`, `${s.endpoints.endpoints.iotJobsData}/things/x/jobs`]) {
+    const reply = await rawRequest({ url, ca: s.ca });
+    const served = Date.parse(String(reply.headers.date));
+    assert.ok(Math.abs(served - s.clock.now()) < 5_000, `${url}: ${reply.headers.date}`);
+  }
+});

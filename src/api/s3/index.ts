@@ -19,8 +19,6 @@ export function registerS3Api(app: FastifyInstance, ctx: AppContext): void {
   app.server.on('checkContinue', (req, res) => app.server.emit('request', req, res));
 
   app.addHook('onSend', async (request, reply) => {
-    // The server's time is the injectable clock's: SDKs correct their clock skew from this header (node-ecosystem.md §2 pitfall 8).
-    reply.header('date', new Date(ctx.clock.now()).toUTCString());
     // A refusal before the whole body was read ends the connection: the unread rest must not be taken for a next request.
     if (reply.statusCode >= 300 && !request.raw.complete) reply.header('connection', 'close');
   });

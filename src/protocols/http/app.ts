@@ -5,10 +5,13 @@ import { newRequestId } from '../../ids.js';
 import { renderError, sendError, type ProtocolDefaults } from './send-error.js';
 import type { Socket } from 'node:net';
 import { redactUrl } from './redact.js';
+import type { Clock } from '../../clock.js';
 import './types.js';
 
 export interface HttpsAppOptions extends ProtocolDefaults {
   name: string;
+  /** The server's time: every reply's Date header comes from it. */
+  clock: Clock;
   tls: { key: string; cert: string; ca?: string[]; requestCert: boolean };
   logger: Logger;
   /** Largest buffered body (JSON and query protocols). */
@@ -57,6 +60,10 @@ export function createHttpsApp(opts: HttpsAppOptions): FastifyInstance {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-amzn-requestid', request.id);
     if (opts.protocol === 'rest-xml') reply.header('x-amz-request-id', request.id);
+  });
+  // SDKs correct their clock skew from the Date header (node-ecosystem.md §2 pitfall 8), so it is the injectable clock's.
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('date', new Date(opts.clock.now()).toUTCString());
   });
   app.addHook('onResponse', async (request, reply) => {
     request.log.info({ method: request.method, url: redactUrl(request.raw.url ?? ''), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
