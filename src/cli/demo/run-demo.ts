@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { Connection, fromDataDir } from '../client-config.js';
 import { EXIT, type CliIo, type Output } from '../io.js';
 import { JobView } from '../job-view.js';
@@ -151,7 +151,7 @@ export async function runDemo(io: CliIo, o: DemoOptions): Promise<number> {
       jobStatus: last.job.status ?? 'UNKNOWN',
       firmware: { url: `s3://${names.bucket}/${names.firmwareKey}`, size: firmware.size, sha256: firmware.sha256 },
       stopped: last.interrupted ? stopReason : undefined,
-      devices: devices.map((d) => deviceSummary(d.thingName, last, checks.get(d.thingName), d.logFile)),
+      devices: devices.map((d) => deviceSummary(d.thingName, last, checks.get(d.thingName), d.logFile, o.keep ? undefined : root)),
       workDir: root,
       keptIn: o.keep ? root : undefined,
     };
@@ -200,13 +200,14 @@ export function jobDocument(names: DemoNames, firmware: { size: number; sha256: 
   };
 }
 
-function deviceSummary(thingName: string, last: WatchSnapshot, check: Verification | undefined, logFile: string) {
+/** One device's line; paths relative to the work folder when it is about to be removed. */
+function deviceSummary(thingName: string, last: WatchSnapshot, check: Verification | undefined, logFile: string, removed: string | undefined) {
   const execution = last.executions.find((x) => x.thingName === thingName);
   return {
     thingName,
     status: execution?.status ?? 'UNKNOWN',
     details: execution?.details ?? {},
-    file: check?.file,
+    file: check?.file && removed ? relative(removed, check.file) : check?.file,
     verified: check?.ok ?? false,
     logFile,
   };
