@@ -37,7 +37,7 @@ export function renderSnapshot(s: WatchSnapshot, maxDevices = 20): string[] {
   ];
   const width = Math.max(0, ...s.executions.map((e) => e.thingName.length));
   for (const e of s.executions.slice(0, maxDevices)) {
-    const extra = e.status === 'IN_PROGRESS' ? percent(e.progress) : reasonOf(e);
+    const extra = e.status === 'IN_PROGRESS' ? (e.progress !== undefined ? percent(e.progress) : (e.details.step ?? '')) : reasonOf(e);
     lines.push(`  ${e.thingName.padEnd(width)}  ${e.status.padEnd(11)} ${extra}`.trimEnd());
   }
   if (s.executions.length > maxDevices) lines.push(`  … and ${s.executions.length - maxDevices} more`);
@@ -71,7 +71,9 @@ export class JobView {
       this.out.write(`job ${s.jobId} ${s.job.status}: ${finishedOf(s.counters)}/${total} finished (${counterLine(s.counters)})\n`);
     }
     for (const e of s.executions) {
-      const quarter = e.status === 'IN_PROGRESS' && e.progress !== undefined ? ` ${Math.floor(e.progress * 4) * 25}%` : '';
+      // Progress in quarters, or the phase the agent reports (e.g. installing) when it gives no percent.
+      const working = e.status === 'IN_PROGRESS';
+      const quarter = working && e.progress !== undefined ? ` ${Math.floor(e.progress * 4) * 25}%` : working && e.details.step ? ` ${e.details.step}` : '';
       const key = `${e.status}${quarter}`;
       if (this.seen.get(e.thingName) === key) continue;
       this.seen.set(e.thingName, key);
