@@ -1,0 +1,344 @@
+/**
+ * `npm run bench -- [--devices N] [--size BYTES] [--out DIR] [--endpoint FILE] …`
+ *
+ * The fleet simulator and benchmark (issue #10): starts a Ferry server (or
+ * uses --endpoint), registers N things, connects N simulated devices over
+ * mutual TLS from worker processes, and lets one job with a presigned-URL
+ * document run to SUCCEEDED on all of them — then, with the same clients in
+ * the same run, compares Ferry with Mosquitto (MQTT fan-out), nginx (file
+ * serving) and moto_server (control plane). Writes report.json, report.md and
+ * latency.svg to --out; stops every process it started, also on error and
+ * SIGINT.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { stopAll, stopChildrenOnSignals } from './children.js';
+import { parseOptions, USAGE, type BenchOptions, type ReferenceName } from './options.js';
+import { machineFacts } from './machine.js';
+import { sleep } from './net.js';
+import { PhaseClock } from './phases.js';
+import { ferryClients, httpsAgent, iotClient, type Clients } from './ferry/clients.js';
+import { fromEndpointsFile, startFerry, type FerryTarget } from './ferry/server.js';
+import { benchNames, makeFirmware, setUp, type BenchNames, type Firmware, type Setup } from './ferry/setup.js';
+import { CALLS_PER_DEVICE, registerFleet } from './ferry/register.js';
+import { jobsApi, runJob, type JobSummary } from './ferry/job.js';
+import { Fleet } from './fleet/pool.js';
+import { connectFleet, measureFanout, round, type ConnectSummary, type FanoutSummary } from './fanout.js';
+import { runDownloads, type DownloadSummary } from './downloads.js';
+import { runControlPlane, type ControlPlaneSummary, type Sequence } from './control-plane.js';
+import { referenceTls, type ReferenceTls } from './references/tls.js';
+import { mosquittoPath, startMosquitto } from './references/mosquitto.js';
+import { NGINX_WORKERS, nginxPath, startNginx } from './references/nginx.js';
+import { motoPath, startMoto } from './references/moto.js';
+import { buildTargets, isSkipped, markdown, writeReport, type BenchReport, type Maybe } from './report.js';
+import type { Series } from './chart.js';
+
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+interface Context {
+  o: BenchOptions;
+  ferry: FerryTarget;
+  clients: Clients;
+  names: BenchNames;
+  firmware: Firmware;
+  setup: Setup;
+  fleet: Fleet;
+  phases: PhaseClock;
+  refTls: ReferenceTls;
+  notes: string[];
+}
+
+/** Why a reference will not run, or its binary. */
+function reference(name: ReferenceName, o: BenchOptions, find: () => string | undefined, install: string): { binary: string } | { skipped: string } {
+  if (o.skip.includes(name)) return { skipped: `${name} skipped by --skip` };
+  const binary = find();
+  if (!binary) return { skipped: `${name} is not installed (${install})` };
+  return { binary };
+}
+
+const range = (first: number, count: number) => Array.from({ length: count }, (_, i) => first + i);
+
+async function registration(c: Context) {
+  const { fleet, names } = c;
+  c.phases.start(`device keys and CSRs (${c.o.devices}, in ${fleet.workers.length} workers)`);
+  const keys = await fleet.all((w) => ({ cmd: 'keys', names: range(w.first, w.count).map(names.thing) }));
+  const keygenSeconds = Math.max(...keys.map((k) => k.seconds));
+  const devices = keys.flatMap((k, wi) => k.csrs.map((csr, i) => ({ thingName: names.thing(fleet.workers[wi]!.first + i), csr })));
+  c.phases.start(`registration (${devices.length} devices × ${CALLS_PER_DEVICE} calls)`);
+  const started = Date.now();
+  let shown = 0;
+  const certs = await registerFleet(c.clients, names, devices, {
+    concurrency: c.o.registerConcurrency,
+    progress: (done) => {
+      if (done - shown >= 1000 || done === devices.length) {
+        shown = done;
+        log(`  registered ${done}/${devices.length}`);
+      }
+    },
+  });
+  const seconds = (Date.now() - started) / 1000;
+  await fleet.all((w) => ({ cmd: 'certs', certs: certs.slice(w.first, w.first + w.count) }));
+  return {
+    devices: devices.length,
+    seconds: round(seconds),
+    devicesPerSecond: round(devices.length / seconds),
+    callsPerDevice: CALLS_PER_DEVICE,
+    callsPerSecond: round((devices.length * CALLS_PER_DEVICE) / seconds),
+    keygenSeconds: round(keygenSeconds),
+  };
+}
+
+const strip = (f: FanoutSummary) => {
+  const { samples: _samples, ...rest } = f;
+  return rest;
+};
+
+function topics(c: Context): string[] {
+  return range(0, c.o.devices).map((i) => c.names.fanoutTopic(c.names.thing(i)));
+}
+
+function describeConnect(label: string, s: ConnectSummary): void {
+  log(`  ${label}: ${s.connected}/${s.devices} connected in ${s.seconds} s (${s.perSecond}/s)`);
+  for (const [why, n] of Object.entries(s.errors)) log(`    ${n} failed: ${why}`);
+}
+
+async function mosquittoPhase(c: Context, binary: string): Promise<{ connect: ConnectSummary; fanout: FanoutSummary }> {
+  c.phases.start('Mosquitto: connect and fan-out (Ferry idle)');
+  const dir = join(c.o.out, 'mosquitto');
+  mkdirSync(dir, { recursive: true });
+  const mosquitto = await startMosquitto(binary, dir, c.refTls);
+  try {
+    const connect = await connectFleet(c.fleet, mosquitto.url, c.refTls.clientCa, { window: c.o.connectWindow, timeoutMs: 120_000 });
+    describeConnect('mosquitto', connect);
+    const fanout = await measureFanout(
+      c.fleet,
+      { url: mosquitto.url, ca: c.refTls.clientCa, clientId: c.names.publisherClientId, ...c.setup.publisher },
+      topics(c),
+      c.o.timeoutSec * 1000,
+    );
+    log(`  mosquitto fan-out: ${fanout.received}/${fanout.messages} in ${fanout.seconds} s (${fanout.perSecond} msg/s), p99 ${fanout.latency.p99Ms} ms`);
+    await c.fleet.all(() => ({ cmd: 'disconnect' }));
+    return { connect, fanout };
+  } finally {
+    await mosquitto.child.stop();
+  }
+}
+
+async function filesPhase(c: Context, nginx: { binary: string } | { skipped: string }) {
+  c.phases.start(`downloads from Ferry (presigned GET, ${c.o.devices} × ${c.o.size} bytes)`);
+  const url = await getSignedUrl(c.clients.s3, new GetObjectCommand({ Bucket: c.names.bucket, Key: c.names.firmwareKey }), { expiresIn: 3600 });
+  const spec = { count: c.o.devices, concurrency: c.o.downloadConcurrency, sha256: c.firmware.sha256, size: c.firmware.bytes.length };
+  const ferry = await runDownloads(c.fleet, { ...spec, url, ca: c.ferry.ca });
+  log(`  Ferry: ${ferry.ok}/${ferry.downloads} in ${ferry.seconds} s (${(ferry.bytesPerSecond / 1048576).toFixed(1)} MiB/s)`);
+  let reference: Maybe<DownloadSummary & { workers: string }>;
+  if ('skipped' in nginx) reference = nginx;
+  else {
+    c.phases.start('downloads from nginx (Ferry idle)');
+    const dir = join(c.o.out, 'nginx');
+    mkdirSync(dir, { recursive: true });
+    try {
+      const server = await startNginx(nginx.binary, dir, c.refTls, { name: 'bench.bin', bytes: c.firmware.bytes });
+      try {
+        reference = { ...(await runDownloads(c.fleet, { ...spec, url: server.url, ca: c.refTls.clientCa })), workers: NGINX_WORKERS };
+        log(`  nginx: ${reference.ok}/${reference.downloads} in ${reference.seconds} s (${(reference.bytesPerSecond / 1048576).toFixed(1)} MiB/s)`);
+      } finally {
+        await server.child.stop();
+      }
+    } catch (error) {
+      reference = { skipped: `nginx failed: ${(error as Error).message}` };
+    }
+  }
+  return { ferry, nginx: reference, throughputRatio: isSkipped(reference) ? reference : round(ferry.bytesPerSecond / reference.bytesPerSecond) };
+}
+
+async function controlPlanePhase(c: Context, moto: { binary: string } | { skipped: string }, sequence: Sequence) {
+  const spec = { iterations: c.o.cpIterations, concurrency: c.o.cpConcurrency, sequence };
+  c.phases.start(`control plane on Ferry (${spec.iterations} × ${sequence})`);
+  const ferry = await runControlPlane(c.clients.iot, { ...spec, prefix: `cp-${c.names.runId}-` });
+  log(`  Ferry: ${ferry.operations} ops in ${ferry.seconds} s (${ferry.opsPerSecond} ops/s)${ferry.firstError ? `; first error ${ferry.firstError}` : ''}`);
+  let reference: Maybe<ControlPlaneSummary>;
+  if ('skipped' in moto) reference = moto;
+  else {
+    c.phases.start('control plane on moto_server (Ferry idle)');
+    const dir = join(c.o.out, 'moto');
+    mkdirSync(dir, { recursive: true });
+    try {
+      const server = await startMoto(moto.binary, dir, c.refTls);
+      const agent = httpsAgent(c.refTls.clientCa);
+      const iot = iotClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' }, agent });
+      try {
+        reference = await runControlPlane(iot, { ...spec, prefix: `cp-${c.names.runId}-` });
+        log(`  moto: ${reference.operations} ops in ${reference.seconds} s (${reference.opsPerSecond} ops/s)${reference.firstError ? `; first error ${reference.firstError}` : ''}`);
+      } finally {
+        iot.destroy();
+        agent.destroy();
+        await server.child.stop();
+      }
+    } catch (error) {
+      reference = { skipped: `moto_server failed: ${(error as Error).message}` };
+    }
+  }
+  return { ferry, moto: reference, opsRatio: isSkipped(reference) ? reference : round(ferry.opsPerSecond / reference.opsPerSecond) };
+}
+
+async function bench(o: BenchOptions): Promise<{ report: BenchReport; series: Series[] }> {
+  const startedAt = new Date().toISOString();
+  const notes: string[] = [];
+  mkdirSync(join(o.out, 'logs'), { recursive: true });
+  const refs = {
+    mosquitto: reference('mosquitto', o, mosquittoPath, 'apt-get install -y mosquitto'),
+    nginx: reference('nginx', o, nginxPath, 'apt-get install -y nginx'),
+    moto: reference('moto', o, motoPath, 'pip install "moto[server]"'),
+  };
+  for (const [name, r] of Object.entries(refs)) if ('skipped' in r) log(`! ${name} comparison skipped: ${r.skipped}`);
+  const machine = machineFacts({
+    mosquitto: 'binary' in refs.mosquitto ? refs.mosquitto.binary : undefined,
+    nginx: 'binary' in refs.nginx ? refs.nginx.binary : undefined,
+    moto: 'binary' in refs.moto ? refs.moto.binary : undefined,
+  });
+  log(`machine: ${machine.nproc} cores, ${(machine.memTotalBytes / 2 ** 30).toFixed(1)} GiB, node ${machine.node}`);
+
+  const ferry = o.endpoint
+    ? fromEndpointsFile(o.endpoint, o.serverPid)
+    : await startFerry({ dataDir: join(o.out, 'data'), logFile: join(o.out, 'logs', 'ferry-server.log'), cpuProfDir: o.cpuProf ? join(o.out, 'profile') : undefined });
+  log(`Ferry: ${o.endpoint ? `running server of ${o.endpoint}` : `server child process pid ${ferry.pid}`}; mqtt ${ferry.endpoints.endpoints.mqtt}`);
+  if (ferry.pid === undefined) notes.push('The server is not the bench’s child and no --server-pid was given: its memory and CPU were not measured.');
+  const phases = new PhaseClock(ferry.pid, log);
+  const clients = ferryClients(ferry);
+  try {
+    phases.start('setup (policies, thing group, bucket, firmware, role)');
+    const names = benchNames(randomBytes(3).toString('hex'));
+    const firmware = makeFirmware(o.size);
+    const setup = await setUp(ferry, clients, names, firmware);
+    const jobs = await jobsApi(clients.iot);
+    if (!jobs.available) log(`! job phase will be skipped: ${jobs.reason}`);
+    const fleet = await Fleet.start(o.devices, o.workers, 4096);
+    const refTls = await referenceTls(join(o.out, 'tls'), ferry);
+    const c: Context = { o, ferry, clients, names, firmware, setup, fleet, phases, refTls, notes };
+
+    const reg = await registration(c);
+    log(`  registered ${reg.devices} in ${reg.seconds} s (${reg.devicesPerSecond}/s); keys took ${reg.keygenSeconds} s`);
+
+    let mosquitto: Maybe<{ connect: ConnectSummary; fanout: FanoutSummary }> = 'skipped' in refs.mosquitto ? refs.mosquitto : { skipped: '' };
+    if ('binary' in refs.mosquitto) {
+      try {
+        mosquitto = await mosquittoPhase(c, refs.mosquitto.binary);
+      } catch (error) {
+        mosquitto = { skipped: `mosquitto failed: ${(error as Error).message}` };
+        await fleet.all(() => ({ cmd: 'disconnect' }));
+      }
+    }
+
+    phases.start(`connect ${o.devices} devices to Ferry`);
+    const rssBefore = phases.read()?.rssBytes;
+    const connect = await connectFleet(fleet, ferry.endpoints.endpoints.mqtt, ferry.ca, { window: o.connectWindow, timeoutMs: 120_000 });
+    describeConnect('Ferry', connect);
+    phases.start('idle, connected (2 s)');
+    await sleep(2_000);
+    const rssAfter = phases.read()?.rssBytes;
+    const memory =
+      rssBefore !== undefined && rssAfter !== undefined && connect.connected > 0
+        ? { rssBeforeBytes: rssBefore, rssAfterBytes: rssAfter, perDeviceBytes: Math.round((rssAfter - rssBefore) / connect.connected) }
+        : { skipped: connect.connected === 0 ? 'no device connected' : 'the server process is unknown (use --server-pid)' };
+
+    phases.start('Ferry broker fan-out');
+    const ferryFanout = await measureFanout(fleet, { url: ferry.endpoints.endpoints.mqtt, ca: ferry.ca, clientId: names.publisherClientId, ...setup.publisher }, topics(c), o.timeoutSec * 1000);
+    log(`  Ferry fan-out: ${ferryFanout.received}/${ferryFanout.messages} in ${ferryFanout.seconds} s (${ferryFanout.perSecond} msg/s), p99 ${ferryFanout.latency.p99Ms} ms`);
+
+    let job: Maybe<JobSummary>;
+    if (!jobs.available) job = { skipped: jobs.reason };
+    else {
+      phases.start('job: CreateJob → notify-next → start-next → download → SUCCEEDED');
+      try {
+        job = await runJob(clients.iot, fleet, { names, setup, firmware, s3Ca: ferry.ca, downloadConcurrency: o.downloadConcurrency, timeoutMs: o.timeoutSec * 1000 });
+        log(`  CreateJob ${job.createJobMs} ms; notified ${job.notified}/${job.devices}, p99 ${job.notification.p99Ms} ms; SUCCEEDED ${job.succeeded} in ${job.allSucceededSeconds} s`);
+        for (const [why, n] of Object.entries(job.errors)) log(`    ${n}: ${why}`);
+      } catch (error) {
+        job = { skipped: `the job phase failed: ${(error as Error).message}` };
+        log(`! ${job.skipped}`);
+      }
+    }
+    phases.start('disconnect the fleet from Ferry');
+    await fleet.all(() => ({ cmd: 'disconnect' }));
+
+    const files = await filesPhase(c, refs.nginx);
+    const sequence: Sequence = jobs.available ? 'CreateThing/CreateJob/DescribeJob' : 'CreateThing/DescribeThing';
+    if (!jobs.available) notes.push(`Control plane compared on ${sequence}: ${jobs.reason}.`);
+    const controlPlane = await controlPlanePhase(c, refs.moto, sequence);
+    phases.end();
+    await fleet.stop();
+
+    const last = phases.read();
+    const serverProcess = last && phases.first ? { cpuSeconds: round(last.cpuSeconds - phases.first.cpuSeconds), peakRssBytes: last.peakRssBytes, phases: phases.phases } : { skipped: 'the server process is unknown (use --server-pid)' };
+    if (o.cpuProf && ferry.child) notes.push(`Server CPU profile: ${join(o.out, 'profile')} (open in Chrome DevTools → Performance, or speedscope).`);
+    const mosq = mosquitto;
+    const partial = {
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+      options: { ...o },
+      machine,
+      server: { mode: o.endpoint ? ('endpoint' as const) : ('child process' as const), pid: ferry.pid ?? { skipped: 'not known' } },
+      registration: reg,
+      connect,
+      memory,
+      job: isSkipped(job) ? job : (({ samples: _s, ...rest }) => rest)(job),
+      serverProcess,
+      comparisons: {
+        mqtt: {
+          ferry: { connect, fanout: strip(ferryFanout) },
+          mosquitto: isSkipped(mosq) ? mosq : { connect: mosq.connect, fanout: strip(mosq.fanout) },
+          fanoutRateRatio: isSkipped(mosq) ? mosq : round(ferryFanout.perSecond / mosq.fanout.perSecond),
+          connectRateRatio: isSkipped(mosq) ? mosq : round(connect.perSecond / mosq.connect.perSecond),
+        },
+        files,
+        controlPlane,
+      },
+    };
+    const series: Series[] = [];
+    if (!isSkipped(job)) series.push({ label: 'Ferry job notify-next', samplesMs: job.samples, color: '#1f77b4' });
+    series.push({ label: 'Ferry broker fan-out', samplesMs: ferryFanout.samples, color: '#2ca02c' });
+    if (!isSkipped(mosq)) series.push({ label: 'Mosquitto fan-out', samplesMs: mosq.fanout.samples, color: '#d62728' });
+    return { report: { ...partial, targets: buildTargets(partial, o.size), notes }, series };
+  } finally {
+    clients.close();
+  }
+}
+
+async function main(): Promise<number> {
+  let o: BenchOptions | 'help';
+  try {
+    o = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (o === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const removeHandlers = stopChildrenOnSignals(log);
+  try {
+    const { report, series } = await bench(o);
+    // Stop the server before reading the report out: its CPU profile is written as it exits.
+    await stopAll();
+    const files = writeReport(o.out, report, series);
+    process.stdout.write(`\n${markdown(report)}`);
+    log(`report: ${files.json}\n        ${files.md}\n        ${files.svg}`);
+    return 0;
+  } catch (error) {
+    process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
+    return 1;
+  } finally {
+    await stopAll();
+    removeHandlers();
+    // The data dir and the copies of the server's key are not results.
+    if (!o.keep) for (const dir of ['data', 'tls']) rmSync(join(o.out, dir), { recursive: true, force: true });
+  }
+}
+
+// Exit explicitly: idle keep-alive sockets must not hold the run open.
+process.exit(await main());
