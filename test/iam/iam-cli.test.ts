@@ -1,30 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { awsCli } from '../helpers/aws-cli.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { trustPolicy } from './helpers.js';
 
-const run = promisify(execFile);
-
-/** The AWS CLI (awscli 1.x on the PATH) pointed at Ferry the way the README says. */
+/** The AWS CLI pointed at Ferry's IAM endpoint (IAM is global: us-east-1), answering JSON. */
 async function aws(s: TestServer, args: string[]): Promise<{ json: unknown; stderr: string; code: number }> {
-  const env = {
-    ...process.env,
-    AWS_CA_BUNDLE: s.endpoints.caFile,
-    AWS_SHARED_CREDENTIALS_FILE: s.endpoints.credentialsFile,
-    AWS_CONFIG_FILE: s.endpoints.configFile,
-    AWS_PROFILE: 'ferry',
-    AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_PAGER: '',
-  };
-  try {
-    const { stdout, stderr } = await run('aws', [...args, '--endpoint-url', s.endpoints.endpoints.iam, '--output', 'json'], { env });
-    return { json: stdout.trim() ? JSON.parse(stdout) : undefined, stderr, code: 0 };
-  } catch (error) {
-    const e = error as { stderr?: string; code?: number };
-    return { json: undefined, stderr: e.stderr ?? '', code: e.code ?? -1 };
-  }
+  const { stdout, stderr, code } = await awsCli(s, [...args, '--output', 'json'], { endpoint: s.endpoints.endpoints.iam, region: 'us-east-1' });
+  return { json: code === 0 && stdout.trim() ? JSON.parse(stdout) : undefined, stderr, code };
 }
 
 test('aws iam create-role / get-role, and aws sts get-caller-identity, from the AWS CLI', async (t) => {

@@ -10,6 +10,7 @@ import {
   type IoTClient,
 } from '@aws-sdk/client-iot';
 import { createCertificateSigningRequest, generateKeyPair } from '../../src/pki/index.js';
+import { storyPolicy as storyPolicyFor } from '../helpers/policies.js';
 import type { TestServer } from '../helpers/server.js';
 
 export interface DeviceCredentials {
@@ -20,19 +21,7 @@ export interface DeviceCredentials {
 }
 
 /** The story's device policy (DESIGN.md), with this server's region and account. */
-export function storyPolicy(ts: TestServer): string {
-  const arn = (rest: string) => `arn:aws:iot:${ts.endpoints.region}:${ts.endpoints.accountId}:${rest}`;
-  return JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [
-      { Effect: 'Allow', Action: 'iot:AssumeRoleWithCertificate', Resource: arn('rolealias/miso-role-alias') },
-      { Effect: 'Allow', Action: 'iot:Connect', Resource: arn('client/miso*') },
-      { Effect: 'Allow', Action: 'iot:Publish', Resource: arn('topic/$aws/things/${iot:Connection.Thing.ThingName}/jobs/*') },
-      { Effect: 'Allow', Action: 'iot:Subscribe', Resource: arn('topicfilter/$aws/things/${iot:Connection.Thing.ThingName}/jobs/*') },
-      { Effect: 'Allow', Action: 'iot:Receive', Resource: arn('topic/$aws/things/${iot:Connection.Thing.ThingName}/jobs/*') },
-    ],
-  });
-}
+export const storyPolicy = (ts: TestServer): string => storyPolicyFor(ts.endpoints.region, ts.endpoints.accountId);
 
 /** A policy allowing everything MQTT on `prefix*` topics, for tests that are not about policy. */
 export function openPolicy(ts: TestServer, opts: { clients?: string; topics?: string; retain?: boolean } = {}): string {

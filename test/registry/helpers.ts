@@ -1,4 +1,3 @@
-import assert from 'node:assert/strict';
 import { webcrypto } from 'node:crypto';
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
@@ -7,20 +6,8 @@ x509.cryptoProvider.set(webcrypto as never);
 
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
-/** Asserts that `promise` fails with the AWS error `name` (and HTTP status, when given). */
-export async function rejectsWith(promise: Promise<unknown>, name: string, status?: number): Promise<Error> {
-  let caught: unknown;
-  try {
-    await promise;
-  } catch (error) {
-    caught = error;
-  }
-  assert.ok(caught, `expected ${name}, but the call succeeded`);
-  const e = caught as Error & { $metadata?: { httpStatusCode?: number } };
-  assert.equal(e.name, name, `expected ${name}, got ${e.name}: ${e.message}`);
-  if (status !== undefined) assert.equal(e.$metadata?.httpStatusCode, status);
-  return e;
-}
+export { rejectsWith } from '../helpers/assert.js';
+export { storyPolicy } from '../helpers/policies.js';
 
 const EC = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const MINUTE = 60_000;
@@ -83,19 +70,4 @@ function randomSerial(): string {
   const bytes = webcrypto.getRandomValues(new Uint8Array(16));
   bytes[0] = bytes[0]! & 0x7f;
   return Buffer.from(bytes).toString('hex');
-}
-
-/** DESIGN.md's story device policy, for region R and account A. */
-export function storyPolicy(region: string, account: string): string {
-  const arn = (rest: string) => `arn:aws:iot:${region}:${account}:${rest}`;
-  return JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [
-      { Effect: 'Allow', Action: 'iot:AssumeRoleWithCertificate', Resource: arn('rolealias/miso-role-alias') },
-      { Effect: 'Allow', Action: 'iot:Connect', Resource: arn('client/miso*') },
-      { Effect: 'Allow', Action: 'iot:Publish', Resource: arn('topic/$aws/things/${iot:Connection.Thing.ThingName}/jobs/*') },
-      { Effect: 'Allow', Action: 'iot:Subscribe', Resource: arn('topicfilter/$aws/things/${iot:Connection.Thing.ThingName}/jobs/*') },
-      { Effect: 'Allow', Action: 'iot:Receive', Resource: arn('topic/$aws/things/${iot:Connection.Thing.ThingName}/jobs/*') },
-    ],
-  });
 }

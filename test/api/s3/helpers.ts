@@ -1,30 +1,14 @@
-import assert from 'node:assert/strict';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { execFile } from 'node:child_process';
 import { createReadStream, createWriteStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import { promisify } from 'node:util';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { awsCli } from '../../helpers/aws-cli.js';
 import type { TestServer } from '../../helpers/server.js';
 
-const run = promisify(execFile);
-
-/** Awaits a rejection whose error name (SDK exception class or wire code) and HTTP status are these. */
-export async function rejectsWith(promise: Promise<unknown>, name: string, status?: number, message?: RegExp): Promise<Error & { $metadata?: { httpStatusCode?: number }; $response?: unknown }> {
-  try {
-    await promise;
-  } catch (error) {
-    const e = error as Error & { $metadata?: { httpStatusCode?: number } };
-    assert.equal(e.name, name, `expected ${name}, got ${e.name}: ${e.message}`);
-    if (status !== undefined) assert.equal(e.$metadata?.httpStatusCode, status, `status of ${name}`);
-    if (message) assert.match(e.message, message);
-    return e;
-  }
-  assert.fail(`expected ${name}, but the call succeeded`);
-}
+export { eventually, rejectsWith } from '../../helpers/assert.js';
 
 /** Every file under `dir`, relative, sorted. */
 export function filesUnder(dir: string): string[] {
@@ -49,16 +33,6 @@ export const blobFiles = (s: TestServer): string[] => filesUnder(join(s.dataDir,
 /** Everything in the data dir except the object store and the database files (which change with every write). */
 export function filesOutsideObjects(s: TestServer): string[] {
   return filesUnder(s.dataDir).filter((f) => !f.startsWith('objects/') && !f.startsWith('ferry.db'));
-}
-
-/** Polls until `check` holds (server-side work that finishes after the reply, e.g. a disconnect's cleanup); fails after `ms`. */
-export async function eventually(check: () => boolean | Promise<boolean>, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for: ${what}`);
-    await new Promise((r) => setImmediate(r));
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 /** Writes `size` pseudo-random bytes to `path` without holding them in memory; returns their sha256 and md5. */
@@ -97,25 +71,8 @@ export async function sha256OfStream(stream: NodeJS.ReadableStream): Promise<{ s
 export const sha256OfFile = (path: string) => sha256OfStream(createReadStream(path));
 export const fileSize = (path: string): number => statSync(path).size;
 
-/** The AWS CLI (awscli 1.x on the PATH) pointed at Ferry's S3 endpoint as the README says. */
-export async function aws(s: TestServer, args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  const env = {
-    ...process.env,
-    AWS_CA_BUNDLE: s.endpoints.caFile,
-    AWS_SHARED_CREDENTIALS_FILE: s.endpoints.credentialsFile,
-    AWS_CONFIG_FILE: s.endpoints.configFile,
-    AWS_PROFILE: 'ferry',
-    AWS_DEFAULT_REGION: s.endpoints.region,
-    AWS_PAGER: '',
-  };
-  try {
-    const { stdout, stderr } = await run('aws', [...args, '--endpoint-url', s.endpoints.endpoints.s3], { env, maxBuffer: 16 * 1024 * 1024 });
-    return { stdout, stderr, code: 0 };
-  } catch (error) {
-    const e = error as { stdout?: string; stderr?: string; code?: number };
-    return { stdout: e.stdout ?? '', stderr: e.stderr ?? '', code: typeof e.code === 'number' ? e.code : -1 };
-  }
-}
+/** The AWS CLI pointed at Ferry's S3 endpoint as the README says. */
+export const aws = (s: TestServer, args: string[]) => awsCli(s, args, { endpoint: s.endpoints.endpoints.s3 });
 
 /** SigV4 signing key (for hand-made aws-chunked bodies). */
 export function signingKey(secret: string, date: string, region: string, service: string): Buffer {
