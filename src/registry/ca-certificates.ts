@@ -3,8 +3,8 @@ import { randomHex } from '../ids.js';
 import { getOrCreateSetting } from '../store/settings.js';
 import type { IotCaCertificatesTable } from '../store/tables/registry.js';
 import { isUniqueViolation, type Db, type RegistryDeps } from './deps.js';
-import { DEFAULT_PAGE, decodeToken, isNumberString, pageOf, type Page } from './paging.js';
-import type { ListCertificatesRequest } from './certificates.js';
+import type { Page } from './paging.js';
+import { pageByCreation, type ListCertificatesRequest } from './certificates.js';
 import type { Tags } from './tags.js';
 import { CA_STATUSES, CERTIFICATE_MODES, type CaCertificate, type CertificateMode, type RegistrationConfig, type Tag } from './types.js';
 import { oneOf } from './validate.js';
@@ -130,19 +130,9 @@ export class CaCertificates {
     return row && this.toCa(row);
   }
 
+  /** By creation date, newest first unless `ascending`. */
   async list(request: ListCertificatesRequest): Promise<Page<CaCertificate>> {
-    const limit = request.limit ?? DEFAULT_PAGE;
-    const after = decodeToken(request.token, isNumberString);
-    const ascending = request.ascending ?? false;
-    let query = this.deps.db.selectFrom('iot_ca_certificates').selectAll();
-    if (after !== undefined) {
-      const [at, id] = after;
-      const op = ascending ? '>' : '<';
-      query = query.where((eb) => eb.or([eb('created_at', op, at), eb.and([eb('created_at', '=', at), eb('certificate_id', op, id)])]));
-    }
-    const dir = ascending ? 'asc' : 'desc';
-    const rows = await query.orderBy('created_at', dir).orderBy('certificate_id', dir).limit(limit + 1).execute();
-    return pageOf(rows, limit, (r) => [r.created_at, r.certificate_id], (r) => this.toCa(r));
+    return pageByCreation(this.deps.db.selectFrom('iot_ca_certificates').selectAll(), request, (r) => this.toCa(r));
   }
 
   /** A CA must be deactivated before it is deleted (CertificateStateException otherwise). */

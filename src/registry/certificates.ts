@@ -1,5 +1,7 @@
+import { sql, type SelectQueryBuilder } from 'kysely';
 import { FerryError, conflict, invalidInput, invalidState, notFound } from '../errors.js';
 import { randomHex } from '../ids.js';
+import type { Database } from '../store/schema.js';
 import type { IotCertificatesTable } from '../store/tables/registry.js';
 import type { CaCertificates } from './ca-certificates.js';
 import { isUniqueViolation, type Db, type RegistryDeps } from './deps.js';
@@ -105,19 +107,9 @@ export class Certificates {
 
   /** By creation date, newest first unless `ascending`. */
   async list(request: ListCertificatesRequest, caCertificateId?: string): Promise<Page<Certificate>> {
-    const limit = request.limit ?? DEFAULT_PAGE;
-    const after = decodeToken(request.token, isNumberString);
-    const ascending = request.ascending ?? false;
     let query = this.deps.db.selectFrom('iot_certificates').selectAll();
     if (caCertificateId !== undefined) query = query.where('ca_certificate_id', '=', caCertificateId);
-    if (after !== undefined) {
-      const [at, id] = after;
-      const op = ascending ? '>' : '<';
-      query = query.where((eb) => eb.or([eb('created_at', op, at), eb.and([eb('created_at', '=', at), eb('certificate_id', op, id)])]));
-    }
-    const dir = ascending ? 'asc' : 'desc';
-    const rows = await query.orderBy('created_at', dir).orderBy('certificate_id', dir).limit(limit + 1).execute();
-    return pageOf(rows, limit, (r) => [r.created_at, r.certificate_id], (r) => this.toCertificate(r));
+    return pageByCreation(query, request, (r) => this.toCertificate(r));
   }
 
   /**
@@ -195,6 +187,30 @@ export class Certificates {
     if (row.ca_certificate_id !== null) certificate.caCertificateId = row.ca_certificate_id;
     return certificate;
   }
+}
+
+/**
+ * One page of certificates or CA certificates: keyset paging on (created_at, certificate_id),
+ * newest first unless `ascending`. The token is the last row's [created_at, certificate_id].
+ */
+export async function pageByCreation<TB extends 'iot_certificates' | 'iot_ca_certificates', R extends { created_at: number; certificate_id: string }, T>(
+  query: SelectQueryBuilder<Database, TB, R>,
+  request: ListCertificatesRequest,
+  map: (row: R) => T,
+): Promise<Page<T>> {
+  const limit = request.limit ?? DEFAULT_PAGE;
+  const after = decodeToken(request.token, isNumberString);
+  const ascending = request.ascending ?? false;
+  const createdAt = sql.ref<number>('created_at');
+  const certificateId = sql.ref<string>('certificate_id');
+  if (after !== undefined) {
+    const [at, id] = after;
+    const op = ascending ? '>' : '<';
+    query = query.where((eb) => eb.or([eb(createdAt, op, at), eb.and([eb(createdAt, '=', at), eb(certificateId, op, id)])]));
+  }
+  const dir = ascending ? 'asc' : 'desc';
+  const rows = await query.orderBy(createdAt, dir).orderBy(certificateId, dir).limit(limit + 1).execute();
+  return pageOf(rows, limit, (r) => [r.created_at, r.certificate_id], map);
 }
 
 /** `status` wins; the deprecated setAsActive means ACTIVE; the default is INACTIVE. */
