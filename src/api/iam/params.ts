@@ -1,4 +1,4 @@
-import { requiredString, optionalString, integerIn, MARKER, PATH_PREFIX, validTags, type StringRule, type Tag } from '../../iam/validate.js';
+import { requiredString, optionalString, integerIn, ARN, MARKER, PATH_PREFIX, POLICY_NAME, ROLE_NAME, validTags, type StringRule, type Tag } from '../../iam/validate.js';
 import type { PageRequest } from '../../iam/paging.js';
 
 /**
@@ -27,3 +27,8 @@ export function page(params: Params): PageRequest {
 }
 
 export const pathPrefix = (params: Params): string | undefined => optional(params, 'PathPrefix', PATH_PREFIX);
+
+/** The parameters most actions name their resource by. */
+export const roleName = (params: Params): string => required(params, 'RoleName', ROLE_NAME);
+export const policyName = (params: Params): string => required(params, 'PolicyName', POLICY_NAME);
+export const policyArn = (params: Params): string => required(params, 'PolicyArn', ARN);

@@ -1,11 +1,10 @@
 import type { IamService } from '../../iam/service.js';
-import { ARN, booleanParam, DESCRIPTION, PATH, POLICY_DOCUMENT, POLICY_NAME, VERSION_ID } from '../../iam/validate.js';
+import { booleanParam, DESCRIPTION, PATH, POLICY_DOCUMENT, POLICY_NAME, VERSION_ID } from '../../iam/validate.js';
 import { invalidInput } from '../../errors.js';
 import type { QueryHandler } from '../query/dispatch.js';
-import { members, listXml, policyXml, versionXml } from './shapes.js';
-import { optional, page, pathPrefix, required, tags, type Params } from './params.js';
+import { members, listXml, noResult, policyXml, versionXml } from './shapes.js';
+import { optional, page, pathPrefix, policyArn, required, tags, type Params } from './params.js';
 
-const policyArn = (p: Params) => required(p, 'PolicyArn', ARN);
 const versionId = (p: Params) => required(p, 'VersionId', VERSION_ID);
 
 function scope(p: Params): string | undefined {
@@ -35,26 +34,17 @@ export function policyActions(iam: IamService): Record<string, QueryHandler> {
       const list = await iam.policies.list({ ...page(p), pathPrefix: pathPrefix(p), onlyAttached: booleanParam(p.OnlyAttached, 'onlyAttached'), scope: scope(p) });
       return listXml('Policies', list, (x) => policyXml(x, { withDescription: false, withTags: false }));
     },
-    DeletePolicy: async (p) => {
-      await iam.policies.delete(policyArn(p));
-      return undefined;
-    },
+    DeletePolicy: async (p) => noResult(iam.policies.delete(policyArn(p))),
     GetPolicyVersion: async (p) => ({ PolicyVersion: versionXml(await iam.policies.getVersion(policyArn(p), versionId(p)), { withDocument: true }) }),
     CreatePolicyVersion: async (p) => {
       const version = await iam.policies.createVersion(policyArn(p), required(p, 'PolicyDocument', POLICY_DOCUMENT), booleanParam(p.SetAsDefault, 'setAsDefault') ?? false);
       return { PolicyVersion: versionXml(version, { withDocument: false }) };
     },
-    SetDefaultPolicyVersion: async (p) => {
-      await iam.policies.setDefaultVersion(policyArn(p), versionId(p));
-      return undefined;
-    },
+    SetDefaultPolicyVersion: async (p) => noResult(iam.policies.setDefaultVersion(policyArn(p), versionId(p))),
     ListPolicyVersions: async (p) => {
       const versions = await iam.policies.listVersions(policyArn(p));
       return { Versions: members(versions.map((v) => versionXml(v, { withDocument: false }))), IsTruncated: false };
     },
-    DeletePolicyVersion: async (p) => {
-      await iam.policies.deleteVersion(policyArn(p), versionId(p));
-      return undefined;
-    },
+    DeletePolicyVersion: async (p) => noResult(iam.policies.deleteVersion(policyArn(p), versionId(p))),
   };
 }

@@ -60,3 +60,9 @@ export function versionXml(version: PolicyVersion, opts: { withDocument: boolean
 export function listXml<T>(name: string, page: Page<T>, map: (item: T) => string | XmlObject): XmlObject {
   return { [name]: members(page.items.map(map)), IsTruncated: page.marker !== undefined, Marker: page.marker };
 }
+
+/** For actions that answer an empty result: waits for the work, answers nothing. */
+export async function noResult(work: Promise<unknown>): Promise<undefined> {
+  await work;
+  return undefined;
+}
