@@ -15,7 +15,8 @@ export interface DeviceIdentities {
 }
 
 export interface CertificateCredentialsRequest {
-  certificatePem: string;
+  /** The certificate the device presented: its id (lowercase hex SHA-256 of the DER), or its PEM. */
+  certificate: string;
   roleAlias: string;
   /** x-amzn-iot-thingname: when given, the thing must have this certificate attached. */
   thingName?: string | undefined;
@@ -36,7 +37,7 @@ export class CredentialsProvider {
   ) {}
 
   async exchange(request: CertificateCredentialsRequest): Promise<TemporaryCredentials> {
-    const identity = await this.deps.identities.resolveDeviceIdentity(request.certificatePem, request.thingName === undefined ? {} : { thingName: request.thingName });
+    const identity = await this.deps.identities.resolveDeviceIdentity(request.certificate, request.thingName === undefined ? {} : { thingName: request.thingName });
     if (!identity.ok) throw denied(identity.message, identity.reason);
     const aliasArn = this.deps.aliases.arnOf(request.roleAlias);
     const decision = evaluate(identity.policies, { action: 'iot:AssumeRoleWithCertificate', resource: aliasArn });

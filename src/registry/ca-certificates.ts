@@ -8,7 +8,7 @@ import { pageByCreation, type ListCertificatesRequest } from './certificates.js'
 import type { Tags } from './tags.js';
 import { CA_STATUSES, CERTIFICATE_MODES, type CaCertificate, type CertificateMode, type RegistrationConfig, type Tag } from './types.js';
 import { oneOf } from './validate.js';
-import { certificateIdOf, isIssuedBy, normalizePem, readCertificate } from './x509.js';
+import { isIssuedBy, normalizePem, readCertificate } from './x509.js';
 
 export interface RegisterCaInput {
   caCertificatePem: string;
@@ -56,7 +56,7 @@ export class CaCertificates {
     if (mode === 'DEFAULT') await this.verify(input.caCertificatePem, input.verificationCertificatePem);
     const now = this.deps.clock.now();
     const row: IotCaCertificatesTable = {
-      certificate_id: certificateIdOf(input.caCertificatePem),
+      certificate_id: parsed.id,
       certificate_pem: normalizePem(input.caCertificatePem),
       status: input.setAsActive ? 'ACTIVE' : 'INACTIVE',
       auto_registration: input.allowAutoRegistration ? 'ENABLE' : 'DISABLE',
@@ -119,8 +119,7 @@ export class CaCertificates {
 
   /** The registered CA with exactly this PEM's certificate, if any. */
   async byPem(pem: string): Promise<CaCertificate | undefined> {
-    readCertificate(pem, 'CA certificate');
-    return this.get(this.deps.db, certificateIdOf(pem));
+    return this.get(this.deps.db, readCertificate(pem, 'CA certificate').id);
   }
 
   /** The registered CA that signed `certPem`, if any (preferring an ACTIVE one). */

@@ -9,7 +9,7 @@ import { DEFAULT_PAGE, decodeToken, isNumberString, pageOf, type Page, type Page
 import type { Tags } from './tags.js';
 import { CERTIFICATE_STATUSES, type Certificate, type CertificateMode, type CertificateStatus } from './types.js';
 import { oneOf } from './validate.js';
-import { certificateIdOf, isIssuedBy, issueForPublicKey, newRsaKeyPair, normalizePem, readCertificate, signCsr, type ParsedCertificate } from './x509.js';
+import { isIssuedBy, issueForPublicKey, newRsaKeyPair, normalizePem, readCertificate, signCsr, type ParsedCertificate } from './x509.js';
 
 export interface KeysAndCertificate {
   certificate: Certificate;
@@ -61,7 +61,8 @@ export class Certificates {
     const status = registrationStatus(input);
     const ca = input.caCertificatePem !== undefined ? await this.cas.byPem(input.caCertificatePem) : await this.cas.findIssuer(input.certificatePem);
     if (!ca) throw certificateValidation('The certificate is not signed by a registered CA certificate.');
-    if (!isIssuedBy(input.certificatePem, ca.pem)) throw certificateValidation(`The certificate is not signed by the CA certificate ${ca.id}.`);
+    // findIssuer checked the signature already; a CA named by PEM is checked here.
+    if (input.caCertificatePem !== undefined && !isIssuedBy(input.certificatePem, ca.pem)) throw certificateValidation(`The certificate is not signed by the CA certificate ${ca.id}.`);
     if (ca.status !== 'ACTIVE') throw certificateState(`The CA certificate ${ca.id} is not ACTIVE.`);
     return this.insert(input.certificatePem, parsed, status, ca.id, ca.mode);
   }
@@ -145,7 +146,7 @@ export class Certificates {
   private async insert(pem: string, parsed: ParsedCertificate, status: CertificateStatus, caId: string | undefined, mode: CertificateMode): Promise<Certificate> {
     const now = this.deps.clock.now();
     const row: IotCertificatesTable = {
-      certificate_id: certificateIdOf(pem),
+      certificate_id: parsed.id,
       certificate_pem: normalizePem(pem),
       status,
       ca_certificate_id: caId ?? null,

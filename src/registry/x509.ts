@@ -21,11 +21,6 @@ export function readCertificate(pem: string, what = 'certificate'): ParsedCertif
   }
 }
 
-/** Lowercase hex SHA-256 of the DER (DESIGN.md "ARNs"). */
-export function certificateIdOf(pem: string): string {
-  return pki.certificateIdOf(pem);
-}
-
 export function isIssuedBy(certPem: string, caPem: string): boolean {
   try {
     return pki.isIssuedBy(certPem, caPem);

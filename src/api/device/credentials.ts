@@ -23,7 +23,8 @@ export function registerCredentialsRoutes(app: FastifyInstance, ctx: AppContext)
       if (principal?.kind !== 'certificate') throw unauthenticated('The credentials provider needs a client certificate.', 'missing-authentication');
       const thingName = request.headers['x-amzn-iot-thingname'];
       const credentials = await ctx.services.iam.credentialsForCertificate({
-        certificatePem: principal.certificatePem,
+        // The listener hashed the certificate already; the registry need not parse it again.
+        certificate: principal.certificateId,
         roleAlias: pathLabel(request, 'roleAlias'),
         thingName: typeof thingName === 'string' && thingName !== '' ? thingName : undefined,
       });
