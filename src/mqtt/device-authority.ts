@@ -56,6 +56,26 @@ export function registryAuthority(registry: IdentityResolver): DeviceAuthority {
   };
 }
 
+// Enough for a device's usual topics; a device cycling through more just evaluates again.
+const MAX_REMEMBERED_DECISIONS = 256;
+
+/**
+ * The policies and context are fixed for the connection's life (a policy change
+ * replaces the connection's device), and evaluate() reads nothing else, so each
+ * decision is remembered: fan-out asks iot:Receive of every subscriber for every message.
+ */
 function boundPolicy(policies: BoundPolicySet, context: Record<string, string | undefined>): DevicePolicy {
-  return { allows: (action, resource) => evaluate(policies, { action, resource, context }).effect === 'Allow' };
+  const decisions = new Map<string, boolean>();
+  return {
+    allows: (action, resource) => {
+      const key = `${action} ${resource}`;
+      let allowed = decisions.get(key);
+      if (allowed === undefined) {
+        allowed = evaluate(policies, { action, resource, context }).effect === 'Allow';
+        if (decisions.size >= MAX_REMEMBERED_DECISIONS) decisions.clear();
+        decisions.set(key, allowed);
+      }
+      return allowed;
+    },
+  };
 }
