@@ -17,10 +17,13 @@ export interface Child {
 }
 
 const running = new Set<Child>();
+/** Every process started in this run, for the report (and the test that checks none is left). */
+const started: Array<{ name: string; pid: number }> = [];
 
 function track(name: string, child: ChildProcess, group: boolean): Child {
   if (child.pid === undefined) throw new Error(`could not start ${name}`);
   const pid = child.pid;
+  started.push({ name, pid });
   let gone = false;
   const exited = new Promise<string>((resolve) => {
     child.once('exit', (code, signal) => {
@@ -83,18 +86,25 @@ export async function stopAll(): Promise<void> {
   await Promise.all(all.map((c) => c.stop(10_000)));
 }
 
+export function startedChildren(): Array<{ name: string; pid: number }> {
+  return [...started];
+}
+
 export function runningChildren(): string[] {
   return [...running].map((c) => `${c.name} (pid ${c.pid})`);
 }
 
 /**
- * SIGINT/SIGTERM stop every child, then exit 130/143. Returns the function
- * that removes the handlers.
+ * SIGINT/SIGTERM stop every child, run `cleanUp`, then exit 130/143. Returns
+ * the function that removes the handlers.
  */
-export function stopChildrenOnSignals(log: (line: string) => void): () => void {
+export function stopChildrenOnSignals(log: (line: string) => void, cleanUp: () => void): () => void {
   const onSignal = (signal: NodeJS.Signals) => {
     log(`\n${signal}: stopping ${runningChildren().join(', ') || 'nothing'}`);
-    void stopAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    void stopAll().finally(() => {
+      cleanUp();
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    });
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

@@ -16,6 +16,8 @@ export interface DownloadSummary {
   seconds: number;
   bytesPerSecond: number;
   latency: LatencySummary;
+  /** CPU seconds the fleet workers spent (TLS, hashing). */
+  clientCpuSeconds: number;
 }
 
 export async function runDownloads(fleet: Fleet, o: { url: string; ca: string; count: number; concurrency: number; sha256: string; size: number }): Promise<DownloadSummary> {
@@ -45,5 +47,6 @@ export async function runDownloads(fleet: Fleet, o: { url: string; ca: string; c
     seconds: round(seconds),
     bytesPerSecond: Math.round(bytes / seconds),
     latency: summarize(answers.flatMap((a) => a.durations)),
+    clientCpuSeconds: round(answers.reduce((n, a) => n + a.cpuSeconds, 0)),
   };
 }

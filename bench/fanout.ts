@@ -20,6 +20,8 @@ export interface ConnectSummary {
   perSecond: number;
   /** Per-device time from starting to connect until subscribed. */
   latency: LatencySummary;
+  /** CPU seconds the fleet workers spent (their half of the handshakes). */
+  clientCpuSeconds: number;
 }
 
 export interface FanoutSummary {
@@ -51,6 +53,7 @@ export async function connectFleet(fleet: Fleet, url: string, ca: string, opts: 
     seconds: round(seconds),
     perSecond: round(connected / seconds),
     latency: summarize(results.flatMap((r) => r.durations)),
+    clientCpuSeconds: round(results.reduce((n, r) => n + r.cpuSeconds, 0)),
   };
 }
 

@@ -36,7 +36,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --connect-window N        connections in progress at once per worker (default 64)
   --download-concurrency N  downloads at once per worker (default 100)
   --register-concurrency N  registrations in flight (default 16)
-  --cp-iterations N         control-plane sequences per server (default 200)
+  --cp-iterations N         control-plane sequences per server (default: devices, at most 200)
   --cp-concurrency N        control-plane sequences in flight (default 4)
   --timeout SEC             deadline for each fleet phase (default 600)
   --cpu-prof                write a V8 CPU profile of the server into OUT/profile
@@ -88,8 +88,9 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
   const skip = (values.skip ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   for (const s of skip) if (!REFERENCES.includes(s as ReferenceName)) throw new Error(`--skip takes ${REFERENCES.join(', ')} (got ${s})`);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+  const devices = integer('devices', values.devices, 1000);
   return {
-    devices: integer('devices', values.devices, 1000),
+    devices,
     size: values.size === undefined ? 1024 * 1024 : parseSize(values.size),
     out: resolve(values.out ?? `bench-results/${stamp}`),
     endpoint: values.endpoint === undefined ? undefined : resolve(values.endpoint),
@@ -98,7 +99,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     connectWindow: integer('connect-window', values['connect-window'], 64),
     downloadConcurrency: integer('download-concurrency', values['download-concurrency'], 100),
     registerConcurrency: integer('register-concurrency', values['register-concurrency'], 16),
-    cpIterations: integer('cp-iterations', values['cp-iterations'], 200),
+    cpIterations: integer('cp-iterations', values['cp-iterations'], Math.min(200, devices)),
     cpConcurrency: integer('cp-concurrency', values['cp-concurrency'], 4),
     timeoutSec: integer('timeout', values.timeout, 600),
     cpuProf: values['cpu-prof'] ?? false,

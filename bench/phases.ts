@@ -3,10 +3,16 @@ import { round } from './fanout.js';
 import { now } from './net.js';
 import { readProcess, type ProcessReading } from './stats.js';
 import type { PhaseUsage } from './report.js';
+import type { PhaseWindow } from './profile.js';
+
+/** CLOCK_MONOTONIC in µs: the clock V8 stamps CPU-profile samples with, in every process. */
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
 export class PhaseClock {
   readonly phases: PhaseUsage[] = [];
-  private current: { name: string; at: number; reading: ProcessReading | undefined } | undefined;
+  /** Each phase's span on the monotonic clock, to slice the server's CPU profile. */
+  readonly windows: PhaseWindow[] = [];
+  private current: { name: string; at: number; atUs: number; reading: ProcessReading | undefined } | undefined;
   first: ProcessReading | undefined;
   last: ProcessReading | undefined;
 
@@ -28,13 +34,14 @@ export class PhaseClock {
   start(name: string): void {
     this.end();
     this.log(`▸ ${name}`);
-    this.current = { name, at: now(), reading: this.read() };
+    this.current = { name, at: now(), atUs: monotonicUs(), reading: this.read() };
   }
 
   end(): void {
     const c = this.current;
     if (!c) return;
     this.current = undefined;
+    this.windows.push({ phase: c.name, startUs: c.atUs, endUs: monotonicUs() });
     const reading = this.read();
     const wall = (now() - c.at) / 1000;
     if (!reading || !c.reading) return;

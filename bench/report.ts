@@ -10,7 +10,7 @@ import type { ControlPlaneSummary } from './control-plane.js';
 import type { DownloadSummary } from './downloads.js';
 import type { ConnectSummary, FanoutSummary } from './fanout.js';
 import type { JobSummary } from './ferry/job.js';
-import type { MachineFacts } from './machine.js';
+import type { MachineFacts, MachineLoad } from './machine.js';
 import type { LatencySummary } from './stats.js';
 
 export interface Skipped {
@@ -18,6 +18,13 @@ export interface Skipped {
 }
 export type Maybe<T> = T | Skipped;
 export const isSkipped = (v: unknown): v is Skipped => typeof v === 'object' && v !== null && 'skipped' in v;
+
+/** Every skipped part of a report with its reason (the bench prints them all: nothing is skipped silently). */
+export function skippedParts(value: unknown, path = ''): Array<{ part: string; reason: string }> {
+  if (typeof value !== 'object' || value === null) return [];
+  if (isSkipped(value)) return [{ part: path, reason: value.skipped }];
+  return Object.entries(value).flatMap(([k, v]) => skippedParts(v, path ? `${path}.${k}` : k));
+}
 
 export interface PhaseUsage {
   phase: string;
@@ -36,6 +43,7 @@ export interface BenchReport {
   command: string;
   options: Record<string, unknown>;
   machine: MachineFacts;
+  machineLoad: MachineLoad;
   server: { mode: 'child process' | 'endpoint'; pid: Maybe<number> };
   registration: { devices: number; seconds: number; devicesPerSecond: number; callsPerDevice: number; callsPerSecond: number; keygenSeconds: number };
   connect: ConnectSummary;
@@ -49,13 +57,17 @@ export interface BenchReport {
   };
   targets: Target[];
   notes: string[];
+  /** Every process the bench started (all stopped before the report was written). */
+  processes: Array<{ name: string; pid: number }>;
 }
+
+/** 'not at this scale': the target is stated for 10,000 devices; 'skipped': a part did not run (why in `measured`). */
+export type Verdict = 'yes' | 'no' | 'not at this scale' | 'skipped';
 
 export interface Target {
   target: string;
   measured: string;
-  /** null = not measurable in this run (say why in `measured`). */
-  met: boolean | null;
+  met: Verdict;
 }
 
 const MIB = 1024 * 1024;
@@ -65,49 +77,47 @@ const fmtLat = (l: LatencySummary) => `${l.p50Ms} / ${l.p95Ms} / ${l.p99Ms} / ${
 const ratio = (r: Maybe<number>) => (isSkipped(r) ? `skipped: ${r.skipped}` : `${r.toFixed(2)}×`);
 const skippedOr = <T>(v: Maybe<T>, show: (t: T) => string) => (isSkipped(v) ? `skipped: ${v.skipped}` : show(v));
 
-export function buildTargets(r: Omit<BenchReport, 'targets' | 'notes'>, firmwareSize: number): Target[] {
+const verdict = (ok: boolean): Verdict => (ok ? 'yes' : 'no');
+
+/** A target checked against a ratio that may be skipped. */
+function ratioTarget(target: string, r: Maybe<number>, show: (v: number) => string, ok: (v: number) => boolean): Target {
+  return isSkipped(r) ? { target, measured: `skipped: ${r.skipped}`, met: 'skipped' } : { target, measured: show(r), met: verdict(ok(r)) };
+}
+
+export function buildTargets(r: Omit<BenchReport, 'targets' | 'notes' | 'processes'>, firmwareSize: number): Target[] {
   const n = r.registration.devices;
   const job = r.job;
   const atScale = n >= 10_000 && firmwareSize >= MIB;
-  const fleet: Target = isSkipped(job)
-    ? { target: '10,000 devices, 1 MiB: all connected, notified, SUCCEEDED', measured: `job phase skipped: ${job.skipped}`, met: null }
-    : {
-        target: '10,000 devices, 1 MiB: all connected, notified, SUCCEEDED',
-        measured: `${n} devices, ${fmtBytes(firmwareSize)}: ${r.connect.connected} connected, ${job.notified} notified, ${job.succeeded} SUCCEEDED`,
-        met: r.connect.connected === n && job.notified === n && job.succeeded === n ? (atScale ? true : null) : false,
-      };
-  const p99: Target = isSkipped(job)
-    ? { target: 'notification p99 < 2 s at 10,000 devices', measured: `job phase skipped: ${job.skipped}`, met: null }
-    : { target: 'notification p99 < 2 s at 10,000 devices', measured: `p99 ${job.notification.p99Ms} ms at ${n} devices`, met: job.notification.p99Ms < 2000 ? (n >= 10_000 ? true : null) : false };
-  const m = r.comparisons.mqtt;
-  const fanout: Target = {
-    target: 'broker fan-out rate ≥ 0.5× Mosquitto (goal 1×)',
-    measured: isSkipped(m.fanoutRateRatio) ? `skipped: ${m.fanoutRateRatio.skipped}` : `${m.fanoutRateRatio.toFixed(2)}×`,
-    met: isSkipped(m.fanoutRateRatio) ? null : m.fanoutRateRatio >= 0.5,
-  };
-  const f = r.comparisons.files;
-  const files: Target = {
-    target: 'download throughput ≥ 70 % of nginx (goal 90 %)',
-    measured: isSkipped(f.throughputRatio) ? `skipped: ${f.throughputRatio.skipped}` : `${(f.throughputRatio * 100).toFixed(0)} %`,
-    met: isSkipped(f.throughputRatio) ? null : f.throughputRatio >= 0.7,
-  };
+  const fleetTarget = '10,000 devices, 1 MiB: all connected, notified, SUCCEEDED';
+  const p99Target = 'notification p99 < 2 s at 10,000 devices';
+  const jobTargets: Target[] = isSkipped(job)
+    ? [fleetTarget, p99Target].map((target) => ({ target, measured: `job phase skipped: ${job.skipped}`, met: 'skipped' as const }))
+    : [
+        {
+          target: fleetTarget,
+          measured: `${n} devices, ${fmtBytes(firmwareSize)}: ${r.connect.connected} connected, ${job.notified} notified, ${job.succeeded} SUCCEEDED`,
+          met: r.connect.connected === n && job.notified === n && job.succeeded === n ? (atScale ? 'yes' : 'not at this scale') : 'no',
+        },
+        { target: p99Target, measured: `p99 ${job.notification.p99Ms} ms at ${n} devices`, met: job.notification.p99Ms < 2000 ? (n >= 10_000 ? 'yes' : 'not at this scale') : 'no' },
+      ];
   const c = r.comparisons.controlPlane;
-  const cp: Target = {
-    target: 'control plane several (≥ 3) times moto’s ops/s',
-    measured: isSkipped(c.opsRatio) ? `skipped: ${c.opsRatio.skipped}` : `${c.opsRatio.toFixed(2)}× (${c.ferry.sequence})`,
-    met: isSkipped(c.opsRatio) ? null : c.opsRatio >= 3,
-  };
-  const mem: Target = isSkipped(r.memory)
-    ? { target: '≤ 64 KB server memory per idle connected device', measured: `skipped: ${r.memory.skipped}`, met: null }
-    : { target: '≤ 64 KB server memory per idle connected device', measured: `${(r.memory.perDeviceBytes / 1024).toFixed(1)} KiB`, met: r.memory.perDeviceBytes <= 64 * 1024 };
-  return [fleet, p99, fanout, files, cp, mem];
+  const memTarget = '≤ 64 KB server memory per idle connected device';
+  return [
+    ...jobTargets,
+    ratioTarget('broker fan-out rate ≥ 0.5× Mosquitto (goal 1×)', r.comparisons.mqtt.fanoutRateRatio, (v) => `${v.toFixed(2)}×`, (v) => v >= 0.5),
+    ratioTarget('download throughput ≥ 70 % of nginx (goal 90 %)', r.comparisons.files.throughputRatio, (v) => `${(v * 100).toFixed(0)} %`, (v) => v >= 0.7),
+    ratioTarget('control plane several (≥ 3) times moto’s ops/s', c.opsRatio, (v) => `${v.toFixed(2)}× (${c.ferry.sequence})`, (v) => v >= 3),
+    isSkipped(r.memory)
+      ? { target: memTarget, measured: `skipped: ${r.memory.skipped}`, met: 'skipped' }
+      : { target: memTarget, measured: `${(r.memory.perDeviceBytes / 1024).toFixed(1)} KiB`, met: verdict(r.memory.perDeviceBytes <= 64 * 1024) },
+  ];
 }
 
 function ferryTable(r: BenchReport): string[] {
   const rows: Array<[string, string]> = [
     ['devices registered (CreateThing, CreateCertificateFromCsr, AttachPolicy, AttachThingPrincipal, AddThingToThingGroup)', `${r.registration.devices} in ${r.registration.seconds} s (${r.registration.devicesPerSecond} devices/s, ${r.registration.callsPerSecond} calls/s)`],
     ['device keys + CSRs (EC P-256, in the fleet workers)', `${r.registration.keygenSeconds} s`],
-    ['devices connected (mutual TLS, subscribed)', `${r.connect.connected}/${r.connect.devices} in ${r.connect.seconds} s (${r.connect.perSecond} connections/s)`],
+    ['devices connected (mutual TLS, subscribed)', `${r.connect.connected}/${r.connect.devices} in ${r.connect.seconds} s (${r.connect.perSecond} connections/s; fleet workers used ${r.connect.clientCpuSeconds} CPU s)`],
     ['connect latency p50 / p95 / p99 / max (ms)', fmtLat(r.connect.latency)],
     ['server memory per connected device (RSS delta / N)', skippedOr(r.memory, (m) => `${(m.perDeviceBytes / 1024).toFixed(1)} KiB (${fmtBytes(m.rssBeforeBytes)} → ${fmtBytes(m.rssAfterBytes)})`)],
   ];
@@ -175,13 +185,15 @@ export function markdown(r: BenchReport): string {
     r.machine.free,
     '```',
     '',
+    `Load: 1-minute load average ${r.machineLoad.loadAverageAtStart[0]} at the start, ${r.machineLoad.loadAverageAtEnd[0]} at the end; all cores ${r.machineLoad.busyPercent} % busy over the run (steal ${r.machineLoad.stealPercent} %).`,
+    '',
     ...ferryTable(r),
     '',
     ...comparisonTable(r),
     '',
     '| target (issue #10) | measured | met |',
     '| --- | --- | --- |',
-    ...r.targets.map((t) => `| ${t.target} | ${t.measured} | ${t.met === null ? 'not measured at this scale' : t.met ? 'yes' : '**no**'} |`),
+    ...r.targets.map((t) => `| ${t.target} | ${t.measured} | ${t.met === 'no' ? '**no**' : t.met} |`),
     '',
   ];
   if (!isSkipped(r.serverProcess)) {

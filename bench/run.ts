@@ -10,14 +10,14 @@
  * latency.svg to --out; stops every process it started, also on error and
  * SIGINT.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { stopAll, stopChildrenOnSignals } from './children.js';
+import { startedChildren, stopAll, stopChildrenOnSignals } from './children.js';
 import { parseOptions, USAGE, type BenchOptions, type ReferenceName } from './options.js';
-import { machineFacts } from './machine.js';
+import { machineFacts, watchMachineLoad } from './machine.js';
 import { sleep } from './net.js';
 import { PhaseClock } from './phases.js';
 import { ferryClients, httpsAgent, iotClient, type Clients } from './ferry/clients.js';
@@ -33,8 +33,9 @@ import { referenceTls, type ReferenceTls } from './references/tls.js';
 import { mosquittoPath, startMosquitto } from './references/mosquitto.js';
 import { NGINX_WORKERS, nginxPath, startNginx } from './references/nginx.js';
 import { motoPath, startMoto } from './references/moto.js';
-import { buildTargets, isSkipped, markdown, writeReport, type BenchReport, type Maybe } from './report.js';
+import { buildTargets, isSkipped, markdown, skippedParts, writeReport, type BenchReport, type Maybe } from './report.js';
 import type { Series } from './chart.js';
+import { readProfile, summarizeProfile, type PhaseWindow } from './profile.js';
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -184,8 +185,9 @@ async function controlPlanePhase(c: Context, moto: { binary: string } | { skippe
   return { ferry, moto: reference, opsRatio: isSkipped(reference) ? reference : round(ferry.opsPerSecond / reference.opsPerSecond) };
 }
 
-async function bench(o: BenchOptions): Promise<{ report: BenchReport; series: Series[] }> {
+async function bench(o: BenchOptions): Promise<{ report: BenchReport; series: Series[]; windows: PhaseWindow[] }> {
   const startedAt = new Date().toISOString();
+  const machineLoad = watchMachineLoad();
   const notes: string[] = [];
   mkdirSync(join(o.out, 'logs'), { recursive: true });
   const refs = {
@@ -273,14 +275,18 @@ async function bench(o: BenchOptions): Promise<{ report: BenchReport; series: Se
 
     const last = phases.read();
     const serverProcess = last && phases.first ? { cpuSeconds: round(last.cpuSeconds - phases.first.cpuSeconds), peakRssBytes: last.peakRssBytes, phases: phases.phases } : { skipped: 'the server process is unknown (use --server-pid)' };
-    if (o.cpuProf && ferry.child) notes.push(`Server CPU profile: ${join(o.out, 'profile')} (open in Chrome DevTools → Performance, or speedscope).`);
     const mosq = mosquitto;
+    const load = machineLoad();
+    if ((load.loadAverageAtStart[0] ?? 0) > machine.nproc / 4) {
+      notes.push(`Other work was running on this machine when the bench started (1-minute load average ${load.loadAverageAtStart[0]} on ${machine.nproc} cores): every number here is pessimistic.`);
+    }
     const partial = {
       startedAt,
       finishedAt: new Date().toISOString(),
       command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
       options: { ...o },
       machine,
+      machineLoad: load,
       server: { mode: o.endpoint ? ('endpoint' as const) : ('child process' as const), pid: ferry.pid ?? { skipped: 'not known' } },
       registration: reg,
       connect,
@@ -302,10 +308,25 @@ async function bench(o: BenchOptions): Promise<{ report: BenchReport; series: Se
     if (!isSkipped(job)) series.push({ label: 'Ferry job notify-next', samplesMs: job.samples, color: '#1f77b4' });
     series.push({ label: 'Ferry broker fan-out', samplesMs: ferryFanout.samples, color: '#2ca02c' });
     if (!isSkipped(mosq)) series.push({ label: 'Mosquitto fan-out', samplesMs: mosq.fanout.samples, color: '#d62728' });
-    return { report: { ...partial, targets: buildTargets(partial, o.size), notes }, series };
+    return { report: { ...partial, targets: buildTargets(partial, o.size), notes, processes: [] }, series, windows: phases.windows };
   } finally {
     clients.close();
   }
+}
+
+/** Summarizes the server's CPU profile by phase into OUT/profile-summary.md and notes it in the report. */
+function profileNote(o: BenchOptions, report: BenchReport, windows: PhaseWindow[]): void {
+  const found = readProfile(join(o.out, 'profile'));
+  if (!found) {
+    report.notes.push(o.endpoint ? '--cpu-prof applies to a server the bench starts; none was written.' : 'The server wrote no CPU profile (did it exit cleanly?).');
+    return;
+  }
+  const summary = join(o.out, 'profile-summary.md');
+  writeFileSync(summary, summarizeProfile(found.profile, windows));
+  // The phase spans on the profile's clock, to slice it again another way.
+  writeFileSync(join(o.out, 'profile', 'phases.json'), `${JSON.stringify(windows, null, 2)}\n`);
+  report.notes.push(`Server CPU profile: ${found.file}; by phase: ${summary}.`);
+  log(`CPU profile summary: ${summary}`);
 }
 
 async function main(): Promise<number> {
@@ -320,13 +341,22 @@ async function main(): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  const removeHandlers = stopChildrenOnSignals(log);
+  const opts = o;
+  // The data dir and the copies of the server's key are not results.
+  const cleanUp = () => {
+    if (!opts.keep) for (const dir of ['data', 'tls']) rmSync(join(opts.out, dir), { recursive: true, force: true });
+  };
+  const removeHandlers = stopChildrenOnSignals(log, cleanUp);
   try {
-    const { report, series } = await bench(o);
+    const { report, series, windows } = await bench(o);
     // Stop the server before reading the report out: its CPU profile is written as it exits.
     await stopAll();
+    if (o.cpuProf) profileNote(o, report, windows);
+    report.processes = startedChildren();
     const files = writeReport(o.out, report, series);
     process.stdout.write(`\n${markdown(report)}`);
+    const skipped = skippedParts(report);
+    if (skipped.length) log(`Skipped:\n${skipped.map((s) => `  ${s.part}: ${s.reason}`).join('\n')}`);
     log(`report: ${files.json}\n        ${files.md}\n        ${files.svg}`);
     return 0;
   } catch (error) {
@@ -335,8 +365,7 @@ async function main(): Promise<number> {
   } finally {
     await stopAll();
     removeHandlers();
-    // The data dir and the copies of the server's key are not results.
-    if (!o.keep) for (const dir of ['data', 'tls']) rmSync(join(o.out, dir), { recursive: true, force: true });
+    cleanUp();
   }
 }
 

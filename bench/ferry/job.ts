@@ -26,6 +26,8 @@ export interface JobSummary {
   /** What DescribeJob says at the end. */
   serverSucceeded: number;
   download: { count: number; bytes: number; seconds: number; bytesPerSecond: number; latency: LatencySummary };
+  /** CPU seconds the fleet workers spent in the job phase. */
+  clientCpuSeconds: number;
   /** Notification latencies in ms (for the chart). */
   samples: number[];
 }
@@ -78,9 +80,10 @@ export async function runJob(
     }),
   );
   const createJobMs = now() - t0;
-  const timings = (await fleet.all(() => ({ cmd: 'collect-job' }))).flatMap((a) => a.timings);
+  const answers = await fleet.all(() => ({ cmd: 'collect-job' }));
+  const timings = answers.flatMap((a) => a.timings);
   const serverSucceeded = await succeededOnServer(iot, o.names.jobId, timings.filter((t) => t.doneAt !== undefined).length);
-  return summarizeJob(o.names.jobId, t0, createJobMs, timings, serverSucceeded);
+  return { ...summarizeJob(o.names.jobId, t0, createJobMs, timings, serverSucceeded), clientCpuSeconds: round(answers.reduce((n, a) => n + a.cpuSeconds, 0)) };
 }
 
 /** DescribeJob's succeeded count, waiting a little for it to catch up with what the devices were told. */
@@ -95,7 +98,7 @@ async function succeededOnServer(iot: IoTClient, jobId: string, expected: number
   return count;
 }
 
-function summarizeJob(jobId: string, t0: number, createJobMs: number, timings: JobTiming[], serverSucceeded: number): JobSummary {
+function summarizeJob(jobId: string, t0: number, createJobMs: number, timings: JobTiming[], serverSucceeded: number): Omit<JobSummary, 'clientCpuSeconds'> {
   const notified = timings.filter((t) => t.notifiedAt !== undefined);
   const done = timings.filter((t) => t.doneAt !== undefined);
   const downloads = timings.filter((t) => t.downloadEndedAt !== undefined);

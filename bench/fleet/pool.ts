@@ -27,6 +27,8 @@ class WorkerHandle {
     readonly first: number,
     readonly count: number,
   ) {
+    // A send on a channel that closed (the worker died, or the run is being stopped) fails that request only.
+    child.process.on('error', () => {});
     this.ready = new Promise((resolve, reject) => {
       child.process.on('message', (message: { ready?: boolean; id?: number; result?: unknown; error?: string }) => {
         if (message.ready) return resolve();
@@ -48,8 +50,13 @@ class WorkerHandle {
   request<C extends Command>(command: C): Promise<Answers[C['cmd']]> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
+      if (!this.child.process.connected) return reject(new Error(`fleet worker ${this.child.pid} is gone`));
       this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.child.process.send({ id, ...command });
+      this.child.process.send({ id, ...command }, (error) => {
+        if (!error) return;
+        this.waiting.delete(id);
+        reject(new Error(`fleet worker ${this.child.pid}: ${error.message}`));
+      });
     });
   }
 }

@@ -22,6 +22,8 @@ export interface ConnectResult {
   errors: Record<string, number>;
   /** Per connected device: ms from starting to connect until subscribed. */
   durations: number[];
+  /** This worker's CPU time (user + system) for the batch. */
+  cpuSeconds: number;
 }
 
 export interface DownloadBatchResult {
@@ -32,6 +34,7 @@ export interface DownloadBatchResult {
   errors: Record<string, number>;
   bytes: number;
   durations: number[];
+  cpuSeconds: number;
 }
 
 export interface Answers {
@@ -42,7 +45,7 @@ export interface Answers {
   'arm-fanout': { armed: number };
   'collect-fanout': { times: Array<number | null> };
   'arm-job': { armed: number };
-  'collect-job': { timings: JobTiming[] };
+  'collect-job': { timings: JobTiming[]; cpuSeconds: number };
   disconnect: { closed: number };
   download: DownloadBatchResult;
 }

@@ -38,7 +38,13 @@ function prepareTls(ca: string): void {
   for (const m of members) m.context = createSecureContext({ ca, cert: m.certificatePem, key: m.privateKeyPem });
 }
 
+const cpuSince = (start: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
+};
+
 async function connectAll(url: string, window: number, timeoutMs: number): Promise<ConnectResult> {
+  const cpu = process.cpuUsage();
   const startedAt = now();
   const durations: number[] = [];
   const errors = new Map<string, number>();
@@ -50,7 +56,7 @@ async function connectAll(url: string, window: number, timeoutMs: number): Promi
       errors.set(key, (errors.get(key) ?? 0) + 1);
     }
   });
-  return { startedAt, endedAt: now(), connected: durations.length, failed: members.length - durations.length, errors: Object.fromEntries(errors), durations };
+  return { startedAt, endedAt: now(), connected: durations.length, failed: members.length - durations.length, errors: Object.fromEntries(errors), durations, cpuSeconds: cpuSince(cpu) };
 }
 
 /** Resolves once every device settled (or the deadline passed). */
@@ -76,8 +82,10 @@ function waitAll(arm: (device: Device, settled: () => void) => void, timeoutMs: 
 
 let fanoutDone: Promise<void> | undefined;
 let jobDone: Promise<void> | undefined;
+let jobCpu: NodeJS.CpuUsage | undefined;
 
 async function downloadBatch(args: { url: string; ca: string; count: number; concurrency: number; sha256: string; size: number }): Promise<DownloadBatchResult> {
+  const cpu = process.cpuUsage();
   const startedAt = now();
   const durations: number[] = [];
   const errors = new Map<string, number>();
@@ -93,7 +101,7 @@ async function downloadBatch(args: { url: string; ca: string; count: number; con
       errors.set(key, (errors.get(key) ?? 0) + 1);
     }
   });
-  return { startedAt, endedAt: now(), ok: durations.length, failed: args.count - durations.length, errors: Object.fromEntries(errors), bytes, durations };
+  return { startedAt, endedAt: now(), ok: durations.length, failed: args.count - durations.length, errors: Object.fromEntries(errors), bytes, durations, cpuSeconds: cpuSince(cpu) };
 }
 
 async function handle(command: Command): Promise<unknown> {
@@ -119,12 +127,13 @@ async function handle(command: Command): Promise<unknown> {
     case 'arm-job': {
       const slots = new Slots(command.downloadConcurrency);
       const expect = { sha256: command.sha256, size: command.size, s3Tls: { ca: command.s3Ca }, slots, requestTimeoutMs: command.requestTimeoutMs };
+      jobCpu = process.cpuUsage();
       jobDone = waitAll((d, settled) => d.armJob(expect, settled), command.timeoutMs);
       return { armed: members.length };
     }
     case 'collect-job':
       await jobDone;
-      return { timings: members.map((m) => m.device.job ?? ({} as JobTiming)) };
+      return { timings: members.map((m) => m.device.job ?? ({} as JobTiming)), cpuSeconds: jobCpu ? cpuSince(jobCpu) : 0 };
     case 'disconnect':
       await eachLimited(members, 200, (m) => m.device.disconnect());
       return { closed: members.length };

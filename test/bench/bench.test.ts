@@ -1,0 +1,70 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tempDir } from '../helpers/temp.js';
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Every leaf that is null (NaN and undefined become null in JSON), an empty string, or not finite, by path. */
+function unfilled(value: unknown, path = '$'): string[] {
+  if (value === null || value === undefined) return [path];
+  if (typeof value === 'number') return Number.isFinite(value) ? [] : [path];
+  if (typeof value === 'string') return value.length > 0 ? [] : [path];
+  if (Array.isArray(value)) return value.flatMap((v, i) => unfilled(v, `${path}[${i}]`));
+  if (typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => unfilled(v, `${path}.${k}`));
+  return [];
+}
+
+/** Every `{ skipped: reason }` in the report, by path. */
+function skips(value: unknown, path = '$'): Array<{ path: string; reason: string }> {
+  if (typeof value !== 'object' || value === null) return [];
+  if ('skipped' in value) return [{ path, reason: String((value as { skipped: unknown }).skipped) }];
+  return Object.entries(value).flatMap(([k, v]) => skips(v, `${path}.${k}`));
+}
+
+const alive = (pid: number) => existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+
+test('npm run bench -- --devices 50 --size 65536 writes a complete report and leaves no process behind', { timeout: 240_000 }, async () => {
+  const out = tempDir('ferry-bench-');
+  try {
+    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--devices', '50', '--size', '65536', '--out', out], { cwd: REPO, maxBuffer: 32 * 1024 * 1024 }, (error, stdout, stderr) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+    assert.equal(code, 0, `bench exited ${code}\n${stdout.slice(-4000)}\n${stderr.slice(-4000)}`);
+
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as Record<string, unknown> & {
+      registration: { devices: number };
+      connect: { connected: number };
+      job: { notified?: number; succeeded?: number; skipped?: string };
+      processes: Array<{ name: string; pid: number }>;
+    };
+    assert.deepEqual(unfilled(report), [], 'every field of report.json is filled');
+    // A part may be skipped only with a reason that was also printed, and the fleet's own phases never are.
+    for (const s of skips(report)) {
+      assert.ok(s.reason.length > 10, `${s.path} is skipped with a reason`);
+      assert.ok(stdout.includes(s.reason), `${s.path}: reason printed`);
+    }
+    assert.equal(report.registration.devices, 50);
+    assert.equal(report.connect.connected, 50);
+    assert.equal(report.job.skipped, undefined, `the job phase ran: ${report.job.skipped ?? ''}`);
+    assert.equal(report.job.notified, 50);
+    assert.equal(report.job.succeeded, 50);
+
+    const md = readFileSync(join(out, 'report.md'), 'utf8');
+    for (const heading of ['| measure | Ferry |', '| same clients, same run |', '| target (issue #10) |', '| server by phase |']) assert.ok(md.includes(heading), `report.md has ${heading}`);
+    assert.doesNotMatch(md, /NaN|undefined|Infinity/);
+    assert.match(readFileSync(join(out, 'latency.svg'), 'utf8'), /^<svg[\s\S]*<polyline[\s\S]*<\/svg>\n$/);
+
+    assert.ok(report.processes.some((p) => p.name === 'ferry server'));
+    assert.ok(report.processes.filter((p) => p.name.startsWith('fleet worker')).length >= 1);
+    for (const p of report.processes) assert.equal(alive(p.pid), false, `${p.name} (pid ${p.pid}) has stopped`);
+    assert.equal(existsSync(join(out, 'data')), false, 'the data dir is removed');
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
