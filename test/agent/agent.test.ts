@@ -1,27 +1,27 @@
 /**
- * The device agent end to end against a real server: the real broker (mutual
- * TLS, IoT policies), the real S3 listener, the real credentials provider.
- * Jobs are answered by ScriptedJobs (jobs-responder.ts) over the broker's
- * device-messaging seam until the jobs engine lands; engine.test.ts runs the
- * same story through CreateJob.
+ * The device agent end to end against a real server: jobs made with
+ * CreateJob and delivered by the jobs engine over the real broker (mutual
+ * TLS, IoT policies), files from the real S3 listener through links the
+ * engine signs, uploads with role credentials from the real credentials
+ * provider. Each refusal runs beside a success.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
-import { ScriptedJobs } from './jobs-responder.js';
-import { createDevice, runAgent, s3Url, setupFleet } from './helpers.js';
-import { S3Proxy } from './proxy.js';
 import type { RunningAgent } from '../../src/agent/agent.js';
+import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
+import { createDevice, createJob, execution, JobsObserver, linksVia, outcomes, runAgent, s3Url, setupFleet, type Fleet } from './helpers.js';
+import { S3Proxy } from './proxy.js';
 
 const BUCKET = 'fleet';
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 let s: TestServer;
-let jobs: ScriptedJobs;
+let fleet: Fleet;
+let observer: JobsObserver;
 const firmware = randomBytes(300_000);
 const agents: RunningAgent[] = [];
 
@@ -31,13 +31,13 @@ before(async () => {
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'firmware/miso-1.0.0.bin', Body: firmware }));
   await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'config/app.conf', Body: 'setting=1\n' }));
-  await setupFleet(s, BUCKET);
-  jobs = new ScriptedJobs(s);
+  fleet = await setupFleet(s, BUCKET);
+  observer = new JobsObserver(s);
 });
 
 after(async () => {
   await Promise.all(agents.map((a) => a.stop()));
-  jobs.stop();
+  observer.stop();
   await s.close();
 });
 
@@ -45,7 +45,7 @@ async function agentFor(name: string, extra = {}) {
   const device = await createDevice(s, name);
   const agent = await runAgent(s, device, extra);
   agents.push(agent);
-  return { device, agent };
+  return { device, agent, done: outcomes(agent) };
 }
 
 /** Files the agent left in its folder, its own hidden state aside. */
@@ -55,28 +55,34 @@ const visibleFiles = (dir: string): string[] =>
     .map((e) => join(e.parentPath, e.name).slice(dir.length + 1))
     .sort();
 
-test("DESIGN.md's download document ends SUCCEEDED with the exact bytes, progress reported", async (t) => {
-  const { device } = await agentFor('miso_dl_1');
-  // A slow link (paced by a proxy), so progress has time to be seen.
+test("DESIGN.md's download document ends SUCCEEDED with the exact bytes, progress reported on the way", async (t) => {
+  const { device, done } = await agentFor('miso_dl_1');
+  // A slow link (a pacing proxy in front of S3, the engine's links pointed at it), so progress has time to show.
   const proxy = await new S3Proxy(s).start();
-  t.after(() => proxy.close());
+  const restore = linksVia(s, proxy.origin);
+  t.after(async () => {
+    restore();
+    await proxy.close();
+  });
   proxy.pace = { bytes: 16 * 1024, everyMs: 10 };
-  jobs.originFor.set(device.thingName, proxy.origin);
-  await jobs.queue(device.thingName, 'dl-1', { operation: 'download', version: '1.0.0', url: s3Url(BUCKET, 'firmware/miso-1.0.0.bin'), sha256: sha256(firmware) });
-  const done = await jobs.until(device.thingName, 'dl-1');
-  assert.equal(done.exec.status, 'SUCCEEDED', JSON.stringify(done.exec.statusDetails));
+  await createJob(s, fleet, 'dl-1', device.thingName, { operation: 'download', version: '1.0.0', url: s3Url(BUCKET, 'firmware/miso-1.0.0.bin'), sha256: sha256(firmware) });
+  assert.equal((await done.of('dl-1')).status, 'SUCCEEDED');
+  const server = await execution(s, 'dl-1', device.thingName);
+  assert.equal(server.status, 'SUCCEEDED', JSON.stringify(server.details));
+  assert.equal(server.details.sha256, sha256(firmware));
+  assert.equal(server.details.file, 'miso-1.0.0.bin');
   assert.deepEqual(readFileSync(join(device.dir, 'miso-1.0.0.bin')), firmware);
-  assert.equal(done.exec.statusDetails.sha256, sha256(firmware));
-  assert.equal(done.exec.statusDetails.file, 'miso-1.0.0.bin');
-  const progress = done.updates.filter((u) => u.status === 'IN_PROGRESS').map((u) => u.statusDetails as Record<string, string>);
+  const updates = observer.updates(device.thingName, 'dl-1');
+  const progress = updates.filter((u) => u.status === 'IN_PROGRESS').map((u) => u.statusDetails as Record<string, string>);
   assert.ok(progress.some((d) => d.step === 'downloading' && d.percent !== undefined && d.totalBytes === String(firmware.length)), JSON.stringify(progress));
-  assert.ok(done.updates.every((u) => u.status !== 'IN_PROGRESS' || u.stepTimeoutInMinutes === 10), 'every progress update keeps the step timer alive');
+  assert.ok(progress.length <= 14, `at most every 10 % and the phases, not per chunk (${progress.length} updates)`);
+  assert.ok(updates.every((u) => u.status !== 'IN_PROGRESS' || u.stepTimeoutInMinutes === 10), 'every progress update keeps the step timer alive');
   assert.deepEqual(visibleFiles(device.dir), ['miso-1.0.0.bin']);
 });
 
-test("the SDK sample agent's install document and the Device Client's download-file document end SUCCEEDED", async () => {
-  const { device } = await agentFor('miso_dl_2');
-  await jobs.queue(device.thingName, 'install-1', {
+test("the SDK sample agent's install document and the Device Client's download-file documents end SUCCEEDED", async () => {
+  const { device, done } = await agentFor('miso_dl_2');
+  await createJob(s, fleet, 'install-1', device.thingName, {
     operation: 'install',
     packageName: 'miso',
     workingDirectory: 'packages/miso',
@@ -87,7 +93,7 @@ test("the SDK sample agent's install document and the Device Client's download-f
     ],
   });
   // The AWS-Download-File managed template's shape (aws-wire-protocols.md §10.3), destination absolute inside --dir.
-  await jobs.queue(device.thingName, 'dc-1', {
+  await createJob(s, fleet, 'dc-1', device.thingName, {
     version: '1.0',
     steps: [
       {
@@ -101,10 +107,11 @@ test("the SDK sample agent's install document and the Device Client's download-f
     ],
   });
   // The Device Client's older shape, to a folder.
-  await jobs.queue(device.thingName, 'dc-old', { operation: 'download-file.sh', args: [s3Url(BUCKET, 'firmware/miso-1.0.0.bin'), 'downloads/'] });
+  await createJob(s, fleet, 'dc-old', device.thingName, { operation: 'download-file.sh', args: [s3Url(BUCKET, 'firmware/miso-1.0.0.bin'), 'downloads/'] });
   for (const id of ['install-1', 'dc-1', 'dc-old']) {
-    const done = await jobs.until(device.thingName, id);
-    assert.equal(done.exec.status, 'SUCCEEDED', `${id}: ${JSON.stringify(done.exec.statusDetails)}`);
+    const outcome = await done.of(id);
+    assert.equal(outcome.status, 'SUCCEEDED', `${id}: ${JSON.stringify(outcome)}`);
+    assert.equal((await execution(s, id, device.thingName)).status, 'SUCCEEDED', id);
   }
   assert.deepEqual(readFileSync(join(device.dir, 'packages/miso/miso.bin')), firmware);
   assert.equal(readFileSync(join(device.dir, 'packages/miso/app.conf'), 'utf8'), 'setting=1\n');
@@ -113,28 +120,33 @@ test("the SDK sample agent's install document and the Device Client's download-f
   assert.deepEqual(visibleFiles(device.dir), ['downloads/miso-1.0.0.bin', 'etc/app.conf', 'packages/miso/app.conf', 'packages/miso/miso.bin']);
 });
 
-test('a checksum mismatch ends FAILED with the reason and leaves no file; a destination outside --dir is REJECTED; the next job still succeeds', async () => {
-  const { device } = await agentFor('miso_dl_3');
+test('a checksum mismatch ends FAILED with the reason and leaves no file; destinations outside --dir are REJECTED; the next job succeeds', async () => {
+  const { device, done } = await agentFor('miso_dl_3');
   const outside = tempDir('ferry-outside-');
   // A symbolic link inside --dir that leads out.
   symlinkSync(outside, join(device.dir, 'escape'));
-  await jobs.queue(device.thingName, 'bad-sum', { operation: 'download', url: s3Url(BUCKET, 'firmware/miso-1.0.0.bin'), sha256: sha256(Buffer.from('other')) });
-  await jobs.queue(device.thingName, 'dotdot', { operation: 'download', url: s3Url(BUCKET, 'config/app.conf'), destination: '../../evil.conf' });
-  await jobs.queue(device.thingName, 'absolute', { version: '1.0', steps: [{ action: { name: 'x', type: 'runHandler', input: { handler: 'download-file.sh', args: [s3Url(BUCKET, 'config/app.conf'), join(outside, 'evil.conf')] } } }] });
-  await jobs.queue(device.thingName, 'symlink', { operation: 'download', url: s3Url(BUCKET, 'config/app.conf'), destination: 'escape/evil.conf' });
-  await jobs.queue(device.thingName, 'good', { operation: 'download', url: s3Url(BUCKET, 'config/app.conf'), destination: 'ok/app.conf' });
+  await createJob(s, fleet, 'bad-sum', device.thingName, { operation: 'download', url: s3Url(BUCKET, 'firmware/miso-1.0.0.bin'), sha256: sha256(Buffer.from('other')) });
+  await createJob(s, fleet, 'dotdot', device.thingName, { operation: 'download', url: s3Url(BUCKET, 'config/app.conf'), destination: '../../evil.conf' });
+  await createJob(s, fleet, 'absolute', device.thingName, {
+    version: '1.0',
+    steps: [{ action: { name: 'x', type: 'runHandler', input: { handler: 'download-file.sh', args: [s3Url(BUCKET, 'config/app.conf'), join(outside, 'evil.conf')] } } }],
+  });
+  await createJob(s, fleet, 'symlink', device.thingName, { operation: 'download', url: s3Url(BUCKET, 'config/app.conf'), destination: 'escape/evil.conf' });
+  await createJob(s, fleet, 'good', device.thingName, { operation: 'download', url: s3Url(BUCKET, 'config/app.conf'), destination: 'ok/app.conf' });
 
-  const bad = await jobs.until(device.thingName, 'bad-sum');
-  assert.equal(bad.exec.status, 'FAILED');
-  assert.equal(bad.exec.statusDetails.reason, 'checksum-mismatch');
-  assert.match(bad.exec.statusDetails.message!, new RegExp(`sha256 of the download is ${sha256(firmware)}`));
+  await done.of('bad-sum');
+  const bad = await execution(s, 'bad-sum', device.thingName);
+  assert.equal(bad.status, 'FAILED');
+  assert.equal(bad.details.reason, 'checksum-mismatch');
+  assert.match(bad.details.message!, new RegExp(`sha256 of the download is ${sha256(firmware)}`));
   for (const id of ['dotdot', 'absolute', 'symlink']) {
-    const e = await jobs.until(device.thingName, id);
-    assert.equal(e.exec.status, 'REJECTED', id);
-    assert.equal(e.exec.statusDetails.reason, 'destination-outside-dir', id);
+    await done.of(id);
+    const e = await execution(s, id, device.thingName);
+    assert.equal(e.status, 'REJECTED', id);
+    assert.equal(e.details.reason, 'destination-outside-dir', id);
   }
-  const good = await jobs.until(device.thingName, 'good');
-  assert.equal(good.exec.status, 'SUCCEEDED');
+  await done.of('good');
+  assert.equal((await execution(s, 'good', device.thingName)).status, 'SUCCEEDED');
   // Nothing of the failed download is left (no file, no part); nothing was written outside.
   assert.deepEqual(readdirSync(device.dir, { recursive: true }).filter((f) => String(f).includes('miso')), []);
   assert.deepEqual(readdirSync(outside), []);
@@ -142,40 +154,51 @@ test('a checksum mismatch ends FAILED with the reason and leaves no file; a dest
 });
 
 test('an unknown operation is REJECTED with the reason; the next job runs', async () => {
-  const { device } = await agentFor('miso_dl_4');
-  await jobs.queue(device.thingName, 'reboot-1', { operation: 'reboot' });
-  await jobs.queue(device.thingName, 'cmd-1', { version: '1.0', steps: [{ action: { name: 'rm', type: 'runCommand', input: { command: 'rm,-rf,/' } } }] });
-  await jobs.queue(device.thingName, 'after', { operation: 'download', url: s3Url(BUCKET, 'config/app.conf') });
-  const reboot = await jobs.until(device.thingName, 'reboot-1');
-  assert.equal(reboot.exec.status, 'REJECTED');
-  assert.equal(reboot.exec.statusDetails.reason, 'unknown-operation');
-  assert.match(reboot.exec.statusDetails.message!, /no handler for operation 'reboot' \(it runs: download, install, download-file, upload\)/);
-  const cmd = await jobs.until(device.thingName, 'cmd-1');
-  assert.equal(cmd.exec.status, 'REJECTED');
-  assert.equal(cmd.exec.statusDetails.reason, 'unsupported-step');
-  assert.equal((await jobs.until(device.thingName, 'after')).exec.status, 'SUCCEEDED');
+  const { device, done } = await agentFor('miso_dl_4');
+  await createJob(s, fleet, 'reboot-1', device.thingName, { operation: 'reboot' });
+  await createJob(s, fleet, 'cmd-1', device.thingName, { version: '1.0', steps: [{ action: { name: 'rm', type: 'runCommand', input: { command: 'rm,-rf,/' } } }] });
+  await createJob(s, fleet, 'after', device.thingName, { operation: 'download', url: s3Url(BUCKET, 'config/app.conf') });
+  await done.of('reboot-1');
+  const reboot = await execution(s, 'reboot-1', device.thingName);
+  assert.equal(reboot.status, 'REJECTED');
+  assert.equal(reboot.details.reason, 'unknown-operation');
+  assert.match(reboot.details.message!, /no handler for operation 'reboot' \(it runs: download, install, download-file, upload\)/);
+  await done.of('cmd-1');
+  const cmd = await execution(s, 'cmd-1', device.thingName);
+  assert.equal(cmd.status, 'REJECTED');
+  assert.equal(cmd.details.reason, 'unsupported-step');
+  await done.of('after');
+  assert.equal((await execution(s, 'after', device.thingName)).status, 'SUCCEEDED');
 });
 
-test('an upload the role allows ends SUCCEEDED; one outside its permission ends FAILED with the reason', async () => {
-  const { device } = await agentFor('miso_up_1');
+test('uploads the role allows end SUCCEEDED (PutObject and multipart); one outside its permission ends FAILED with the reason', async () => {
+  const { device, done } = await agentFor('miso_up_1');
   const log = Buffer.from(`boot ok ${randomBytes(8).toString('hex')}\n`.repeat(1000));
+  const big = randomBytes(11 * 1024 * 1024);
   mkdirSync(join(device.dir, 'logs'));
   writeFileSync(join(device.dir, 'logs/app.log'), log);
-  await jobs.queue(device.thingName, 'up-ok', { operation: 'upload', file: 'logs/app.log', bucket: BUCKET, key: `logs/${device.thingName}/app.log` });
-  await jobs.queue(device.thingName, 'up-denied', { operation: 'upload', file: 'logs/app.log', bucket: BUCKET, key: 'firmware/evil.bin' });
-  await jobs.queue(device.thingName, 'up-outside', { operation: 'upload', file: '/etc/passwd', bucket: BUCKET, key: 'logs/passwd' });
+  writeFileSync(join(device.dir, 'logs/core.dump'), big);
+  await createJob(s, fleet, 'up-ok', device.thingName, { operation: 'upload', file: 'logs/app.log', bucket: BUCKET, key: `logs/${device.thingName}/app.log` });
+  await createJob(s, fleet, 'up-big', device.thingName, { operation: 'upload', file: 'logs/core.dump', bucket: BUCKET, key: `logs/${device.thingName}/core.dump` });
+  await createJob(s, fleet, 'up-denied', device.thingName, { operation: 'upload', file: 'logs/app.log', bucket: BUCKET, key: 'firmware/evil.bin' });
+  await createJob(s, fleet, 'up-outside', device.thingName, { operation: 'upload', file: '/etc/passwd', bucket: BUCKET, key: 'logs/passwd' });
 
-  const ok = await jobs.until(device.thingName, 'up-ok');
-  assert.equal(ok.exec.status, 'SUCCEEDED', JSON.stringify(ok.exec.statusDetails));
-  const stored = await s.s3().send(new GetObjectCommand({ Bucket: BUCKET, Key: `logs/${device.thingName}/app.log` }));
-  assert.deepEqual(Buffer.from(await stored.Body!.transformToByteArray()), log);
-
-  const denied = await jobs.until(device.thingName, 'up-denied');
-  assert.equal(denied.exec.status, 'FAILED');
-  assert.equal(denied.exec.statusDetails.reason, 'upload-denied');
-  assert.match(denied.exec.statusDetails.message!, /S3 refused the upload to s3:\/\/fleet\/firmware\/evil\.bin/);
-  const outside = await jobs.until(device.thingName, 'up-outside');
-  assert.equal(outside.exec.status, 'REJECTED');
-  assert.equal(outside.exec.statusDetails.reason, 'file-outside-dir');
+  for (const [id, body] of [['up-ok', log], ['up-big', big]] as const) {
+    const outcome = await done.of(id);
+    assert.equal(outcome.status, 'SUCCEEDED', `${id}: ${JSON.stringify(outcome)}`);
+    assert.equal((await execution(s, id, device.thingName)).status, 'SUCCEEDED');
+    const key = `logs/${device.thingName}/${id === 'up-ok' ? 'app.log' : 'core.dump'}`;
+    const stored = await s.s3().send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    assert.deepEqual(Buffer.from(await stored.Body!.transformToByteArray()), body, key);
+  }
+  await done.of('up-denied');
+  const denied = await execution(s, 'up-denied', device.thingName);
+  assert.equal(denied.status, 'FAILED');
+  assert.equal(denied.details.reason, 'upload-denied');
+  assert.match(denied.details.message!, /S3 refused the upload to s3:\/\/fleet\/firmware\/evil\.bin/);
+  await done.of('up-outside');
+  const outside = await execution(s, 'up-outside', device.thingName);
+  assert.equal(outside.status, 'REJECTED');
+  assert.equal(outside.details.reason, 'file-outside-dir');
   assert.equal(existsSync(join(device.dir, 'passwd')), false);
 });
