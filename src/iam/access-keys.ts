@@ -4,8 +4,6 @@ import { unauthenticated } from '../errors.js';
 import { newAccessKeyId, newSecretAccessKey } from '../ids.js';
 import type { CredentialResolver, ResolvedAccessKey } from './principal.js';
 
-export const ROOT_KEY_SETTING = 'root-access-key-id';
-
 /** Access keys kept in the database: the root admin key and role sessions' temporary keys. */
 export class AccessKeys implements CredentialResolver {
   constructor(

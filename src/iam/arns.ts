@@ -10,18 +10,3 @@ export const assumedRoleArn = (accountId: string, roleName: string, sessionName:
   `arn:aws:sts::${accountId}:assumed-role/${roleName}/${sessionName}`;
 
 export const roleAliasArn = (region: string, accountId: string, alias: string): string => `arn:aws:iot:${region}:${accountId}:rolealias/${alias}`;
-
-const ROLE_ARN = /^arn:aws:iam::(\d{12}):role(\/(?:[\x21-\x7e]*\/)?)([\w+=,.@-]+)$/;
-
-export interface ParsedRoleArn {
-  accountId: string;
-  path: string;
-  name: string;
-}
-
-/** `arn:aws:iam::A:role/path/Name` → its parts, or undefined when it is not a role ARN. */
-export function parseRoleArn(arn: string): ParsedRoleArn | undefined {
-  const m = ROLE_ARN.exec(arn);
-  if (!m) return undefined;
-  return { accountId: m[1]!, path: m[2]!, name: m[3]! };
-}

@@ -30,6 +30,3 @@ export function subscribeRefusal(filter: string): string | undefined {
   if (!isReserved(filter) || filter.startsWith('$aws/')) return undefined;
   return `${filter} is a reserved topic filter devices cannot subscribe to`;
 }
-
-/** True for the Jobs request topics (device → service), to tell them from responses. */
-export const isJobsTopic = (topic: string): boolean => JOBS_TOPIC.test(topic);

@@ -36,8 +36,6 @@ export function decodeToken<T>(token: string | undefined, valid: (v: unknown) =>
 }
 
 export const isString = (v: unknown): v is string => typeof v === 'string';
-export const isStringPair = (v: unknown): v is [string, string] =>
-  Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string';
 export const isNumberString = (v: unknown): v is [number, string] =>
   Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && typeof v[1] === 'string';
 
