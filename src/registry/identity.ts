@@ -134,7 +134,7 @@ export class Identities {
   }
 
   compile(documents: EffectiveDocument[]): CompiledPolicySet {
-    return compilePolicies(documents.map((d) => this.parts.cache.parsed(d.document)));
+    return this.parts.cache.compiled(documents.map((d) => d.document));
   }
 
   /** The certificate named by PEM or id, or why it cannot be used. */
