@@ -44,17 +44,49 @@ export function ownerOf(frame: CallFrame): string {
   return url.split('/').slice(-2).join('/');
 }
 
-const label = (f: CallFrame) => `${f.functionName || '(anonymous)'} ${f.url ? `${f.url.replace(/^.*\/(node_modules|src)\//, '$1/')}:${f.lineNumber + 1}` : ''}`.trim();
+/** `name file:line`; tsx-loaded sources report line 0 for everything, so no line for them. */
+const label = (f: CallFrame) => {
+  const where = f.url.replace(/^.*\/(node_modules|src)\//, '$1/');
+  return `${f.functionName || '(anonymous)'} ${where}${where && f.lineNumber > 0 ? `:${f.lineNumber + 1}` : ''}`.trim();
+};
 
 interface Tally {
   totalMs: number;
   byFunction: Map<string, number>;
   byOwner: Map<string, number>;
+  byFerryCaller: Map<string, number>;
+}
+
+const isFerry = (f: CallFrame) => /\/src\/[^/]+\//.test(f.url) && !f.url.includes('node_modules');
+
+/**
+ * For each node, the innermost Ferry function on its stack ("(outside Ferry's
+ * code)" when there is none): time in kysely, asn1js or TLS is charged to the
+ * Ferry function that asked for it.
+ */
+function ferryCallers(profile: CpuProfile): Map<number, string> {
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const caller = new Map<number, string>();
+  const find = (id: number): string => {
+    const known = caller.get(id);
+    if (known !== undefined) return known;
+    const node = byId.get(id)!;
+    const p = parent.get(id);
+    const result = isFerry(node.callFrame) ? label(node.callFrame) : p === undefined ? "(outside Ferry's code)" : find(p);
+    caller.set(id, result);
+    return result;
+  };
+  // Parents first, so the recursion stays shallow.
+  for (const n of profile.nodes) find(n.id);
+  return caller;
 }
 
 function tallyWindows(profile: CpuProfile, windows: PhaseWindow[]): Tally[] {
   const frames = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
-  const tallies = windows.map(() => ({ totalMs: 0, byFunction: new Map<string, number>(), byOwner: new Map<string, number>() }));
+  const callers = ferryCallers(profile);
+  const tallies = windows.map(() => ({ totalMs: 0, byFunction: new Map<string, number>(), byOwner: new Map<string, number>(), byFerryCaller: new Map<string, number>() }));
   let t = profile.startTime;
   for (let i = 0; i < profile.samples.length; i++) {
     t += profile.timeDeltas[i] ?? 0;
@@ -70,6 +102,8 @@ function tallyWindows(profile: CpuProfile, windows: PhaseWindow[]): Tally[] {
     tally.byFunction.set(f, (tally.byFunction.get(f) ?? 0) + ms);
     const o = ownerOf(frame);
     tally.byOwner.set(o, (tally.byOwner.get(o) ?? 0) + ms);
+    const who = callers.get(profile.samples[i]!) ?? "(outside Ferry's code)";
+    tally.byFerryCaller.set(who, (tally.byFerryCaller.get(who) ?? 0) + ms);
   }
   return tallies;
 }
@@ -83,8 +117,11 @@ export function summarizeProfile(profile: CpuProfile, windows: PhaseWindow[], to
     if (tally.totalMs < 1) return;
     lines.push(`## ${windows[i]!.phase} — ${(tally.totalMs / 1000).toFixed(2)} s busy`, '', '| package / folder | ms | % |', '| --- | --- | --- |');
     for (const [owner, ms] of top(tally.byOwner, topN)) lines.push(`| ${owner} | ${ms.toFixed(0)} | ${((ms / tally.totalMs) * 100).toFixed(1)} |`);
+    const row = (name: string, ms: number) => `| \`${name.replace(/\|/g, '\\|')}\` | ${ms.toFixed(0)} | ${((ms / tally.totalMs) * 100).toFixed(1)} |`;
     lines.push('', '| function (self time) | ms | % |', '| --- | --- | --- |');
-    for (const [fn, ms] of top(tally.byFunction, topN)) lines.push(`| \`${fn.replace(/\|/g, '\\|')}\` | ${ms.toFixed(0)} | ${((ms / tally.totalMs) * 100).toFixed(1)} |`);
+    for (const [fn, ms] of top(tally.byFunction, topN)) lines.push(row(fn, ms));
+    lines.push('', '| innermost Ferry function on the stack (its own time and what it called) | ms | % |', '| --- | --- | --- |');
+    for (const [fn, ms] of top(tally.byFerryCaller, topN)) lines.push(row(fn, ms));
     lines.push('');
   });
   return `${lines.join('\n')}\n`;
