@@ -113,6 +113,12 @@ export class Certificates {
     return pageByCreation(query, request, (r) => this.toCertificate(r));
   }
 
+  /** ListCertificatesByCA: the CA must be registered (NotFound otherwise), even when it issued nothing. */
+  async listByCa(caCertificateId: string, request: ListCertificatesRequest): Promise<Page<Certificate>> {
+    await this.cas.describe(caCertificateId);
+    return this.list(request, caCertificateId);
+  }
+
   /**
    * API_DeleteCertificate: refused while ACTIVE (CertificateStateException) or attached
    * to a thing or, unless forced, to a policy (DeleteConflictException).

@@ -63,6 +63,8 @@ test('CA certificates: registration code, verification, RegisterCertificate unde
   assert.equal(desc.certificateDescription?.status, 'ACTIVE');
   const byCa = await iot.send(new ListCertificatesByCACommand({ caCertificateId: registered.certificateId!, ascendingOrder: true }));
   assert.deepEqual(new Set(byCa.certificates!.map((c) => c.certificateId)), new Set([r1.certificateId, r2.certificateId]));
+  // An unregistered CA is not found, rather than listed as issuing nothing.
+  await rejectsWith(iot.send(new ListCertificatesByCACommand({ caCertificateId: 'f'.repeat(64) })), 'ResourceNotFoundException', 404);
   const stranger = await makeDeviceCert('stranger', now, await makeCa('Unknown CA', now));
   await rejectsWith(iot.send(new RegisterCertificateCommand({ certificatePem: stranger.pem })), 'CertificateValidationException', 400);
   await rejectsWith(iot.send(new RegisterCertificateCommand({ certificatePem: stranger.pem, caCertificatePem: fleetCa.pem })), 'CertificateValidationException', 400);

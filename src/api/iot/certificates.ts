@@ -104,8 +104,7 @@ export function registerCertificateRoutes(app: FastifyInstance, ctx: AppContext)
 
   iotOperation(app, ctx, 'GET', '/certificates-by-ca/:caCertificateId', async (request) => {
     const caId = certificateId(pathLabel(request, 'caCertificateId'));
-    await ctx.services.registry.caCertificates.describe(caId);
-    const page = await certificates().list(certificatePaging(request), caId);
+    const page = await certificates().listByCa(caId, certificatePaging(request));
     return { certificates: page.items.map(certificateSummary), ...(page.next ? { nextMarker: page.next } : {}) };
   });
 }
