@@ -14,6 +14,8 @@ describe('mqtt device messaging', () => {
 
   before(async () => {
     ts = await startTestServer();
+    // These tests exercise the seam itself with their own consumers: the Jobs API's consumer of the same topics steps aside.
+    ts.server.ctx.services.jobsMqtt.stop();
     iot = ts.iot();
     await createPolicy(iot, 'story', storyPolicy(ts));
     await createPolicy(iot, 'open', openPolicy(ts));
