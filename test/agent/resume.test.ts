@@ -12,8 +12,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { ScriptedJobs } from './jobs-responder.js';
-import { createDevice, runAgent, s3Url, setupFleet } from './helpers.js';
+import { createDevice, createJob, execution, JobsObserver, linksVia, runAgent, s3Url, setupFleet, type Fleet } from './helpers.js';
 import { S3Proxy } from './proxy.js';
 
 const BUCKET = 'fleet';
@@ -23,20 +22,23 @@ const MiB = 1024 * 1024;
 const image = randomBytes(4 * MiB + 4321);
 
 let s: TestServer;
-let jobs: ScriptedJobs;
+let fleet: Fleet;
+let observer: JobsObserver;
 let proxy: S3Proxy;
 
 before(async () => {
   s = await startTestServer();
   await s.s3().send(new CreateBucketCommand({ Bucket: BUCKET }));
   await s.s3().send(new PutObjectCommand({ Bucket: BUCKET, Key: 'image.bin', Body: image }));
-  await setupFleet(s, BUCKET);
-  jobs = new ScriptedJobs(s);
+  fleet = await setupFleet(s, BUCKET);
+  observer = new JobsObserver(s);
+  // Every link the jobs engine signs goes through the pacing proxy.
   proxy = await new S3Proxy(s).start();
+  linksVia(s, proxy.origin);
 });
 
 after(async () => {
-  jobs.stop();
+  observer.stop();
   await proxy.close();
   await s.close();
 });
@@ -46,28 +48,28 @@ const rangesSince = (from: number) => proxy.requests.slice(from).map((r) => ({ r
 
 test('an agent stopped mid-download and started again resumes with Range and the exact bytes', async () => {
   const device = await createDevice(s, 'miso_resume_1');
-  jobs.originFor.set(device.thingName, proxy.origin);
   proxy.pace = { bytes: 64 * 1024, everyMs: 5 };
   const from = proxy.requests.length;
   const sentBefore = proxy.sent;
   const first = await runAgent(s, device, { download: { checkpointBytes: 256 * 1024, backoff: { initialMs: 5, maxMs: 20 } } });
-  await jobs.queue(device.thingName, 'resume-1', job);
+  await createJob(s, fleet, 'resume-1', device.thingName, job);
   await proxy.whenSent(sentBefore + 2 * MiB);
   await first.stop();
-  assert.equal(jobs.entry(device.thingName, 'resume-1').exec.status, 'IN_PROGRESS');
+  assert.equal((await execution(s, 'resume-1', device.thingName)).status, 'IN_PROGRESS');
   proxy.pace = undefined;
   const second = await runAgent(s, device);
   try {
-    const done = await jobs.until(device.thingName, 'resume-1');
-    assert.equal(done.exec.status, 'SUCCEEDED', JSON.stringify(done.exec.statusDetails));
+    await observer.untilFinal(device.thingName, 'resume-1');
+    const done = await execution(s, 'resume-1', device.thingName);
+    assert.equal(done.status, 'SUCCEEDED', JSON.stringify(done.details));
     const seen = rangesSince(from);
     assert.equal(seen.length, 2, JSON.stringify(seen));
     assert.equal(seen[0]!.range, undefined);
     const offset = Number(/^bytes=(\d+)-$/.exec(seen[1]!.range ?? '')?.[1]);
     assert.ok(offset >= 256 * 1024, `resumed from ${offset}`);
     assert.equal(seen[1]!.status, 206);
-    assert.equal(done.exec.statusDetails.resumedFrom, String(offset));
-    assert.ok(done.updates.some((u) => (u.statusDetails as Record<string, string>).step === 'resumed'), 'the restarted agent said it resumed');
+    assert.equal(done.details.resumedFrom, String(offset));
+    assert.ok(observer.updates(device.thingName, 'resume-1').some((u) => (u.statusDetails as Record<string, string>).step === 'resumed'), 'the restarted agent said it resumed');
     assert.deepEqual(readFileSync(join(device.dir, 'image.bin')), image);
     assert.deepEqual(readdirSync(device.dir).filter((f) => f !== '.ferry-agent'), ['image.bin'], 'no part or checkpoint left');
   } finally {
@@ -89,11 +91,10 @@ function startCli(kitDir: string, dir: string): { child: ChildProcess; exited: P
 
 test('`ferry agent` killed with SIGKILL mid-download resumes with Range after a restart; SIGTERM stops it with exit 0', async (t) => {
   const device = await createDevice(s, 'miso_resume_2');
-  jobs.originFor.set(device.thingName, proxy.origin);
   proxy.pace = { bytes: 32 * 1024, everyMs: 5 };
   const from = proxy.requests.length;
   const sentBefore = proxy.sent;
-  await jobs.queue(device.thingName, 'resume-2', job);
+  await createJob(s, fleet, 'resume-2', device.thingName, job);
 
   const first = startCli(device.kitDir, device.dir);
   t.after(() => first.child.kill('SIGKILL'));
@@ -101,15 +102,16 @@ test('`ferry agent` killed with SIGKILL mid-download resumes with Range after a 
   await proxy.whenSent(sentBefore + 2.5 * MiB);
   first.child.kill('SIGKILL');
   assert.equal(await first.exited, 'SIGKILL');
-  assert.equal(jobs.entry(device.thingName, 'resume-2').exec.status, 'IN_PROGRESS');
+  assert.equal((await execution(s, 'resume-2', device.thingName)).status, 'IN_PROGRESS');
   const parts = readdirSync(device.dir).filter((f) => f.includes('ferry-part'));
   assert.deepEqual(parts.sort(), ['.image.bin.ferry-part', '.image.bin.ferry-part.json'], 'the part and its checkpoint survive the kill');
 
   proxy.pace = undefined;
   const second = startCli(device.kitDir, device.dir);
   t.after(() => second.child.kill('SIGKILL'));
-  const done = await jobs.until(device.thingName, 'resume-2');
-  assert.equal(done.exec.status, 'SUCCEEDED', `${JSON.stringify(done.exec.statusDetails)}\n${second.output()}`);
+  await observer.untilFinal(device.thingName, 'resume-2');
+  const done = await execution(s, 'resume-2', device.thingName);
+  assert.equal(done.status, 'SUCCEEDED', `${JSON.stringify(done.details)}\n${second.output()}`);
   const seen = rangesSince(from);
   assert.equal(seen[0]!.range, undefined);
   const resumed = seen.slice(1).find((r) => r.range);
