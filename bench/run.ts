@@ -106,7 +106,18 @@ function describeConnect(label: string, s: ConnectSummary): void {
   for (const [why, n] of Object.entries(s.errors)) log(`    ${n} failed: ${why}`);
 }
 
-async function mosquittoPhase(c: Context, binary: string): Promise<{ connect: ConnectSummary; fanout: FanoutSummary }> {
+/** The same fleet through Mosquitto first (Ferry idle), then disconnected; a failure skips the comparison with its reason. */
+async function mosquittoPhase(c: Context, ref: { binary: string } | { skipped: string }): Promise<Maybe<{ connect: ConnectSummary; fanout: FanoutSummary }>> {
+  if ('skipped' in ref) return ref;
+  try {
+    return await mosquittoRun(c, ref.binary);
+  } catch (error) {
+    await c.fleet.all(() => ({ cmd: 'disconnect' }));
+    return { skipped: `mosquitto failed: ${(error as Error).message}` };
+  }
+}
+
+async function mosquittoRun(c: Context, binary: string): Promise<{ connect: ConnectSummary; fanout: FanoutSummary }> {
   c.phases.start('Mosquitto: connect and fan-out (Ferry idle)');
   const dir = join(c.o.out, 'mosquitto');
   mkdirSync(dir, { recursive: true });
@@ -224,15 +235,7 @@ async function bench(o: BenchOptions): Promise<{ report: BenchReport; series: Se
     const reg = await registration(c);
     log(`  registered ${reg.devices} in ${reg.seconds} s (${reg.devicesPerSecond}/s); keys took ${reg.keygenSeconds} s`);
 
-    let mosquitto: Maybe<{ connect: ConnectSummary; fanout: FanoutSummary }> = 'skipped' in refs.mosquitto ? refs.mosquitto : { skipped: '' };
-    if ('binary' in refs.mosquitto) {
-      try {
-        mosquitto = await mosquittoPhase(c, refs.mosquitto.binary);
-      } catch (error) {
-        mosquitto = { skipped: `mosquitto failed: ${(error as Error).message}` };
-        await fleet.all(() => ({ cmd: 'disconnect' }));
-      }
-    }
+    const mosquitto = await mosquittoPhase(c, refs.mosquitto);
 
     phases.start(`connect ${o.devices} devices to Ferry`);
     const rssBefore = phases.read()?.rssBytes;
