@@ -44,7 +44,11 @@ export class Hooks {
     for (const spec of specs) {
       // Checked at start-up, so a typo shows before the first job.
       if (!statSync(spec.path, { throwIfNoEntry: false })?.isFile()) throw new Error(`hook ${spec.name}: ${spec.path} is not a file`);
-      accessSync(spec.path, constants.X_OK);
+      try {
+        accessSync(spec.path, constants.X_OK);
+      } catch {
+        throw new Error(`hook ${spec.name}: ${spec.path} is not executable`);
+      }
       this.byName.set(spec.name, spec);
     }
   }

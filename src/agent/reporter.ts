@@ -127,7 +127,7 @@ export class ExecutionReporter {
       this.log.debug({ jobId: this.execution.jobId }, 'heartbeat: keeping the step timer alive');
       this.send();
     }, every);
-    this.heartbeat.unref();
+    this.heartbeat.unref?.();
   }
 
   private gone(e: JobsRejected): void {
