@@ -82,6 +82,7 @@ test("DESIGN.md's download document ends SUCCEEDED with the exact bytes, progres
 
 test("the SDK sample agent's install document and the Device Client's download-file documents end SUCCEEDED", async () => {
   const { device, done } = await agentFor('miso_dl_2');
+  mkdirSync(join(device.dir, 'existing'));
   await createJob(s, fleet, 'install-1', device.thingName, {
     operation: 'install',
     packageName: 'miso',
@@ -104,6 +105,8 @@ test("the SDK sample agent's install document and the Device Client's download-f
           runAsUser: 'root',
         },
       },
+      // A second step, to a folder that exists: the file goes inside it.
+      { action: { name: 'Download File', type: 'runHandler', input: { handler: 'download-file.sh', args: [s3Url(BUCKET, 'config/app.conf'), 'existing'] } } },
     ],
   });
   // The Device Client's older shape, to a folder.
@@ -117,7 +120,8 @@ test("the SDK sample agent's install document and the Device Client's download-f
   assert.equal(readFileSync(join(device.dir, 'packages/miso/app.conf'), 'utf8'), 'setting=1\n');
   assert.equal(readFileSync(join(device.dir, 'etc/app.conf'), 'utf8'), 'setting=1\n');
   assert.deepEqual(readFileSync(join(device.dir, 'downloads/miso-1.0.0.bin')), firmware);
-  assert.deepEqual(visibleFiles(device.dir), ['downloads/miso-1.0.0.bin', 'etc/app.conf', 'packages/miso/app.conf', 'packages/miso/miso.bin']);
+  assert.equal(readFileSync(join(device.dir, 'existing/app.conf'), 'utf8'), 'setting=1\n');
+  assert.deepEqual(visibleFiles(device.dir), ['downloads/miso-1.0.0.bin', 'etc/app.conf', 'existing/app.conf', 'packages/miso/app.conf', 'packages/miso/miso.bin']);
 });
 
 test('a checksum mismatch ends FAILED with the reason and leaves no file; destinations outside --dir are REJECTED; the next job succeeds', async () => {

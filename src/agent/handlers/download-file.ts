@@ -7,10 +7,11 @@
  *    "runAsUser": "root" } }] }`,
  * and the older `{ "operation": "download-file.sh", "args": ["<url>", "<destination>"] }`.
  * The agent does the download itself (checked, resumable), not through a
- * shell script. A destination ending in `/` names a folder: the link's file
- * name is used inside it, as the handler's `wget -P` does. Steps running any
+ * shell script. A destination ending in `/`, or naming an existing folder, is a
+ * folder: the link's file name is used inside it, as the handler's `wget -P` does. Steps running any
  * other handler or command are REJECTED: this agent runs no arbitrary commands.
  */
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { rejected } from '../outcome.js';
 import type { JobDocument, Operation } from '../types.js';
@@ -57,7 +58,10 @@ export const downloadFileOperation: Operation = {
   name: 'download-file',
   matches: isDeviceClientDocument,
   run: (job) => {
-    const specs = stepsOf(job.document).map(specOf);
+    // An existing folder as the destination gets the link's file name inside it, as `wget -P` does.
+    const specs = stepsOf(job.document)
+      .map(specOf)
+      .map((spec) => (statSync(job.resolvePath(spec.destination), { throwIfNoEntry: false })?.isDirectory() ? { ...spec, destination: join(spec.destination, fileNameOf(spec.url)) } : spec));
     return fetchFiles(job, specs, (again, i) => {
       const args = stepsOf(again)[i]?.args;
       return typeof args?.[0] === 'string' ? args[0] : undefined;
