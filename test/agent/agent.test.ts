@@ -12,8 +12,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFil
 import { join } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { RunningAgent } from '../../src/agent/agent.js';
-import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
-import { createDevice, createJob, execution, JobsObserver, linksVia, outcomes, runAgent, s3Url, setupFleet, type Fleet } from './helpers.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { createDevice, createJob, execution, JobsObserver, linksVia, outcomes, runAgent, s3Url, setupFleet, type Fleet, removeScratch, scratch } from './helpers.js';
 import { S3Proxy } from './proxy.js';
 
 const BUCKET = 'fleet';
@@ -39,6 +39,7 @@ after(async () => {
   await Promise.all(agents.map((a) => a.stop()));
   observer.stop();
   await s.close();
+  removeScratch();
 });
 
 async function agentFor(name: string, extra = {}) {
@@ -126,7 +127,7 @@ test("the SDK sample agent's install document and the Device Client's download-f
 
 test('a checksum mismatch ends FAILED with the reason and leaves no file; destinations outside --dir are REJECTED; the next job succeeds', async () => {
   const { device, done } = await agentFor('miso_dl_3');
-  const outside = tempDir('ferry-outside-');
+  const outside = scratch('ferry-outside-');
   // A symbolic link inside --dir that leads out.
   symlinkSync(outside, join(device.dir, 'escape'));
   await createJob(s, fleet, 'bad-sum', device.thingName, { operation: 'download', url: s3Url(BUCKET, 'firmware/miso-1.0.0.bin'), sha256: sha256(Buffer.from('other')) });

@@ -16,8 +16,9 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Downloader, type DownloadSettings } from '../../src/agent/download.js';
 import { isJobError, type JobError } from '../../src/agent/outcome.js';
-import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
 import { S3Proxy } from './proxy.js';
+import { removeScratch, scratch } from './helpers.js';
 
 const BUCKET = 'files';
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -37,6 +38,7 @@ before(async () => {
 after(async () => {
   await proxy.close();
   await s.close();
+  removeScratch();
 });
 
 /** A presigned GET (the AWS presigner), for S3 itself or for the proxy in front of it, signed at the server's time. */
@@ -67,7 +69,7 @@ async function failure(p: Promise<unknown>): Promise<JobError> {
 const leftovers = (dir: string) => readdirSync(dir);
 
 test('a download is verified, fsynced and renamed into place; a checksum mismatch leaves nothing', async () => {
-  const dir = tempDir();
+  const dir = scratch();
   const good = await downloader().download({ url: await link('big.bin'), destination: join(dir, 'a/big.bin'), checksum: { algorithm: 'sha256', value: sha256(big) }, size: big.length });
   assert.equal(good.sha256, sha256(big));
   assert.deepEqual(readFileSync(join(dir, 'a/big.bin')), big);
@@ -84,7 +86,7 @@ test('a download is verified, fsynced and renamed into place; a checksum mismatc
 });
 
 test('a missing object fails at once (no retry loop); a refused link is renewed once per refusal, then given up', async () => {
-  const dir = tempDir();
+  const dir = scratch();
   const before = proxy.requests.length;
   const missing = await failure(downloader().download({ url: await link('nope.bin', { viaProxy: true }), destination: join(dir, 'nope.bin') }));
   assert.equal(missing.reason, 'not-found');
@@ -128,7 +130,7 @@ test('a missing object fails at once (no retry loop); a refused link is renewed 
 });
 
 test('a connection cut mid-body resumes with Range and the exact bytes; the part and its checkpoint are gone after', async () => {
-  const dir = tempDir();
+  const dir = scratch();
   const from = proxy.requests.length;
   proxy.cutAfter = 700_000;
   const got = await downloader({ checkpointBytes: 64 * 1024 }).download({ url: await link('big.bin', { viaProxy: true }), destination: join(dir, 'big.bin'), checksum: { algorithm: 'sha256', value: sha256(big) } });
@@ -145,7 +147,7 @@ test('a connection cut mid-body resumes with Range and the exact bytes; the part
 });
 
 test('a part left by an earlier run resumes; if the object changed since, S3 answers 412 and the download starts over', async () => {
-  const dir = tempDir();
+  const dir = scratch();
   const destination = join(dir, 'v.bin');
   const v1 = randomBytes(1_500_000);
   const v2 = randomBytes(1_200_000);
@@ -188,7 +190,7 @@ async function tinyServer(handler: RequestListener): Promise<{ url: string; clos
 }
 
 test('a server that keeps failing is retried a bounded number of times; one that ignores Range is read again from the start', async (t) => {
-  const dir = tempDir();
+  const dir = scratch();
   let failing = 0;
   const down = await tinyServer((_req, res) => {
     failing += 1;

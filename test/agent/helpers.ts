@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   AttachPolicyCommand,
@@ -17,6 +17,19 @@ import { startAgent, type AgentOptions, type RunningAgent } from '../../src/agen
 import { KIT_DEFAULT_FILES, writeKit, type KitConfig } from '../../src/agent/kit.js';
 import type { JobExecution, JobOutcome } from '../../src/agent/types.js';
 import { testLogger, tempDir, type TestServer } from '../helpers/server.js';
+
+const folders: string[] = [];
+
+/** A temporary folder removed by removeScratch() (call it in after()). */
+export function scratch(prefix = 'ferry-agent-'): string {
+  const dir = tempDir(prefix);
+  folders.push(dir);
+  return dir;
+}
+
+export function removeScratch(): void {
+  for (const dir of folders.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
 
 export interface Device {
   thingName: string;
@@ -76,7 +89,7 @@ export async function createDevice(s: TestServer, thingName: string): Promise<De
   const made = await iot.send(new CreateKeysAndCertificateCommand({ setAsActive: true }));
   await iot.send(new AttachPolicyCommand({ policyName: 'device-policy', target: made.certificateArn! }));
   await iot.send(new AttachThingPrincipalCommand({ thingName, principal: made.certificateArn! }));
-  const root = tempDir('ferry-agent-');
+  const root = scratch();
   const kitDir = join(root, 'kit');
   const config: KitConfig = {
     kitVersion: 1,

@@ -12,7 +12,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { createDevice, createJob, execution, JobsObserver, linksVia, runAgent, s3Url, setupFleet, type Fleet } from './helpers.js';
+import { createDevice, createJob, execution, JobsObserver, linksVia, runAgent, s3Url, setupFleet, type Fleet, removeScratch } from './helpers.js';
 import { S3Proxy } from './proxy.js';
 
 const BUCKET = 'fleet';
@@ -41,6 +41,7 @@ after(async () => {
   observer.stop();
   await proxy.close();
   await s.close();
+  removeScratch();
 });
 
 const job = { operation: 'download', url: s3Url(BUCKET, 'image.bin'), destination: 'image.bin', sha256: sha256(image), size: image.length };

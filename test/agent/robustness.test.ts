@@ -10,8 +10,8 @@ import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { RunningAgent } from '../../src/agent/agent.js';
-import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
-import { cancelExecution, createDevice, createJob, execution, JobsObserver, linksVia, outcomes, runAgent, s3Url, setupFleet, type Fleet } from './helpers.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { cancelExecution, createDevice, createJob, execution, JobsObserver, linksVia, outcomes, runAgent, s3Url, setupFleet, type Fleet, removeScratch, scratch } from './helpers.js';
 import { S3Proxy } from './proxy.js';
 
 const BUCKET = 'fleet';
@@ -41,6 +41,7 @@ after(async () => {
   observer.stop();
   await proxy.close();
   await s.close();
+  removeScratch();
 });
 
 async function slowDevice(name: string, extra = {}) {
@@ -75,7 +76,7 @@ test('the MQTT connection drops mid-download: the agent reconnects, keeps downlo
 });
 
 test('a job canceled while it downloads is dropped (its part removed) and the next job runs', async () => {
-  proxy.pace = { bytes: 8 * 1024, everyMs: 5 };
+  proxy.pace = { bytes: 4 * 1024, everyMs: 5 };
   const { device, agent, done } = await slowDevice('miso_cancel_1');
   const canceled = new Promise<string>((resolve) => agent.loop.once('canceled', (_e, why) => resolve(why)));
   const sent = proxy.sent;
@@ -93,7 +94,7 @@ test('a job canceled while it downloads is dropped (its part removed) and the ne
 });
 
 test('an allow-listed hook runs with the file and its exit status decides; a hook not allow-listed is REJECTED before any download', async () => {
-  const bin = tempDir('ferry-hooks-');
+  const bin = scratch('ferry-hooks-');
   const apply = join(bin, 'apply.sh');
   writeFileSync(apply, '#!/bin/sh\necho "applied $1 for $FERRY_JOB_ID on $FERRY_THING_NAME"\n');
   const broken = join(bin, 'broken.sh');

@@ -1,5 +1,5 @@
 /** The agent's pure parts: paths, checksums, progress rate, back-off, statusDetails, kit, flags, reporter, journal, hooks. */
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ import { cleanDetails, isJobError, outcomeDetails, type JobError } from '../../s
 import { realDir, resolveInside } from '../../src/agent/paths.js';
 import { ExecutionReporter, progressDue } from '../../src/agent/reporter.js';
 import { agentOptionsFromFlags } from '../../src/cli/agent-command.js';
-import { tempDir } from '../helpers/server.js';
+import { removeScratch, scratch } from './helpers.js';
 
 function thrown(f: () => unknown): JobError {
   try {
@@ -27,8 +27,8 @@ function thrown(f: () => unknown): JobError {
 }
 
 test('destinations: inside --dir is allowed; `..`, absolute paths outside, symbolic links out, the folder itself and the state folder are refused', () => {
-  const dir = realDir(tempDir());
-  const outside = realDir(tempDir());
+  const dir = realDir(scratch());
+  const outside = realDir(scratch());
   mkdirSync(join(dir, 'sub'));
   symlinkSync(outside, join(dir, 'out'));
   symlinkSync(join(dir, 'sub'), join(dir, 'in'));
@@ -93,7 +93,7 @@ test('statusDetails: reason and message first, ten pairs at most, clean values o
 });
 
 test('kit: written and read back; a bad kit.json says what is wrong; MQTT endpoints as URL or host[:port]', () => {
-  const dir = join(tempDir(), 'kit');
+  const dir = join(scratch(), 'kit');
   const config = { kitVersion: 1 as const, thingName: 'miso_1', region: 'us-east-1', endpoints: { mqtt: 'mqtts://h:8883' }, ...KIT_DEFAULT_FILES };
   writeKit(dir, { config, certPem: 'CERT', keyPem: 'KEY', caPem: 'CA', publicKeyPem: 'PUB' });
   const kit = readKit(dir);
@@ -102,7 +102,7 @@ test('kit: written and read back; a bad kit.json says what is wrong; MQTT endpoi
   assert.throws(() => checkKitConfig({ kitVersion: 2, thingName: 'x', endpoints: { mqtt: 'm' } }), /kitVersion must be 1/);
   assert.throws(() => checkKitConfig({ kitVersion: 1, thingName: 'bad name', endpoints: { mqtt: 'm' } }), /thingName/);
   assert.throws(() => checkKitConfig({ kitVersion: 1, thingName: 'x', endpoints: {} }), /endpoints\.mqtt is required/);
-  assert.throws(() => readKit(tempDir()), /cannot read the kit's .*kit\.json/);
+  assert.throws(() => readKit(scratch()), /cannot read the kit's .*kit\.json/);
   assert.equal(mqttUrlOf('mqtts://h:1'), 'mqtts://h:1');
   assert.equal(mqttUrlOf('iot.example.com'), 'mqtts://iot.example.com:8883');
   assert.equal(mqttUrlOf('127.0.0.1:1883'), 'mqtts://127.0.0.1:1883');
@@ -147,7 +147,7 @@ test('reporter: each update restarts the step timer; a heartbeat keeps it alive 
 });
 
 test('journal: an outcome kept until reported; the running execution noted so a restart knows it resumes', () => {
-  const dir = realDir(tempDir());
+  const dir = realDir(scratch());
   const journal = new OutcomeJournal(dir);
   assert.equal(journal.start('job-1', 1), false);
   assert.equal(new OutcomeJournal(dir).start('job-1', 1), true, 'after a restart');
@@ -162,7 +162,7 @@ test('documents and hooks: JSON strings parsed, arrays refused; hook flags parse
   assert.deepEqual(documentOf('{"operation":"download"}'), { operation: 'download' });
   assert.equal(documentOf('[1]'), undefined);
   assert.equal(documentOf('nope'), undefined);
-  const bin = tempDir();
+  const bin = scratch();
   const script = join(bin, 'apply.sh');
   writeFileSync(script, '#!/bin/sh\n');
   assert.deepEqual(parseHookFlag(`apply=${script}`), { name: 'apply', path: script });
@@ -173,3 +173,5 @@ test('documents and hooks: JSON strings parsed, arrays refused; hook flags parse
   assert.deepEqual(new Hooks([{ name: 'apply', path: script }]).names, ['apply']);
   assert.throws(() => new Hooks([{ name: 'x', path: join(bin, 'missing') }]), /is not a file/);
 });
+
+after(() => removeScratch());
