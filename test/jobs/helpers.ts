@@ -5,7 +5,7 @@ import { CreateJobCommand, type CreateJobCommandInput } from '@aws-sdk/client-io
 import { CreateRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { TestServer } from '../helpers/server.js';
-import { connectWithInbox, createPolicy, provisionThing, storyPolicy, subscribe, type DeviceCredentials, type Inbox } from '../mqtt/helpers.js';
+import { connectWithInbox, createPolicy, end, provisionThing, storyPolicy, subscribe, type DeviceCredentials, type Inbox } from '../mqtt/helpers.js';
 
 export const trustPolicy = (service: string) =>
   JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }] });
@@ -122,7 +122,7 @@ export class JobsDevice {
   }
 
   async end(): Promise<void> {
-    await this.client.endAsync().catch(() => {});
+    await end(this.client);
   }
 }
 
