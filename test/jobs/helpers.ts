@@ -1,7 +1,7 @@
 import https from 'node:https';
 import { randomUUID } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
-import { CreateJobCommand, type CreateJobCommandInput } from '@aws-sdk/client-iot';
+import { CreateJobCommand, type CreateJobCommandInput, type IoTClient } from '@aws-sdk/client-iot';
 import { CreateRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { TestServer } from '../helpers/server.js';
@@ -11,6 +11,13 @@ export const trustPolicy = (service: string) =>
   JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }] });
 export const allowGet = (bucket: string) =>
   JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:GetObject', 's3:ListBucket'], Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`] }] });
+
+/** An IoT client that signs by the server's (moved) clock, as a client whose clock agrees with the server's would. */
+export function iotAtClock(ts: TestServer): IoTClient {
+  const client = ts.iot();
+  client.config.systemClockOffset = ts.clock.now() - Date.now();
+  return client;
+}
 
 export const arnOf = (ts: TestServer, rest: string) => `arn:aws:iot:${ts.endpoints.region}:${ts.endpoints.accountId}:${rest}`;
 export const roleArnOf = (ts: TestServer, name: string) => `arn:aws:iam::${ts.endpoints.accountId}:role/${name}`;
@@ -45,7 +52,7 @@ export async function provisionDevices(ts: TestServer, names: string[], policy =
 
 export async function createJob(ts: TestServer, input: Partial<CreateJobCommandInput> & { jobId: string; things?: string[] }) {
   const { things, ...rest } = input;
-  return ts.iot().send(new CreateJobCommand({ targets: (things ?? []).map((t) => arnOf(ts, `thing/${t}`)), ...rest }));
+  return iotAtClock(ts).send(new CreateJobCommand({ targets: (things ?? []).map((t) => arnOf(ts, `thing/${t}`)), ...rest }));
 }
 
 export interface JobsAnswer {
