@@ -54,6 +54,8 @@ export interface Announced<T> {
 }
 
 const TIMEOUTS_PER_TICK = 500;
+/** How many things' notifications are prepared (documents rendered, links signed) at once. */
+const ANNOUNCE_CONCURRENCY = 16;
 
 export class JobsService {
   private readonly engine: EngineDeps;
@@ -63,6 +65,7 @@ export class JobsService {
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private stopFeed: (() => void) | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly deps: JobsServiceDeps) {
     this.engine = { db: deps.store.db, dialect: deps.store.dialect, clock: deps.clock };
@@ -100,6 +103,12 @@ export class JobsService {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.ticking;
+    await this.settled();
+  }
+
+  /** Resolves once the announcements of bulk operations (CreateJob, CancelJob, DeleteJob), sent in the background, are out. */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
   }
 
   /** One scheduler pass by the clock: due timeouts fire, interrupted deletions finish. One pass at a time. */
@@ -124,8 +133,9 @@ export class JobsService {
 
   // ---- the operator's side (IoT control plane) ----
 
+  /** The job is committed before the answer; its thousands of notifications may follow it (settled()). */
   async createJob(principal: Principal, input: CreateJobInput): Promise<Job> {
-    return this.announced(createJob(this.createDeps(), principal, input));
+    return this.announcedLater(createJob(this.createDeps(), principal, input));
   }
 
   describeJob(jobId: string): Promise<Job> {
@@ -137,13 +147,13 @@ export class JobsService {
   }
 
   cancelJob(jobId: string, input: CancelJobInput): Promise<Job> {
-    return this.announced(cancelJob(this.engine, jobId, input));
+    return this.announcedLater(cancelJob(this.engine, jobId, input));
   }
 
   /** DeleteJob: marked DELETION_IN_PROGRESS, then purged before answering (the scheduler finishes it after a crash). */
   async deleteJob(jobId: string, force: boolean): Promise<void> {
     await this.announced(markJobDeleted(this.engine, jobId, force));
-    await this.announced(purgeJob(this.purgeDeps(), jobId));
+    await this.announcedLater(purgeJob(this.purgeDeps(), jobId));
   }
 
   describeExecution(jobId: string, thingName: string, executionNumber?: number): Promise<JobExecution> {
@@ -214,12 +224,28 @@ export class JobsService {
     return value;
   }
 
+  /** Committed work whose announcements go out in the background (bulk operations: one per targeted thing). */
+  private async announcedLater<T>(work: Promise<{ value: T; changes: Changes }>): Promise<T> {
+    const { value, changes } = await work;
+    const sending: Promise<void> = this.announce(changes).finally(() => this.inFlight.delete(sending));
+    this.inFlight.add(sending);
+    return value;
+  }
+
   private later<T>(value: T, changes: Changes): Announced<T> {
     return { value, announce: () => this.announce(changes) };
   }
 
+  /** Each thing's pending-list change (several at once: each may sign links), then the events in order. */
   private async announce(changes: Changes): Promise<void> {
-    for (const announcement of changes.announcements()) await this.tell(announcement);
+    const all = changes.announcements();
+    const pending = all.filter((a) => a.kind === 'pending');
+    let next = 0;
+    const worker = async () => {
+      while (next < pending.length) await this.tell(pending[next++]!);
+    };
+    await Promise.all(Array.from({ length: Math.min(ANNOUNCE_CONCURRENCY, pending.length) }, worker));
+    for (const announcement of all) if (announcement.kind !== 'pending') await this.tell(announcement);
   }
 
   private async tell(announcement: JobsAnnouncement): Promise<void> {
