@@ -20,6 +20,7 @@ export interface BenchOptions {
   cpConcurrency: number;
   timeoutSec: number;
   cpuProf: boolean;
+  heapSnapshots: boolean;
   skip: ReferenceName[];
   keep: boolean;
 }
@@ -40,6 +41,9 @@ export const USAGE = `Usage: npm run bench -- [options]
   --cp-concurrency N        control-plane sequences in flight (default 4)
   --timeout SEC             deadline for each fleet phase (default 600)
   --cpu-prof                write a V8 CPU profile of the server into OUT/profile
+  --heap-snapshots          heap snapshots of the server before and after the fleet connects,
+                            summarized per device in OUT/heap-summary.md (adds GC pauses:
+                            keep it out of runs whose numbers you publish)
   --skip LIST               references not to run, comma-separated: mosquitto,nginx,moto
   --keep                    keep the server's data dir (in OUT/data)
 `;
@@ -78,6 +82,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       'cp-concurrency': { type: 'string' },
       timeout: { type: 'string' },
       'cpu-prof': { type: 'boolean' },
+      'heap-snapshots': { type: 'boolean' },
       skip: { type: 'string' },
       keep: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -103,6 +108,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     cpConcurrency: integer('cp-concurrency', values['cp-concurrency'], 4),
     timeoutSec: integer('timeout', values.timeout, 600),
     cpuProf: values['cpu-prof'] ?? false,
+    heapSnapshots: values['heap-snapshots'] ?? false,
     skip: skip as ReferenceName[],
     keep: values.keep ?? false,
   };

@@ -213,5 +213,7 @@ export function writeReport(out: string, report: BenchReport, series: Series[]):
   writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(md, markdown(report));
   writeFileSync(svg, latencyCdfSvg(`Time to reach each of ${report.registration.devices} devices`, series));
+  // The raw latencies behind the chart, to draw it again another way.
+  writeFileSync(join(out, 'latency-samples.json'), `${JSON.stringify(series.map((s) => ({ label: s.label, samplesMs: s.samplesMs.map((v) => Math.round(v * 10) / 10) })))}\n`);
   return { json, md, svg };
 }

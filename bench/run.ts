@@ -36,6 +36,7 @@ import { motoPath, startMoto } from './references/moto.js';
 import { buildTargets, isSkipped, markdown, skippedParts, writeReport, type BenchReport, type Maybe } from './report.js';
 import type { Series } from './chart.js';
 import { readProfile, summarizeProfile, type PhaseWindow } from './profile.js';
+import { heapDelta, heapMarkdown, takeSnapshot } from './heap.js';
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -216,7 +217,12 @@ async function bench(o: BenchOptions): Promise<{ report: BenchReport; series: Se
 
   const ferry = o.endpoint
     ? fromEndpointsFile(o.endpoint, o.serverPid)
-    : await startFerry({ dataDir: join(o.out, 'data'), logFile: join(o.out, 'logs', 'ferry-server.log'), cpuProfDir: o.cpuProf ? join(o.out, 'profile') : undefined });
+    : await startFerry({
+        dataDir: join(o.out, 'data'),
+        logFile: join(o.out, 'logs', 'ferry-server.log'),
+        cpuProfDir: o.cpuProf ? join(o.out, 'profile') : undefined,
+        heapDir: o.heapSnapshots ? join(o.out, 'heap') : undefined,
+      });
   log(`Ferry: ${o.endpoint ? `running server of ${o.endpoint}` : `server child process pid ${ferry.pid}`}; mqtt ${ferry.endpoints.endpoints.mqtt}`);
   if (ferry.pid === undefined) notes.push('The server is not the bench’s child and no --server-pid was given: its memory and CPU were not measured.');
   const phases = new PhaseClock(ferry.pid, log);
@@ -237,13 +243,22 @@ async function bench(o: BenchOptions): Promise<{ report: BenchReport; series: Se
 
     const mosquitto = await mosquittoPhase(c, refs.mosquitto);
 
-    phases.start(`connect ${o.devices} devices to Ferry`);
+    const heapDir = join(o.out, 'heap');
+    const snapshot = async (when: string) => {
+      if (!o.heapSnapshots || !ferry.child) return undefined;
+      phases.start(`heap snapshot ${when} (GC pause)`);
+      return takeSnapshot(ferry.child.pid, heapDir);
+    };
     const rssBefore = phases.read()?.rssBytes;
+    const heapBefore = await snapshot('before connecting');
+    phases.start(`connect ${o.devices} devices to Ferry`);
     const connect = await connectFleet(fleet, ferry.endpoints.endpoints.mqtt, ferry.ca, { window: o.connectWindow, timeoutMs: 120_000 });
     describeConnect('Ferry', connect);
     phases.start('idle, connected (2 s)');
     await sleep(2_000);
     const rssAfter = phases.read()?.rssBytes;
+    const heapAfter = await snapshot('after connecting');
+    if (heapBefore && heapAfter) heapNote(o, notes, heapBefore, heapAfter, connect.connected, rssBefore !== undefined && rssAfter !== undefined ? (rssAfter - rssBefore) / connect.connected : undefined);
     const memory =
       rssBefore !== undefined && rssAfter !== undefined && connect.connected > 0
         ? { rssBeforeBytes: rssBefore, rssAfterBytes: rssAfter, perDeviceBytes: Math.round((rssAfter - rssBefore) / connect.connected) }
@@ -315,6 +330,16 @@ async function bench(o: BenchOptions): Promise<{ report: BenchReport; series: Se
   } finally {
     clients.close();
   }
+}
+
+/** Writes OUT/heap-summary.md from the two snapshots and notes it; the snapshots themselves go unless --keep. */
+function heapNote(o: BenchOptions, notes: string[], before: string, after: string, devices: number, rssPerDevice: number | undefined): void {
+  const summary = join(o.out, 'heap-summary.md');
+  const delta = heapDelta(before, after, Math.max(1, devices));
+  writeFileSync(summary, heapMarkdown(delta, rssPerDevice));
+  notes.push(`Heap snapshots: ${(delta.jsBytesPerDevice / 1024).toFixed(1)} KiB of JavaScript heap per connected device; by constructor: ${summary}.`);
+  log(`  heap: ${(delta.jsBytesPerDevice / 1024).toFixed(1)} KiB JS per device (${summary})`);
+  if (!o.keep) for (const f of [before, after]) rmSync(f, { force: true });
 }
 
 /** Summarizes the server's CPU profile by phase into OUT/profile-summary.md and notes it in the report. */

@@ -34,9 +34,13 @@ export interface FerryTarget {
 const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
 /** Starts `ferry server` as a child on 127.0.0.1 with every port chosen by the system. */
-export async function startFerry(opts: { dataDir: string; logFile: string; cpuProfDir?: string | undefined; timeoutMs?: number }): Promise<FerryTarget> {
+export async function startFerry(opts: { dataDir: string; logFile: string; cpuProfDir?: string | undefined; heapDir?: string | undefined; timeoutMs?: number }): Promise<FerryTarget> {
   mkdirSync(opts.dataDir, { recursive: true });
-  const nodeArgs = opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : [];
+  const nodeArgs = [
+    ...(opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : []),
+    // SIGUSR2 writes a heap snapshot into the diagnostic dir (bench/heap.ts).
+    ...(opts.heapDir ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${opts.heapDir}`] : []),
+  ];
   const args = [
     ...nodeArgs,
     '--import',
