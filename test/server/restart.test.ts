@@ -32,12 +32,15 @@ test('a restart keeps CA, server certificate, account id and admin key; a client
 
 test('on PostgreSQL the account id and admin key live in the database and survive a restart', { skip: pgSkipReason() }, async (t) => {
   const pg = await pgTestSchema();
-  t.after(() => pg.drop());
   const first = await startTestServer({ pg });
   await first.close();
   // Another data dir (another node) on the same database: same identity.
   const second = await startTestServer({ pg });
-  t.after(() => second.close());
+  // The schema goes only once the server that uses it has stopped.
+  t.after(async () => {
+    await second.close();
+    await pg.drop();
+  });
   assert.equal(second.endpoints.accountId, first.endpoints.accountId);
   assert.deepEqual(second.credentials, first.credentials);
   await second.iot().send(new ListThingsCommand({}));
