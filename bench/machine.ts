@@ -14,6 +14,14 @@ export interface MachineFacts {
   versions: Record<string, string>;
 }
 
+/** Which Ferry was measured: the commit, and the source files that differed from it when the run started. */
+export function ferryRevision(repo: string): { commit: string; uncommittedSourceFiles: string[] } {
+  const git = (args: string[]) => spawnSync('git', args, { cwd: repo, encoding: 'utf8', timeout: 10_000 }).stdout?.trim() ?? '';
+  const commit = git(['rev-parse', '--short=12', 'HEAD']) || 'unknown (not a git checkout)';
+  const changed = git(['status', '--porcelain', '--', 'src']).split('\n').filter(Boolean).map((l) => l.slice(3));
+  return { commit, uncommittedSourceFiles: changed };
+}
+
 /** How busy the whole machine was while the bench ran: other work on it skews every number. */
 export interface MachineLoad {
   loadAverageAtStart: number[];

@@ -44,6 +44,8 @@ export interface BenchReport {
   options: Record<string, unknown>;
   machine: MachineFacts;
   machineLoad: MachineLoad;
+  /** The Ferry commit measured (when the bench started the server from this checkout). */
+  revision: { commit: string; uncommittedSourceFiles: string[] };
   server: { mode: 'child process' | 'endpoint'; pid: Maybe<number> };
   registration: { devices: number; seconds: number; devicesPerSecond: number; callsPerDevice: number; callsPerSecond: number; keygenSeconds: number };
   connect: ConnectSummary;
@@ -184,6 +186,8 @@ export function markdown(r: BenchReport): string {
     '```',
     r.machine.free,
     '```',
+    '',
+    `Ferry ${r.revision.commit}${r.revision.uncommittedSourceFiles.length ? ` with ${r.revision.uncommittedSourceFiles.length} uncommitted source file(s)` : ''}.`,
     '',
     `Load: 1-minute load average ${r.machineLoad.loadAverageAtStart[0]} at the start, ${r.machineLoad.loadAverageAtEnd[0]} at the end; all cores ${r.machineLoad.busyPercent} % busy over the run (steal ${r.machineLoad.stealPercent} %).`,
     '',

@@ -13,11 +13,12 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { startedChildren, stopAll, stopChildrenOnSignals } from './children.js';
 import { parseOptions, USAGE, type BenchOptions, type ReferenceName } from './options.js';
-import { machineFacts, watchMachineLoad } from './machine.js';
+import { ferryRevision, machineFacts, watchMachineLoad } from './machine.js';
 import { sleep } from './net.js';
 import { PhaseClock } from './phases.js';
 import { ferryClients, httpsAgent, iotClient, type Clients } from './ferry/clients.js';
@@ -200,6 +201,7 @@ async function controlPlanePhase(c: Context, moto: { binary: string } | { skippe
 async function bench(o: BenchOptions): Promise<{ report: BenchReport; series: Series[]; windows: PhaseWindow[] }> {
   const startedAt = new Date().toISOString();
   const machineLoad = watchMachineLoad();
+  const revision = ferryRevision(fileURLToPath(new URL('..', import.meta.url)));
   const notes: string[] = [];
   mkdirSync(join(o.out, 'logs'), { recursive: true });
   const refs = {
@@ -305,6 +307,7 @@ async function bench(o: BenchOptions): Promise<{ report: BenchReport; series: Se
       options: { ...o },
       machine,
       machineLoad: load,
+      revision,
       server: { mode: o.endpoint ? ('endpoint' as const) : ('child process' as const), pid: ferry.pid ?? { skipped: 'not known' } },
       registration: reg,
       connect,
