@@ -79,6 +79,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   }
 
   private onClose(): void {
+    this.failInFlight();
     if (this.wasOnline) {
       this.wasOnline = false;
       this.emit('offline');
@@ -99,8 +100,11 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     return granted.filter((g) => g.qos === 128).map((g) => g.topic);
   }
 
+  /** Publishes at QoS 1; refused at once while offline (the caller asks again after the next connect). */
   async publish(topic: string, payload: object): Promise<void> {
-    await this.requireClient().publishAsync(topic, JSON.stringify(payload), { qos: 1 });
+    const client = this.requireClient();
+    if (!client.connected) throw new Error(`not connected: ${topic} was not sent`);
+    await client.publishAsync(topic, JSON.stringify(payload), { qos: 1 });
   }
 
   /** Disconnects cleanly and stays down. */
@@ -108,7 +112,22 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.stopped = true;
     clearTimeout(this.timer);
     this.timer = undefined;
-    await this.client?.endAsync().catch(() => {});
+    const client = this.client;
+    if (!client) return;
+    // Offline there is no one to wait for: end at once.
+    await client.endAsync(!client.connected).catch(() => {});
+  }
+
+  /**
+   * Fails every QoS 1 publish the broker has not acknowledged. In a clean
+   * session nothing resends them, and mqtt.js's reconnect() replaces its
+   * stores, leaving their callbacks unanswered — end() would then wait for
+   * them forever.
+   */
+  private failInFlight(): void {
+    const client = this.client;
+    if (!client) return;
+    for (const id of Object.keys(client.outgoing)) client.removeOutgoingMessage(Number(id));
   }
 
   /** Drops the connection without DISCONNECT (tests: a network cut); reconnection follows. */

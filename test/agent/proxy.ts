@@ -77,9 +77,14 @@ export class S3Proxy extends EventEmitter<{ bytes: [total: number] }> {
           }
           buf = buf.subarray(step);
           if (!to.write(piece)) {
-            await new Promise((r) => {
-              to.once('drain', r);
-              to.once('close', r);
+            await new Promise<void>((r) => {
+              const done = () => {
+                to.off('drain', done);
+                to.off('close', done);
+                r();
+              };
+              to.once('drain', done);
+              to.once('close', done);
             });
           }
           sentHere += piece.length;
