@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { Kysely, SqliteDialect, sql, type Generated } from 'kysely';
 import { withStatementCache } from '../../src/store/sqlite-statements.js';
 
 function open() {
@@ -51,7 +51,7 @@ test('at most `max` texts are kept, oldest out first', () => {
 
 test('through Kysely: queries, transactions and a rolled-back failure behave as without the cache', async () => {
   const { raw } = open();
-  const db = new Kysely<{ t: { id: number; v: string } }>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
+  const db = new Kysely<{ t: { id: Generated<number>; v: string } }>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
   for (let i = 0; i < 3; i++) await db.insertInto('t').values({ v: `k${i}` }).execute();
   await assert.rejects(
     db.transaction().execute(async (trx) => {
