@@ -112,10 +112,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.stopped = true;
     clearTimeout(this.timer);
     this.timer = undefined;
-    const client = this.client;
-    if (!client) return;
-    // Offline there is no one to wait for: end at once.
-    await client.endAsync(!client.connected).catch(() => {});
+    // Nothing unacknowledged is left while offline (failInFlight), so end() does not wait then.
+    await this.client?.endAsync().catch(() => {});
   }
 
   /**

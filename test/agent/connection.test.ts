@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { Connection } from '../../src/agent/connection.js';
 import { mqttUrlOf } from '../../src/agent/kit.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { createDevice, removeScratch, setupFleet, type Device } from './helpers.js';
+import { createDevice, fastSettings, removeScratch, setupFleet, type Device } from './helpers.js';
 
 let s: TestServer;
 let device: Device;
@@ -33,7 +33,7 @@ function connect(): Connection {
     certPem: device.certPem,
     keyPem: device.keyPem,
     caPem: s.ca,
-    backoff: { initialMs: 5, maxMs: 20 },
+    ...(fastSettings.reconnect ? { backoff: fastSettings.reconnect } : {}),
   });
   connection.start();
   return connection;
