@@ -1,7 +1,7 @@
 import { invalidInput } from '../errors.js';
 import { trustsService } from './documents.js';
-import type { Roles } from './roles.js';
-import type { Sessions } from './sessions.js';
+import type { Role, Roles } from './roles.js';
+import type { Sessions, TemporaryCredentials } from './sessions.js';
 
 /** The service principal a role must trust for IoT Jobs to sign URLs as it (aws-wire-protocols.md §5). */
 export const JOBS_SERVICE = 'iot.amazonaws.com';
@@ -34,22 +34,37 @@ export interface PresignRequest {
 }
 
 /**
- * Sessions minted for one URL live 15 minutes longer than the URL, so a URL
+ * Signing sessions live 15 minutes longer than the last URL they sign, so a URL
  * past its X-Amz-Expires is refused as S3 words it ("Request has expired"),
  * not as an expired token.
  */
 export const PRESIGN_SESSION_MARGIN_SEC = 900;
+
+/**
+ * One role session signs every link of that role and lifetime for this long,
+ * then a new one is minted. Signing a link for each of 10,000 devices would
+ * otherwise write 10,000 session keys (the fleet benchmark's profile); the
+ * session lives this much longer, so the last link it signs still outlives
+ * its X-Amz-Expires by the margin.
+ */
+export const PRESIGN_SESSION_REUSE_SEC = 300;
+
+const MAX_SIGNING_SESSIONS = 1000;
 
 /** S3 object keys are encoded per segment in path-style URLs; `/` stays. */
 const encodeKey = (key: string): string => key.split('/').map((s) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)).join('/');
 
 /**
  * "Sign a GET for bucket/key as role R for N seconds", for the jobs engine.
- * The URL carries a fresh role session's key and token; S3 authorizes it
+ * The URL carries a role session's key and token (a session signs the
+ * role's links for PRESIGN_SESSION_REUSE_SEC); S3 authorizes it
  * against R's policies when it is used, so removing s3:GetObject from R
  * stops outstanding URLs.
  */
 export class RolePresigner {
+  /** Signing sessions by role id and link lifetime, with when they were minted. */
+  private readonly signing = new Map<string, { issuedAt: number; credentials: Promise<TemporaryCredentials> }>();
+
   constructor(
     private readonly deps: {
       roles: Roles;
@@ -80,7 +95,7 @@ export class RolePresigner {
       throw invalidInput(`expiresSec must be an integer from 1 to 604800 (got ${request.expiresSec}).`);
     }
     const role = await this.presignableRole(request.roleArn);
-    const credentials = await this.deps.sessions.issue(role, { sessionName: 'ferry-presign', durationSeconds: request.expiresSec + PRESIGN_SESSION_MARGIN_SEC });
+    const credentials = await this.signingSession(role, request.expiresSec);
     return await this.deps.sign({
       method: 'GET',
       origin: this.deps.s3Endpoint(),
@@ -94,5 +109,22 @@ export class RolePresigner {
       expiresSec: request.expiresSec,
       nowMs: this.deps.nowMs(),
     });
+  }
+
+  /** The role's current signing session for links of `expiresSec`, minted anew every PRESIGN_SESSION_REUSE_SEC. */
+  private signingSession(role: Role, expiresSec: number): Promise<TemporaryCredentials> {
+    const now = this.deps.nowMs();
+    const key = `${role.roleId}\n${expiresSec}`;
+    const current = this.signing.get(key);
+    // A clock moved back (tests) starts a new session too: the old one's window is not "now".
+    if (current && now >= current.issuedAt && now < current.issuedAt + PRESIGN_SESSION_REUSE_SEC * 1000) return current.credentials;
+    const credentials = this.deps.sessions.issue(role, { sessionName: 'ferry-presign', durationSeconds: expiresSec + PRESIGN_SESSION_MARGIN_SEC + PRESIGN_SESSION_REUSE_SEC });
+    this.signing.delete(key);
+    this.signing.set(key, { issuedAt: now, credentials });
+    credentials.catch(() => {
+      if (this.signing.get(key)?.credentials === credentials) this.signing.delete(key);
+    });
+    if (this.signing.size > MAX_SIGNING_SESSIONS) this.signing.delete(this.signing.keys().next().value!);
+    return credentials;
   }
 }

@@ -5,6 +5,7 @@ import { FerryError } from '../../src/errors.js';
 import { IamService } from '../../src/iam/service.js';
 import type { DeviceIdentities } from '../../src/iam/credentials-provider.js';
 import { AccessKeys } from '../../src/iam/access-keys.js';
+import { PRESIGN_SESSION_MARGIN_SEC, PRESIGN_SESSION_REUSE_SEC } from '../../src/iam/presign.js';
 import { engines, openTestStore } from '../helpers/stores.js';
 
 const ACCOUNT = '123456789012';
@@ -192,8 +193,34 @@ for (const { engine, skip } of engines()) {
         const keyId = /X-Amz-Credential=(ASIA[A-Z2-7]+)/.exec(url)![1]!;
         const row = await keys.resolve(keyId, await tokenOf(iam, keyId), clock.now());
         assert.equal(row.principal.arn, `arn:aws:sts::${ACCOUNT}:assumed-role/jobs/ferry-presign`);
-        clock.advance((60 + 900) * 1000);
+        clock.advance((60 + PRESIGN_SESSION_MARGIN_SEC + PRESIGN_SESSION_REUSE_SEC - 1) * 1000);
+        await keys.resolve(keyId, await tokenOf(iam, keyId), clock.now());
+        clock.advance(1000);
         await assert.rejects(keys.resolve(keyId, await tokenOf(iam, keyId), clock.now()), /expired/);
+      });
+    });
+
+    test('one session signs a role\'s links of one lifetime for PRESIGN_SESSION_REUSE_SEC; the last link it signs outlives its expiry by the margin', async () => {
+      await withIam(engine, async (iam, { clock, keys }) => {
+        await iam.roles.create({ roleName: 'jobs', trustPolicy: trust('iot.amazonaws.com') });
+        const roleArn = `arn:aws:iam::${ACCOUNT}:role/jobs`;
+        const keyOf = async (expiresSec: number) => /X-Amz-Credential=(ASIA[A-Z2-7]+)/.exec(await iam.presignGetAsRole({ roleArn, bucket: 'b', key: 'k', expiresSec }))![1]!;
+        const first = await keyOf(60);
+        const [again, concurrent] = await Promise.all([keyOf(60), keyOf(60)]);
+        assert.equal(again, first);
+        assert.equal(concurrent, first);
+        assert.notEqual(await keyOf(120), first, 'another link lifetime, another session');
+        clock.advance(PRESIGN_SESSION_REUSE_SEC * 1000 - 1000);
+        assert.equal(await keyOf(60), first, 'the last second of the window');
+        clock.advance(1000);
+        const next = await keyOf(60);
+        assert.notEqual(next, first, 'a new session once the window has passed');
+        // The link signed in the window's last second expires 60 s later; its session lives the margin beyond.
+        clock.advance((60 + PRESIGN_SESSION_MARGIN_SEC - 1) * 1000);
+        await keys.resolve(first, await tokenOf(iam, first), clock.now());
+        clock.advance(1000);
+        await assert.rejects(keys.resolve(first, await tokenOf(iam, first), clock.now()), /expired/);
+        await keys.resolve(next, await tokenOf(iam, next), clock.now());
       });
     });
   });
