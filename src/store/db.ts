@@ -2,9 +2,10 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, type Migration, type MigrationProvider } from 'kysely';
 import type { Database } from './schema.js';
 import { migrations } from './migrations/index.js';
+import { QueuedSqliteDialect } from './sqlite-queue.js';
 import { withStatementCache } from './sqlite-statements.js';
 import type { SqlDialect } from './migrations/types.js';
 
@@ -35,7 +36,7 @@ function openSqlite(path: string): Kysely<Database> {
   database.pragma('foreign_keys = ON');
   // NORMAL is durable across process crashes in WAL mode (only an OS crash can lose the last commits).
   database.pragma('synchronous = NORMAL');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+  return new Kysely<Database>({ dialect: new QueuedSqliteDialect({ database: withStatementCache(database) }) });
 }
 
 function openPostgres(url: string, schema?: string): Kysely<Database> {
