@@ -28,8 +28,19 @@ export const sizeOf = (text: string): number => nonBlankLength(text);
 /** A role's inline policies together stay within 10,240 characters (IAM quotas). */
 export const INLINE_POLICIES_SIZE = 10240;
 
+/** Answers by trust policy text and service: every presigned link asks again (an entry can never go stale). */
+const trustAnswers = new Map<string, boolean>();
+const MAX_TRUST_ANSWERS = 1000;
+
 /** Does this trust policy let the AWS service `service` (e.g. iot.amazonaws.com) assume the role? */
 export function trustsService(trustPolicy: string, service: string): boolean {
-  const doc = parsePolicyDocument(trustPolicy, 'iam', { kind: 'trust' });
-  return evaluateTrust(doc, { service }, 'sts:AssumeRole').effect === 'Allow';
+  const key = `${service}\n${trustPolicy}`;
+  let answer = trustAnswers.get(key);
+  if (answer === undefined) {
+    const doc = parsePolicyDocument(trustPolicy, 'iam', { kind: 'trust' });
+    answer = evaluateTrust(doc, { service }, 'sts:AssumeRole').effect === 'Allow';
+    trustAnswers.set(key, answer);
+    if (trustAnswers.size > MAX_TRUST_ANSWERS) trustAnswers.delete(trustAnswers.keys().next().value!);
+  }
+  return answer;
 }

@@ -54,8 +54,16 @@ export interface Announced<T> {
 }
 
 const TIMEOUTS_PER_TICK = 500;
-/** How many things' notifications are prepared (documents rendered, links signed) at once. */
-const ANNOUNCE_CONCURRENCY = 16;
+/**
+ * How many things' notifications are prepared (documents rendered, links
+ * signed) and handed to the broker at once. Each takes at least one turn of
+ * the event loop (the broker's write callback), and every turn also serves the
+ * devices already notified (StartNext, downloads): a bulk CreateJob's fan-out
+ * gets through in fewer turns the more are in flight (the fleet benchmark:
+ * notification p99 at 2,000 devices 8.1 s with 16, 1.9 s with all at once).
+ * The bound keeps the rendered payloads of a very large fleet out of memory.
+ */
+const ANNOUNCE_CONCURRENCY = 4096;
 
 export class JobsService {
   private readonly engine: EngineDeps;

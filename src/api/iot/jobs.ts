@@ -87,7 +87,9 @@ function summaryOut(job: JobSummary) {
 /** Jobs (aws-wire-protocols.md §3.3): CreateJob, DescribeJob, GetJobDocument, ListJobs, CancelJob, DeleteJob. */
 export function registerJobRoutes(app: FastifyInstance, ctx: AppContext): void {
   const jobs = () => ctx.services.jobs;
-  ctx.services.jobs.useS3Origins(() => ownS3Origins(ctx));
+  // Fixed once the listeners are bound; every delivery of a presigned link asks (and hostname() is a system call).
+  let origins: string[] | undefined;
+  ctx.services.jobs.useS3Origins(() => (origins ??= ownS3Origins(ctx)));
 
   iotOperation(app, ctx, 'PUT', '/jobs/:jobId', async (request) => {
     if (!request.principal) throw denied('The request is not authenticated.');
