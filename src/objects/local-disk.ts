@@ -1,5 +1,5 @@
-import { close, createWriteStream, fstat, fsync, open as openCallback } from 'node:fs';
-import { mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { close, createReadStream, createWriteStream, fstat, fsync, open as openCallback } from 'node:fs';
+import { mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -14,6 +14,7 @@ const openFd = promisify(openCallback);
 const fsyncFd = promisify(fsync);
 const fstatFd = promisify(fstat);
 const closeFd = promisify(close);
+const READ_CHUNK = 256 * 1024;
 const WRITE_BUFFER = 1024 * 1024;
 
 const isMissing = (error: unknown): boolean => (error as NodeJS.ErrnoException)?.code === 'ENOENT';
@@ -103,10 +104,10 @@ export class LocalDiskBlobStore implements BlobStore {
    * A blob is at one of its two paths at any time (rename is atomic): a
    * reader that finds neither may have raced the rename, so it looks once more.
    */
-  private async openBlob(id: string): Promise<FileHandle> {
+  private async openBlob(id: string): Promise<number> {
     for (const path of [this.blobPath(id), this.stagingPath(id), this.blobPath(id)]) {
       try {
-        return await open(path, 'r');
+        return await openFd(path, 'r');
       } catch (error) {
         if (!isMissing(error)) throw error;
       }
@@ -116,8 +117,10 @@ export class LocalDiskBlobStore implements BlobStore {
 
   async read(id: string, range?: ByteRange): Promise<Readable> {
     this.checkId(id);
-    const file = await this.openBlob(id);
-    return file.createReadStream(range ? { start: range.start, end: range.end } : {});
+    // A plain descriptor read with the callback API, in 256 KiB chunks: the presigned-GET profile
+    // of the fleet benchmark spent more time on FileHandle's per-64 KiB reads than on the disk.
+    const fd = await this.openBlob(id);
+    return createReadStream('', { fd, autoClose: true, highWaterMark: READ_CHUNK, ...(range ? { start: range.start, end: range.end } : {}) });
   }
 
   async delete(id: string): Promise<void> {
