@@ -33,6 +33,7 @@ export async function takeSnapshot(pid: number, dir: string, timeoutMs = 600_000
   let lastSize = -1;
   while (Date.now() < deadline) {
     await sleep(500);
+    if (!isAlive(pid)) throw new Error(`the server (pid ${pid}) exited while writing a heap snapshot: see its log`);
     file ??= snapshots(dir).find((n) => !before.has(n));
     if (!file) continue;
     // V8 writes the snapshot in one go and ends it with the strings table's closing brackets.
@@ -41,6 +42,15 @@ export async function takeSnapshot(pid: number, dir: string, timeoutMs = 600_000
     lastSize = size;
   }
   throw new Error(`no heap snapshot from pid ${pid} within ${timeoutMs} ms`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Self size and count by constructor (objects) or by kind (strings, code, arrays…). */

@@ -36,6 +36,8 @@ const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 /** Starts `ferry server` as a child on 127.0.0.1 with every port chosen by the system. */
 export async function startFerry(opts: { dataDir: string; logFile: string; cpuProfDir?: string | undefined; heapDir?: string | undefined; timeoutMs?: number }): Promise<FerryTarget> {
   mkdirSync(opts.dataDir, { recursive: true });
+  // Node does not create the diagnostic dir: without it the first snapshot kills the server (ENOENT).
+  if (opts.heapDir) mkdirSync(opts.heapDir, { recursive: true });
   const nodeArgs = [
     ...(opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : []),
     // SIGUSR2 writes a heap snapshot into the diagnostic dir (bench/heap.ts).

@@ -27,14 +27,18 @@ function skips(value: unknown, path = '$'): Array<{ path: string; reason: string
 
 const alive = (pid: number) => existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
 
+function bench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', 'bench/run.ts', ...args], { cwd: REPO, maxBuffer: 32 * 1024 * 1024 }, (error, stdout, stderr) =>
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
 test('npm run bench -- --devices 50 --size 65536 writes a complete report and leaves no process behind', { timeout: 240_000 }, async () => {
   const out = tempDir('ferry-bench-');
   try {
-    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      execFile(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--devices', '50', '--size', '65536', '--out', out], { cwd: REPO, maxBuffer: 32 * 1024 * 1024 }, (error, stdout, stderr) =>
-        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-      );
-    });
+    const { code, stdout, stderr } = await bench(['--devices', '50', '--size', '65536', '--out', out]);
     assert.equal(code, 0, `bench exited ${code}\n${stdout.slice(-4000)}\n${stderr.slice(-4000)}`);
 
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as Record<string, unknown> & {
@@ -64,6 +68,21 @@ test('npm run bench -- --devices 50 --size 65536 writes a complete report and le
     assert.ok(report.processes.filter((p) => p.name.startsWith('fleet worker')).length >= 1);
     for (const p of report.processes) assert.equal(alive(p.pid), false, `${p.name} (pid ${p.pid}) has stopped`);
     assert.equal(existsSync(join(out, 'data')), false, 'the data dir is removed');
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('--heap-snapshots summarizes the server\'s memory per connected device by constructor', { timeout: 240_000 }, async () => {
+  const out = tempDir('ferry-bench-heap-');
+  try {
+    const { code, stdout, stderr } = await bench(['--devices', '5', '--size', '1024', '--heap-snapshots', '--skip', 'mosquitto,nginx,moto', '--out', out]);
+    assert.equal(code, 0, `bench exited ${code}\n${stdout.slice(-4000)}\n${stderr.slice(-4000)}`);
+    const summary = readFileSync(join(out, 'heap-summary.md'), 'utf8');
+    assert.match(summary, /JavaScript heap: -?\d+\.\d KiB per device\. RSS: -?\d+\.\d KiB per device/);
+    assert.match(summary, /\n\| [^|\n]+ \| -?\d+\.\d\d \| -?\d+ \|\n/, 'a row per constructor');
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { processes: Array<{ name: string; pid: number }> };
+    for (const p of report.processes) assert.equal(alive(p.pid), false, `${p.name} (pid ${p.pid}) has stopped`);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
