@@ -235,7 +235,11 @@ export class JobsService {
   /** Committed work whose announcements go out in the background (bulk operations: one per targeted thing). */
   private async announcedLater<T>(work: Promise<{ value: T; changes: Changes }>): Promise<T> {
     const { value, changes } = await work;
-    const sending: Promise<void> = this.announce(changes).finally(() => this.inFlight.delete(sending));
+    // After a turn of the event loop, so the reply goes out first: preparing thousands of
+    // notifications runs without yielding until each reaches the broker.
+    const sending: Promise<void> = new Promise((resolve) => setImmediate(resolve))
+      .then(() => this.announce(changes))
+      .finally(() => this.inFlight.delete(sending));
     this.inFlight.add(sending);
     return value;
   }
