@@ -22,8 +22,12 @@ export const SIGNED_SUBRESOURCES: ReadonlySet<string> = new Set([
 const QUERY_AUTH = new Set(['AWSAccessKeyId', 'Signature', 'Expires']);
 /** Presigned, botocore moves these headers into the query; they are signed as the headers they stand for. */
 const QUERY_STANDARD_HEADERS = new Set(['content-md5', 'content-type']);
-/** Unsigned, and never change the response: the SDKs' operation marker, which S3 (and Ferry) ignore. */
-const IGNORED = new Set(['x-id']);
+/**
+ * Unsigned, and harmless: the SDKs' operation marker (ignored), and how a
+ * listing is spelled (version 2, URL-encoded keys; botocore adds both), which
+ * never changes which keys it shows.
+ */
+const HARMLESS = new Set(['x-id', 'list-type', 'encoding-type']);
 
 interface RawParam {
   /** As sent. */
@@ -53,7 +57,7 @@ const isAmzParam = (p: RawParam): boolean => decodedKey(p).toLowerCase().startsW
 export function unsignedParameters(req: IncomingSignedRequest, mode: ParsedSigV2['mode']): string[] {
   return rawParams(req.rawUrl)
     .filter((p) => {
-      if (SIGNED_SUBRESOURCES.has(p.key) || IGNORED.has(decodedKey(p))) return false;
+      if (SIGNED_SUBRESOURCES.has(p.key) || HARMLESS.has(decodedKey(p))) return false;
       if (mode === 'query') return !(QUERY_AUTH.has(p.key) || isAmzParam(p) || QUERY_STANDARD_HEADERS.has(decodedKey(p).toLowerCase()));
       return true;
     })
