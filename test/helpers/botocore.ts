@@ -12,6 +12,8 @@ export interface BotocoreS3 {
   region: string;
   credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   signatureVersion: 's3' | 's3v4';
+  /** Default 'path'. */
+  addressingStyle?: 'path' | 'virtual';
 }
 
 export type BotocoreCall =
@@ -33,7 +35,7 @@ c = spec['credentials']
 client = botocore.session.get_session().create_client(
     's3', region_name=spec['region'], endpoint_url=spec['endpoint'], verify=spec['caFile'],
     aws_access_key_id=c['accessKeyId'], aws_secret_access_key=c['secretAccessKey'], aws_session_token=c.get('sessionToken'),
-    config=Config(signature_version=spec['signatureVersion'], s3={'addressing_style': 'path'}, retries={'max_attempts': 1}))
+    config=Config(signature_version=spec['signatureVersion'], s3={'addressing_style': spec.get('addressingStyle') or 'path'}, retries={'max_attempts': 1}))
 out = []
 for step in spec['calls']:
     params = step.get('params') or {}

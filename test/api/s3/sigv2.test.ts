@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { AttachRolePolicyCommand, CreatePolicyCommand, CreateRoleCommand } from '@aws-sdk/client-iam';
-import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { botocoreOne, botocoreS3, type BotocoreResult, type BotocoreS3 } from '../../helpers/botocore.js';
 import { rawRequest, type RawResponse } from '../../helpers/http.js';
 import { allowPolicy, trustPolicy } from '../../helpers/policies.js';
@@ -127,6 +128,26 @@ test('a SigV2 URL with a query parameter its signature does not cover is refused
   const typedGet = await get(s, typed);
   assert.equal(typedGet.status, 200, typedGet.body);
   assert.equal(typedGet.headers['content-type'], 'text/plain; charset=utf-8');
+});
+
+test('a virtual-hosted SigV2 URL (bucket.<host>) signs /bucket/key and downloads', async (t) => {
+  const s = await startTestServer({ publicHosts: ['ferry.localhost'] });
+  t.after(() => s.close());
+  const port = new URL(s.endpoints.endpoints.s3).port;
+  const loopback = new S3Client({ region: 'us-east-1', credentials: s.credentials, endpoint: `https://127.0.0.1:${port}`, forcePathStyle: true, requestHandler: new NodeHttpHandler({ httpsAgent: s.agent }) });
+  await loopback.send(new CreateBucketCommand({ Bucket: 'firmware' }));
+  await loopback.send(new PutObjectCommand({ Bucket: 'firmware', Key: KEY, Body: BODY }));
+  const client = { ...botocore(s), endpoint: `https://ferry.localhost:${port}`, addressingStyle: 'virtual' as const };
+  const url = await presignedGet(s, 300, client);
+  assert.ok(url.startsWith(`https://firmware.ferry.localhost:${port}/miso/1.0.0%20image.bin?AWSAccessKeyId=`), url);
+  // Names under .localhost may not resolve here: connect to the loopback, keeping the Host header.
+  const viaLoopback = (u: string) => rawRequest({ url: u.replace('firmware.ferry.localhost', '127.0.0.1'), headers: { host: `firmware.ferry.localhost:${port}` }, ca: s.ca });
+  const ok = await viaLoopback(url);
+  assert.equal(ok.status, 200, ok.body);
+  assert.equal(ok.body, BODY);
+  const tampered = await viaLoopback(flipSignature(url));
+  refused(tampered, 403, 'SignatureDoesNotMatch', 'SigV2 presigned URL');
+  assert.match(element(tampered, 'StringToSign') ?? '', /\n\/firmware\/miso\/1.0.0%20image.bin$/);
 });
 
 test("a role session's SigV2 URL needs its x-amz-security-token and dies with the session, whatever its Expires", async (t) => {
