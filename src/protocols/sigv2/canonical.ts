@@ -110,16 +110,24 @@ function standardHeader(req: IncomingSignedRequest, mode: ParsedSigV2['mode'], n
 
 /**
  * StringToSign = VERB \n Content-MD5 \n Content-Type \n Date \n
- * CanonicalizedAmzHeaders CanonicalizedResource. Date is `Expires` when
- * presigned, and empty when an x-amz-date header is sent (RESTAuthentication).
+ * CanonicalizedAmzHeaders CanonicalizedResource, Date being `Expires` when
+ * presigned (RESTAuthentication). With an x-amz-date header, the rule says
+ * Date is empty (x-amz-date is among the amz headers, as boto signs it); the
+ * same document's example puts x-amz-date's value in Date and leaves it out
+ * of the amz headers. Both sign the same time, so both are accepted: the
+ * rule's string comes first.
  */
-export function stringToSignV2(req: IncomingSignedRequest, parsed: ParsedSigV2, virtualHostBucket: string | undefined): string {
-  const date = parsed.mode === 'query' ? (parsed.expires ?? '') : headerValues(req, 'x-amz-date').length > 0 ? '' : headerText(headerValue(req, 'date') ?? '');
+export function stringsToSignV2(req: IncomingSignedRequest, parsed: ParsedSigV2, virtualHostBucket: string | undefined): string[] {
+  const head = [req.method.toUpperCase(), standardHeader(req, parsed.mode, 'content-md5'), standardHeader(req, parsed.mode, 'content-type')];
+  const resource = canonicalResource(req, virtualHostBucket);
+  const amzDate = headerValues(req, 'x-amz-date');
+  if (parsed.mode === 'query' || amzDate.length === 0) {
+    const date = parsed.mode === 'query' ? (parsed.expires ?? '') : headerText(headerValue(req, 'date') ?? '');
+    return [[...head, date, `${canonicalAmzHeaders(req, parsed.mode)}${resource}`].join('\n')];
+  }
+  const withoutAmzDate = { ...req, headers: Object.fromEntries(Object.entries(req.headers).filter(([name]) => name !== 'x-amz-date')) };
   return [
-    req.method.toUpperCase(),
-    standardHeader(req, parsed.mode, 'content-md5'),
-    standardHeader(req, parsed.mode, 'content-type'),
-    date,
-    `${canonicalAmzHeaders(req, parsed.mode)}${canonicalResource(req, virtualHostBucket)}`,
-  ].join('\n');
+    [...head, '', `${canonicalAmzHeaders(req, parsed.mode)}${resource}`].join('\n'),
+    [...head, headerText(amzDate.join(',')), `${canonicalAmzHeaders(withoutAmzDate, parsed.mode)}${resource}`].join('\n'),
+  ];
 }

@@ -4,7 +4,7 @@ import { MAX_EXPIRES_SEC, MAX_SKEW_MS } from '../sigv4/constants.js';
 import { isoSeconds } from '../sigv4/time.js';
 import { sameSignature } from '../sigv4/verify.js';
 import type { IncomingSignedRequest } from '../sigv4/types.js';
-import { stringToSignV2, unsignedParameters } from './canonical.js';
+import { stringsToSignV2, unsignedParameters } from './canonical.js';
 import type { ParsedSigV2 } from './types.js';
 
 const MISMATCH = 'The request signature we calculated does not match the signature you provided. Check your key and signing method.';
@@ -51,9 +51,10 @@ function checkExpires(expiresMs: number, nowMs: number): void {
 
 /** HMAC-SHA1 of the string to sign, base64 (RESTAuthentication), compared in constant time. */
 export function verifySigV2Signature(req: IncomingSignedRequest, parsed: ParsedSigV2, opts: { secretAccessKey: string; virtualHostBucket: string | undefined }): void {
-  const toSign = stringToSignV2(req, parsed, opts.virtualHostBucket);
-  const expected = createHmac('sha1', opts.secretAccessKey).update(toSign, 'utf8').digest('base64');
-  if (sameSignature(expected, parsed.signature)) return;
+  const candidates = stringsToSignV2(req, parsed, opts.virtualHostBucket);
+  const sign = (text: string) => createHmac('sha1', opts.secretAccessKey).update(text, 'utf8').digest('base64');
+  if (candidates.some((text) => sameSignature(sign(text), parsed.signature))) return;
+  const toSign = candidates[0]!;
   // S3 echoes these so a client author can compare the two strings to sign.
   throw unauthenticated(MISMATCH, 'signature-mismatch', {
     AWSAccessKeyId: parsed.accessKeyId,
