@@ -30,6 +30,8 @@ export interface ObjectStoreOptions {
   root: string;
   blobs?: BlobStore;
   policies?: AccessPolicySource;
+  /** Uploads older than this are aborted (default ABANDONED_UPLOAD_AGE_MS). */
+  abandonedUploadMs?: number;
 }
 
 /**
@@ -41,9 +43,11 @@ export class ObjectStore {
   readonly deps: ObjectsDeps;
   private policySource: AccessPolicySource;
   private timer?: NodeJS.Timeout;
+  private readonly abandonedUploadMs: number;
 
   constructor(opts: ObjectStoreOptions) {
     this.policySource = opts.policies ?? NO_POLICIES;
+    this.abandonedUploadMs = opts.abandonedUploadMs ?? ABANDONED_UPLOAD_AGE_MS;
     const blobs = opts.blobs ?? new LocalDiskBlobStore(opts.root);
     const db: Kysely<Database> = opts.store.db;
     let trash: TrashCollector | undefined;
@@ -83,11 +87,11 @@ export class ObjectStore {
     await this.deps.trash.idle();
   }
 
-  /** Aborts uploads older than ABANDONED_UPLOAD_AGE_MS by the clock; returns how many. */
+  /** Aborts uploads older than the abandoned-upload age (s3.abandonedUploadDays) by the clock; returns how many. */
   async sweepAbandonedUploads(): Promise<number> {
     try {
       const now = this.deps.clock.now();
-      const count = await this.deps.db.transaction().execute((trx) => abortUploadsOf(trx, { createdBefore: now - ABANDONED_UPLOAD_AGE_MS }, now));
+      const count = await this.deps.db.transaction().execute((trx) => abortUploadsOf(trx, { createdBefore: now - this.abandonedUploadMs }, now));
       if (count > 0) this.deps.logger.info({ count }, 'aborted abandoned multipart uploads');
       await this.deps.trash.collect();
       return count;
