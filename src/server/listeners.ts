@@ -11,6 +11,8 @@ import type { AppContext } from './context.js';
 
 export interface Listeners {
   ports: { api: number; device: number; s3: number; mqtt: number };
+  /** Where each listener bound (host:port), as the cluster's node list shows it. */
+  addresses: Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -44,6 +46,14 @@ function s3App(ctx: AppContext): FastifyInstance {
   return app;
 }
 
+/** Every answer says which node gave it, so a balancer's spread can be seen (and tests can prove a request crossed nodes). */
+function nameTheNode(app: FastifyInstance, ctx: AppContext): FastifyInstance {
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header('x-ferry-node', ctx.cluster.nodeName);
+  });
+  return app;
+}
+
 async function listen(app: FastifyInstance, host: string, port: number): Promise<number> {
   await app.listen({ host, port });
   return (app.server.address() as AddressInfo).port;
@@ -58,11 +68,11 @@ export async function startListeners(ctx: AppContext): Promise<Listeners> {
     await Promise.all([...apps.map((a) => a.close()), mqtt?.close()]);
   };
   try {
-    const api = apiApp(ctx);
+    const api = nameTheNode(apiApp(ctx), ctx);
     apps.push(api);
-    const device = deviceApp(ctx);
+    const device = nameTheNode(deviceApp(ctx), ctx);
     apps.push(device);
-    const s3 = s3App(ctx);
+    const s3 = nameTheNode(s3App(ctx), ctx);
     apps.push(s3);
     const ports = {
       api: await listen(api, host, ctx.options.apiPort),
@@ -72,7 +82,8 @@ export async function startListeners(ctx: AppContext): Promise<Listeners> {
     };
     mqtt = await startMqttListener({ host, port: ctx.options.mqttPort, tls: tlsFor(ctx, true), logger: ctx.logger, ctx });
     ports.mqtt = mqtt.port;
-    return { ports, close: closeAll };
+    const addresses = Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, `${host}:${port}`]));
+    return { ports, addresses, close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;

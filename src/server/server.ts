@@ -18,6 +18,7 @@ import { endpointsFor, writeContractFiles, type EndpointsFile } from './contract
 import { createDomainServices, stopDomainServices } from './services.js';
 import { startListeners } from './listeners.js';
 import type { AppContext } from './context.js';
+import { startCluster, type Cluster, type ClusterSettings } from '../cluster/index.js';
 
 export interface RunningServer {
   ctx: AppContext;
@@ -59,11 +60,14 @@ export async function startServer(partial: Partial<ServerOptions>, deps: StartDe
     unlockDataDir();
     throw error;
   }
+  let cluster: Cluster | undefined;
   try {
     const { accountId, rootKey, pki } = identity!;
     const accessKeys = new AccessKeys(store.db, accountId);
     const host = advertisedHost(options);
-    const services = await createDomainServices({ store, clock, logger, accountId, region: options.region, paths, pki, options });
+    const running = await startCluster({ settings: clusterSettings(options, deps.pgSchema), store, clock, logger, accountId });
+    const services = await createDomainServices({ store, clock, logger, accountId, region: options.region, paths, pki, options, cluster: running });
+    cluster = running;
     const ctx: AppContext = {
       options,
       paths,
@@ -77,8 +81,10 @@ export async function startServer(partial: Partial<ServerOptions>, deps: StartDe
       accessKeys,
       endpoints: endpointsFor(urlHost(host), { api: 0, device: 0, s3: 0, mqtt: 0 }),
       services,
+      cluster: running,
     };
     const listeners = await startListeners(ctx);
+    await running.nodes.start(listeners.addresses);
     ctx.endpoints = endpointsFor(urlHost(host), advertisedPorts(options, listeners.ports));
     const endpointsFile = writeContractFiles(paths, { region: options.region, accountId, endpoints: ctx.endpoints, ...rootKey });
     logger.info({ endpoints: ctx.endpoints, dataDir: paths.root }, 'ferry server ready');
@@ -86,16 +92,23 @@ export async function startServer(partial: Partial<ServerOptions>, deps: StartDe
     const close = () =>
       (closing ??= (async () => {
         await listeners.close();
+        await running.nodes.stop().catch((error: unknown) => logger.warn({ err: error }, 'leaving the cluster failed'));
         await stopDomainServices(services);
+        await running.close();
         await store.close();
         unlockDataDir();
       })());
     return { ctx, endpointsFile, rootKey, close };
   } catch (error) {
+    await cluster?.close();
     await store.close();
     unlockDataDir();
     throw error;
   }
+}
+
+function clusterSettings(options: ServerOptions, pgSchema: string | undefined): ClusterSettings {
+  return { redisUrl: options.redisUrl, databaseUrl: options.databaseUrl, pgSchema, nodeName: options.nodeName, ...options.cluster };
 }
 
 interface Identity {

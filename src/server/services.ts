@@ -3,6 +3,7 @@ import type { Store } from '../store/db.js';
 import type { Logger } from 'pino';
 import type { DataDirPaths, PkiMaterial } from './data-dir.js';
 import type { ServerOptions } from './config.js';
+import type { Cluster } from '../cluster/index.js';
 import { DeviceMessagingHub } from '../mqtt/device-messaging.js';
 import { ConnectivityStore } from '../mqtt/connectivity.js';
 import { createRegistry, type Registry } from '../registry/index.js';
@@ -23,6 +24,7 @@ export interface ServiceDeps {
   pki: PkiMaterial;
   /** The settings the services read (limits, time-outs, the blob directory). */
   options?: Pick<ServerOptions, 'blobDir' | 'abandonedUploadMs' | 'jobsTickMs'>;
+  cluster?: Cluster;
 }
 
 /**

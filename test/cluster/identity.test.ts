@@ -33,8 +33,8 @@ test('nodes on one database are one Ferry: account, root key, CA and server cert
   const { rows } = await client.query(`select name, value from ${schema.schema}.ferry_settings where name like 'pki.%'`);
   await client.end();
   const settings = Object.fromEntries(rows.map((r: { name: string; value: string }) => [r.name, r.value]));
-  assert.match(settings['pki.kek-fingerprint'], /^sha256:[0-9a-f]{64}$/);
-  assert.doesNotMatch(settings['pki.ca-key'], /PRIVATE KEY/);
+  assert.match(settings['pki.kek-fingerprint']!, /^sha256:[0-9a-f]{64}$/);
+  assert.doesNotMatch(settings['pki.ca-key']!, /PRIVATE KEY/);
   assert.throws(() => statSync(join(b.dataDir, 'pki', 'ca.key')), /ENOENT/);
   // Requests through either node, with the one root key.
   await a.iot().send(new ListThingsCommand({}));
@@ -42,7 +42,7 @@ test('nodes on one database are one Ferry: account, root key, CA and server cert
 
   // A fourth node without the file: refused, naming the file; with another key: refused, naming both keys.
   const missing = join(dir, 'missing.kek');
-  await assert.rejects(startTestServer({ pg: schema, kekFile: missing }), (e: Error) => e.message.includes(missing) && e.message.includes(settings['pki.kek-fingerprint']));
+  await assert.rejects(startTestServer({ pg: schema, kekFile: missing }), (e: Error) => e.message.includes(missing) && e.message.includes(settings['pki.kek-fingerprint']!));
   const other = join(dir, 'other.kek');
   writeFileSync(other, `${Buffer.alloc(32, 7).toString('base64')}\n`, { mode: 0o600 });
   await assert.rejects(startTestServer({ pg: schema, kekFile: other }), (e: Error) => e.message.includes(other) && /holds the key sha256:/.test(e.message));
