@@ -64,6 +64,16 @@ export class ClusterNodes {
 
   private async beatNow(): Promise<void> {
     try {
+      await this.record();
+      await this.sweep(this.deps.clock.now());
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, 'cluster heartbeat failed');
+    }
+  }
+
+  /** Records this node alive now, by its clock. */
+  async record(): Promise<void> {
+    {
       const now = this.deps.clock.now();
       const updated = await this.deps.db
         .updateTable('cluster_nodes')
@@ -79,14 +89,11 @@ export class ClusterNodes {
           .onConflict((oc) => oc.column('node_id').doNothing())
           .execute();
       }
-      await this.sweep(now);
-    } catch (error) {
-      this.deps.logger.warn({ err: error }, 'cluster heartbeat failed');
     }
   }
 
   /** Finds nodes silent past the timeout; for each one this node wins, runs onDead. */
-  private async sweep(now: number): Promise<void> {
+  async sweep(now = this.deps.clock.now()): Promise<void> {
     const dead = await this.deps.db
       .selectFrom('cluster_nodes')
       .select('node_id')

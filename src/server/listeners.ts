@@ -6,6 +6,7 @@ import { registerIotApi } from '../api/iot/index.js';
 import { registerQueryApi } from '../api/query/dispatch.js';
 import { registerS3Api } from '../api/s3/index.js';
 import { registerDeviceApi } from '../api/device/index.js';
+import { registerClusterRoutes } from '../api/ferry/cluster.js';
 import { startMqttListener, type MqttListener } from '../mqtt/listener.js';
 import type { AppContext } from './context.js';
 
@@ -28,6 +29,7 @@ function apiApp(ctx: AppContext): FastifyInstance {
   installAuthentication(app, { credentials: ctx.accessKeys, clock: ctx.clock });
   registerIotApi(app, ctx);
   registerQueryApi(app, ctx);
+  registerClusterRoutes(app, ctx);
   return app;
 }
 
