@@ -12,7 +12,7 @@ import type { ConnectivityStore } from './connectivity.js';
 import type { DeviceAuthority } from './device-authority.js';
 import { encodePayload, type BrokerPort, type DeviceMessagingHub, type OutboundMessage } from './device-messaging.js';
 import { DRAIN_TIMEOUT_MS, MAX_CLIENT_ID_BYTES, MAX_QUEUED_PER_SESSION } from './limits.js';
-import { followRegistryChanges } from './live-changes.js';
+import { followRegistryChanges, recompileAll } from './live-changes.js';
 import { guardPackets } from './packet-guard.js';
 import { Presence } from './presence.js';
 import { sessionStore } from './session-store.js';
@@ -45,6 +45,8 @@ export interface FerryBroker {
   readonly connections: Connections;
   /** Closes every connection (SERVER_INITIATED_DISCONNECT) and waits for their records. */
   close(): Promise<void>;
+  /** Resolves every connection's identity again (after a gap in the cluster bus). */
+  resync(): Promise<void>;
   /** Another node died: its devices' connections are recorded lost and announced (disconnected events). */
   nodeLost(nodeId: string): Promise<number>;
 }
@@ -110,6 +112,7 @@ export async function createFerryBroker(deps: FerryBrokerDeps): Promise<FerryBro
   return {
     connections,
     nodeLost: (lostNodeId) => presence.nodeLost(lostNodeId),
+    resync: () => recompileAll({ connections, authority: deps.authority, logger }),
     handle(socket) {
       // MQTT packets are small and often answer one another: send each at once, as Mosquitto does.
       socket.setNoDelay(true);

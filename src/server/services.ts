@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { DataDirPaths, PkiMaterial } from './data-dir.js';
 import type { ServerOptions } from './config.js';
 import type { Cluster } from '../cluster/index.js';
+import { relayRegistryChanges } from '../cluster/change-relay.js';
 import { DeviceMessagingHub } from '../mqtt/device-messaging.js';
 import { ConnectivityStore } from '../mqtt/connectivity.js';
 import { createRegistry, type Registry } from '../registry/index.js';
@@ -55,6 +56,9 @@ export async function createDomainServices(deps: ServiceDeps): Promise<DomainSer
   const jobs = createJobsService({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'jobs' }), registry, iam, objects, ...(deps.options ? { tickIntervalMs: deps.options.jobsTickMs } : {}) });
   const jobsMqtt = startJobsMqtt({ messaging: deviceMessaging, jobs, clock: deps.clock, logger: deps.logger.child({ component: 'jobs-mqtt' }), thingArn: registry.arns.thing });
   jobs.start();
+  if (deps.cluster?.clustered) {
+    relayRegistryChanges({ feed: registry.feed, bus: deps.cluster.bus, nodes: deps.cluster.nodes, waitMs: deps.cluster.settings.changeWaitMs, logger: deps.logger.child({ component: 'cluster' }) });
+  }
   return { registry, iam, deviceMessaging, connectivity, objects, jobs, jobsMqtt };
 }
 
