@@ -52,8 +52,8 @@ export async function createDomainServices(deps: ServiceDeps): Promise<DomainSer
   const iam = createIamService({ db: deps.store.db, clock: deps.clock, accountId: deps.accountId, region: deps.region, identities: registry, sign: presignUrl });
   const deviceMessaging = new DeviceMessagingHub(deps.logger.child({ component: 'device-messaging' }));
   const connectivity = new ConnectivityStore(deps.store.db);
-  const objects = await createObjectStore({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'objects' }), region: deps.region, root: deps.options?.blobDir ?? deps.paths.objects, policies: iam.permissions, ...(deps.options ? { abandonedUploadMs: deps.options.abandonedUploadMs } : {}) });
-  const jobs = createJobsService({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'jobs' }), registry, iam, objects, ...(deps.options ? { tickIntervalMs: deps.options.jobsTickMs } : {}) });
+  const objects = await createObjectStore({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'objects' }), region: deps.region, root: deps.options?.blobDir ?? deps.paths.objects, policies: iam.permissions, ...(deps.options ? { abandonedUploadMs: deps.options.abandonedUploadMs } : {}), ...(deps.cluster ? { singleton: deps.cluster.singleton('objects-sweep'), sharedBlobs: deps.cluster.clustered } : {}) });
+  const jobs = createJobsService({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'jobs' }), registry, iam, objects, ...(deps.options ? { tickIntervalMs: deps.options.jobsTickMs } : {}), ...(deps.cluster ? { timers: { owner: deps.cluster.nodeId, leaseMs: deps.cluster.settings.leaseMs }, singleton: deps.cluster.singleton('jobs-deletions') } : {}) });
   const jobsMqtt = startJobsMqtt({ messaging: deviceMessaging, jobs, clock: deps.clock, logger: deps.logger.child({ component: 'jobs-mqtt' }), thingArn: registry.arns.thing });
   jobs.start();
   if (deps.cluster?.clustered) {
