@@ -7,6 +7,7 @@ import { registerQueryApi } from '../api/query/dispatch.js';
 import { registerS3Api } from '../api/s3/index.js';
 import { registerDeviceApi } from '../api/device/index.js';
 import { registerClusterRoutes } from '../api/ferry/cluster.js';
+import { registerHealthRoutes } from './health.js';
 import { startMqttListener, type MqttListener } from '../mqtt/listener.js';
 import type { AppContext } from './context.js';
 
@@ -65,14 +66,19 @@ async function listen(app: FastifyInstance, host: string, port: number): Promise
 export async function startListeners(ctx: AppContext): Promise<Listeners> {
   const { host } = ctx.options;
   const apps: FastifyInstance[] = [];
+  let up = false;
+  const listenersUp = () => up;
   let mqtt: MqttListener | undefined;
   const closeAll = async () => {
+    up = false;
     await Promise.all([...apps.map((a) => a.close()), mqtt?.close()]);
   };
   try {
     const api = nameTheNode(apiApp(ctx), ctx);
+    registerHealthRoutes(api, ctx, listenersUp);
     apps.push(api);
     const device = nameTheNode(deviceApp(ctx), ctx);
+    registerHealthRoutes(device, ctx, listenersUp);
     apps.push(device);
     const s3 = nameTheNode(s3App(ctx), ctx);
     apps.push(s3);
@@ -84,6 +90,7 @@ export async function startListeners(ctx: AppContext): Promise<Listeners> {
     };
     mqtt = await startMqttListener({ host, port: ctx.options.mqttPort, tls: tlsFor(ctx, true), logger: ctx.logger, ctx });
     ports.mqtt = mqtt.port;
+    up = true;
     const addresses = Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, `${host}:${port}`]));
     return { ports, addresses, close: closeAll };
   } catch (error) {

@@ -53,8 +53,13 @@ function openPostgres(url: string, schema?: string): Kysely<Database> {
   const pool = new pg.Pool({
     connectionString: url,
     max: 10,
+    // Nothing waits forever on a database that is away: requests get their protocol's "unavailable".
+    connectionTimeoutMillis: 5000,
+    keepAlive: true,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
+  // An idle connection dropped by a restarting PostgreSQL must not take the process down; the pool replaces it.
+  pool.on('error', () => {});
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
