@@ -15,6 +15,7 @@ export type ErrorKind =
   | 'Denied' // authenticated, but not allowed
   | 'Unauthenticated' // no valid credentials or signature
   | 'TooLarge' // a body or field exceeds its size limit
+  | 'Unavailable' // a part the operation needs (the database, another node) did not answer in time; retry later
   | 'Internal';
 
 export interface ErrorDetails {
@@ -57,5 +58,6 @@ export const denied = (message: string, reason?: string): FerryError =>
 export const unauthenticated = (message: string, reason: string, fields?: Record<string, string>): FerryError =>
   new FerryError('Unauthenticated', message, fields === undefined ? { reason } : { reason, fields });
 export const tooLarge = (message: string): FerryError => new FerryError('TooLarge', message);
+export const unavailable = (message: string, options?: { cause?: unknown }): FerryError => new FerryError('Unavailable', message, {}, options);
 
 export const isFerryError = (e: unknown): e is FerryError => e instanceof FerryError;

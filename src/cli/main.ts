@@ -8,6 +8,8 @@ import { roleCommand } from './role-command.js';
 import { jobCommand } from './job-command.js';
 import { demoCommand } from './demo-command.js';
 import { agentCommand } from './agent-command.js';
+import { configCommand } from './config-command.js';
+import { clusterCommand } from './cluster-command.js';
 
 const program = new Command('ferry')
   .description('Ferry: deliver files and jobs to IoT fleets over AWS IoT Jobs, S3 and IAM wire protocols')
@@ -16,6 +18,8 @@ const program = new Command('ferry')
 program.addCommand(thingCommand()).addCommand(policyCommand()).addCommand(bucketCommand()).addCommand(cpCommand());
 program.addCommand(roleCommand()).addCommand(jobCommand()).addCommand(demoCommand());
 program.addCommand(agentCommand());
+program.addCommand(configCommand());
+program.addCommand(clusterCommand());
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`ferry: ${(error as Error).message}\n`);

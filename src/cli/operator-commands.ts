@@ -7,8 +7,9 @@ import { cpCommand } from './cp-command.js';
 import { roleCommand } from './role-command.js';
 import { jobCommand } from './job-command.js';
 import { demoCommand } from './demo-command.js';
+import { clusterCommand } from './cluster-command.js';
 
 /** Every operator verb, for runCli (main.ts adds them one by one). */
 export function operatorCommands(io: CliIo): Command[] {
-  return [thingCommand(io), policyCommand(io), bucketCommand(io), cpCommand(io), roleCommand(io), jobCommand(io), demoCommand(io)];
+  return [thingCommand(io), policyCommand(io), bucketCommand(io), cpCommand(io), roleCommand(io), jobCommand(io), demoCommand(io), clusterCommand(io)];
 }

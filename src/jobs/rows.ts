@@ -6,7 +6,7 @@ import { nextTimeoutAtMs } from './state-machine.js';
 import type { JobExecution, JobExecutionStatus, JobProcessCounters, JobStatus, TargetSelection } from './types.js';
 
 export type JobRow = Selectable<JobsTable>;
-export type ExecutionRow = Selectable<JobExecutionsTable>;
+export type ExecutionRow = Omit<Selectable<JobExecutionsTable>, 'timer_owner' | 'timer_lease_until'>;
 
 /** Which counter column holds each execution status. */
 export const COUNTER_COLUMN: Record<JobExecutionStatus, keyof JobsTable & `n_${string}`> = {

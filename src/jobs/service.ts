@@ -32,7 +32,7 @@ import { removeThingExecutions } from './removal.js';
 import { findJob } from './queries.js';
 import { jobOf } from './rows.js';
 import type { StartNextRequest } from './state-machine.js';
-import { dueTimeouts, jobsBeingDeleted, timeOut } from './timers.js';
+import { claimDueTimeouts, jobsBeingDeleted, releaseTimer, timeOut } from './timers.js';
 import type { JobExecution } from './types.js';
 import type { EngineDeps } from './unit.js';
 
@@ -45,6 +45,10 @@ export interface JobsServiceDeps {
   objects: ObjectStore;
   /** How often the scheduler looks for due timers (real time; tests call tick()). */
   tickIntervalMs?: number;
+  /** Who claims timers (the node id) and for how long (cluster.leaseSeconds). */
+  timers?: { owner: string; leaseMs: number };
+  /** Work one node of a cluster does at a time (finishing interrupted deletions). */
+  singleton?: { run(work: () => Promise<void>): Promise<boolean> };
 }
 
 /** A device operation's result and the announcements its commit owes (sent after the reply). */
@@ -130,10 +134,17 @@ export class JobsService {
 
   private async runTick(): Promise<void> {
     try {
-      for (const key of await dueTimeouts(this.deps.store.db, this.deps.clock.now(), TIMEOUTS_PER_TICK)) {
+      const { db, dialect } = this.deps.store;
+      const { owner, leaseMs } = this.deps.timers ?? { owner: 'local', leaseMs: 30_000 };
+      const claimed = await claimDueTimeouts(db, dialect, { nowMs: this.deps.clock.now(), limit: TIMEOUTS_PER_TICK, owner, leaseMs });
+      for (const key of claimed) {
         await this.announce((await timeOut(this.engine, key)).changes);
+        await releaseTimer(db, key, owner);
       }
-      for (const jobId of await jobsBeingDeleted(this.deps.store.db)) await this.announce((await purgeJob(this.purgeDeps(), jobId)).changes);
+      const finishDeletions = async () => {
+        for (const jobId of await jobsBeingDeleted(db)) await this.announce((await purgeJob(this.purgeDeps(), jobId)).changes);
+      };
+      await (this.deps.singleton ? this.deps.singleton.run(finishDeletions) : finishDeletions());
     } catch (error) {
       this.deps.logger.error({ err: error }, 'jobs scheduler pass failed');
     }

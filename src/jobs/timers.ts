@@ -9,6 +9,8 @@ import { findExecution, type Db } from './queries.js';
 import { applyServiceTransition, nextTimeout } from './state-machine.js';
 import { commitExecution, inTransaction, settleJob, type EngineDeps } from './unit.js';
 import { lockJob } from './queries.js';
+import { sql } from 'kysely';
+import type { SqlDialect } from '../store/db.js';
 
 export interface ExecutionKey {
   jobId: string;
@@ -16,15 +18,36 @@ export interface ExecutionKey {
   executionNumber: number;
 }
 
-export async function dueTimeouts(db: Db, nowMs: number, limit: number): Promise<ExecutionKey[]> {
-  const rows = await db
-    .selectFrom('job_executions')
-    .select(['job_id', 'thing_name', 'execution_number'])
-    .where('timeout_at', '<=', nowMs)
-    .orderBy('timeout_at')
-    .limit(limit)
+/**
+ * Claims up to `limit` due timers for `owner` until `nowMs + leaseMs`, in one
+ * statement: timers no other node holds a live lease on. PostgreSQL skips rows
+ * another node is claiming at that moment (FOR UPDATE SKIP LOCKED); SQLite runs
+ * the one statement under its write lock (as BEGIN IMMEDIATE would). A node
+ * that dies holding a claim loses it when the lease runs out, by the clock of
+ * whoever looks next; firing is idempotent, so the lease decides only who works.
+ */
+export async function claimDueTimeouts(db: Db, dialect: SqlDialect, claim: { nowMs: number; limit: number; owner: string; leaseMs: number }): Promise<ExecutionKey[]> {
+  const lock = dialect === 'postgres' ? sql`for update skip locked` : sql``;
+  const { rows } = await sql<{ job_id: string; thing_name: string; execution_number: number }>`
+    update job_executions set timer_owner = ${claim.owner}, timer_lease_until = ${claim.nowMs + claim.leaseMs}
+    where (job_id, thing_name, execution_number) in (
+      select job_id, thing_name, execution_number from job_executions
+      where timeout_at <= ${claim.nowMs} and (timer_lease_until is null or timer_lease_until <= ${claim.nowMs})
+      order by timeout_at limit ${claim.limit} ${lock})
+    returning job_id, thing_name, execution_number`.execute(db);
+  return rows.map((r) => ({ jobId: r.job_id, thingName: r.thing_name, executionNumber: Number(r.execution_number) }));
+}
+
+/** Gives a claimed timer back (fired or found not due): a later deadline of the same execution is anyone's again. */
+export async function releaseTimer(db: Db, key: ExecutionKey, owner: string): Promise<void> {
+  await db
+    .updateTable('job_executions')
+    .set({ timer_owner: null, timer_lease_until: null })
+    .where('job_id', '=', key.jobId)
+    .where('thing_name', '=', key.thingName)
+    .where('execution_number', '=', key.executionNumber)
+    .where('timer_owner', '=', owner)
     .execute();
-  return rows.map((r) => ({ jobId: r.job_id, thingName: r.thing_name, executionNumber: r.execution_number }));
 }
 
 /** IN_PROGRESS → TIMED_OUT if the execution's earlier timer is due; false when there was nothing to do. */

@@ -3,7 +3,8 @@ import type { AedesOptions, AuthenticateError, Client, ConnectPacket } from 'aed
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Connections, DeviceConnection } from './connections.js';
-import type { DeviceAuthority, Resolution } from './device-authority.js';
+import type { DeviceAuthority, Resolution, ResolvedDevice } from './device-authority.js';
+import { publishRefusal } from './reserved-topics.js';
 import { byteLength, KEEP_ALIVE_CEILING_SECONDS, MAX_CLIENT_ID_BYTES } from './limits.js';
 import type { MqttArns } from './topics.js';
 
@@ -29,7 +30,10 @@ const MAX_RESOLUTIONS = 5;
 export function preConnect(deps: AuthenticateDeps): NonNullable<AedesOptions['preConnect']> {
   return (client: Client, packet: ConnectPacket, done) => {
     const connection = deps.connections.of(client);
-    if (connection) connection.clientId = packet.clientId ?? '';
+    if (connection) {
+      connection.clientId = packet.clientId ?? '';
+      if (packet.will) connection.will = { topic: packet.will.topic, retain: packet.will.retain === true };
+    }
     if (!packet.keepalive || packet.keepalive > KEEP_ALIVE_CEILING_SECONDS) packet.keepalive = KEEP_ALIVE_CEILING_SECONDS;
     done(null, true);
   };
@@ -81,6 +85,11 @@ async function accept(deps: AuthenticateDeps, connection: DeviceConnection): Pro
     log.info({ certificateId: device.certificateId }, 'mqtt connect refused: iot:Connect not allowed');
     return refusal(NOT_AUTHORIZED, 'iot:Connect is not allowed');
   }
+  const willRefused = connection.will && willRefusal(deps, device, connection.will);
+  if (willRefused) {
+    log.info({ certificateId: device.certificateId, topic: connection.will!.topic }, `mqtt connect refused: ${willRefused}`);
+    return refusal(NOT_AUTHORIZED, willRefused);
+  }
   if (connection.client.closed) return refusal(NOT_AUTHORIZED, 'connection closed');
   connection.certificateId = certificateId;
   connection.device = device;
@@ -89,6 +98,21 @@ async function accept(deps: AuthenticateDeps, connection: DeviceConnection): Pro
   // aedes closes the previous connection with this client id next, as AWS does.
   previous?.noteDisconnect('DUPLICATE_CLIENTID');
   log.debug({ certificateId: device.certificateId, thingName: device.thingName }, 'mqtt connect accepted');
+  return undefined;
+}
+
+/**
+ * The will is judged at CONNECT, as a publish of the device's: in a cluster a
+ * survivor publishes the will of a device whose node died, when there is no
+ * connection left to judge it by (aedes asks again, with the connection, when
+ * its own node publishes it).
+ */
+function willRefusal(deps: AuthenticateDeps, device: ResolvedDevice, will: { topic: string; retain: boolean }): string | undefined {
+  const reserved = publishRefusal(will.topic, will.retain);
+  if (reserved) return `the will message: ${reserved}`;
+  const resource = deps.arns.topic(will.topic);
+  if (!device.policy.allows('iot:Publish', resource)) return 'the will message: iot:Publish is not allowed on its topic';
+  if (will.retain && !device.policy.allows('iot:RetainPublish', resource)) return 'the will message: iot:RetainPublish is not allowed on its topic';
   return undefined;
 }
 

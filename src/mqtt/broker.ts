@@ -12,11 +12,12 @@ import type { ConnectivityStore } from './connectivity.js';
 import type { DeviceAuthority } from './device-authority.js';
 import { encodePayload, type BrokerPort, type DeviceMessagingHub, type OutboundMessage } from './device-messaging.js';
 import { DRAIN_TIMEOUT_MS, MAX_CLIENT_ID_BYTES, MAX_QUEUED_PER_SESSION } from './limits.js';
-import { followRegistryChanges } from './live-changes.js';
+import { followRegistryChanges, recompileAll } from './live-changes.js';
 import { guardPackets } from './packet-guard.js';
 import { Presence } from './presence.js';
 import { sessionStore } from './session-store.js';
 import type { MqttArns } from './topics.js';
+import type { ClusterBroker } from '../cluster/index.js';
 
 export interface FerryBrokerDeps {
   authority: DeviceAuthority;
@@ -32,6 +33,10 @@ export interface FerryBrokerDeps {
    * node (the embedded mode), where nothing survives a restart.
    */
   forgetStaleConnectivity?: boolean;
+  /** This node's id: the broker's, and the one its connections are recorded under. */
+  nodeId?: string;
+  /** A cluster's emitter and session store (aedes' in-memory ones without). */
+  cluster?: ClusterBroker;
 }
 
 export interface FerryBroker {
@@ -40,6 +45,10 @@ export interface FerryBroker {
   readonly connections: Connections;
   /** Closes every connection (SERVER_INITIATED_DISCONNECT) and waits for their records. */
   close(): Promise<void>;
+  /** Resolves every connection's identity again (after a gap in the cluster bus). */
+  resync(): Promise<void>;
+  /** Another node died: its devices' connections are recorded lost and announced (disconnected events). */
+  nodeLost(nodeId: string): Promise<number>;
 }
 
 /** aedes with Ferry's authentication, authorization, limits, presence and messaging seam. */
@@ -47,7 +56,10 @@ export async function createFerryBroker(deps: FerryBrokerDeps): Promise<FerryBro
   const connections = new Connections();
   const logger = deps.logger.child({ component: 'mqtt' });
   const hookDeps = { ...deps, logger, connections, refused: new WeakSet<object>(), isConsumed: (topic: string) => deps.messaging.isConsumed(topic) };
+  if (deps.cluster) noteTakeoversElsewhere(deps.cluster.mq, connections, () => broker.id);
   const broker = await Aedes.createBroker({
+    ...(deps.nodeId ? { id: deps.nodeId } : {}),
+    ...(deps.cluster ? { mq: deps.cluster.mq as never, persistence: deps.cluster.persistence as never, heartbeatInterval: deps.cluster.heartbeatMs } : {}),
     drainTimeout: DRAIN_TIMEOUT_MS,
     maxClientsIdLength: MAX_CLIENT_ID_BYTES,
     preConnect: preConnect(hookDeps),
@@ -99,6 +111,8 @@ export async function createFerryBroker(deps: FerryBrokerDeps): Promise<FerryBro
 
   return {
     connections,
+    nodeLost: (lostNodeId) => presence.nodeLost(lostNodeId),
+    resync: () => recompileAll({ connections, authority: deps.authority, logger }),
     handle(socket) {
       // MQTT packets are small and often answer one another: send each at once, as Mosquitto does.
       socket.setNoDelay(true);
@@ -145,6 +159,21 @@ function consumeRequests(connections: Connections, messaging: DeviceMessagingHub
       () => done(null),
     );
   };
+}
+
+/**
+ * A CONNECT on another node with a client id connected here: aedes closes
+ * this node's connection ([MQTT-3.1.4-2]); the lifecycle event must say why.
+ * Registered on the emitter before aedes registers its own listener, so the
+ * reason is noted before the connection closes.
+ */
+function noteTakeoversElsewhere(mq: ClusterBroker['mq'], connections: Connections, brokerId: () => string): void {
+  mq.on('$SYS/+/new/clients', (packet, done) => {
+    const from = packet.topic.split('/')[1];
+    const clientId = String(packet.payload ?? '');
+    if (from !== brokerId()) connections.latest(clientId)?.noteDisconnect('DUPLICATE_CLIENTID');
+    done();
+  });
 }
 
 function brokerPort(broker: Aedes, connections: Connections): BrokerPort {

@@ -23,6 +23,8 @@ export class DeviceConnection {
   /** Set once CONNECT is accepted; replaced when a policy change recompiles it. */
   device?: ResolvedDevice;
   connectedAt?: number;
+  /** The CONNECT's will, judged with the connection's policies at CONNECT. */
+  will?: { topic: string; retain: boolean };
   /** Counts policy recompilations, so a slower, older one never overwrites a newer one. */
   generation = 0;
   /** Lifecycle events' versionNumber, known once the connect is recorded. */
@@ -99,6 +101,11 @@ export class Connections {
 
   bySessionId(sessionId: string): DeviceConnection | undefined {
     return this.bySession.get(sessionId);
+  }
+
+  /** The open, authenticated connection with this client id on this node, if any. */
+  latest(clientId: string): DeviceConnection | undefined {
+    return this.latestByClientId.get(clientId);
   }
 
   /** True when a connection with this client id is authenticated and open on this node. */

@@ -56,14 +56,27 @@ export class ConnectivityStore {
     return Number(result.version_number);
   }
 
-  /** Records a disconnect, unless a newer connection with the same client id has been recorded since. */
-  async disconnected(record: { clientId: string; sessionId: string; reason: string; at: number }): Promise<void> {
-    await this.db
+  /** Records a disconnect, unless a newer connection with the same client id has been recorded since; true when recorded. */
+  async disconnected(record: { clientId: string; sessionId: string; reason: string; at: number }): Promise<boolean> {
+    const result = await this.db
       .updateTable('mqtt_connectivity')
       .set({ connected: 0, disconnected_at: record.at, disconnect_reason: record.reason })
       .where('client_id', '=', record.clientId)
       .where('session_id', '=', record.sessionId)
+      .where('connected', '=', 1)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  /** The connections recorded as open on a node. */
+  async connectedOn(nodeId: string): Promise<Array<{ clientId: string; sessionId: string; principalId: string; versionNumber: number }>> {
+    const rows = await this.db
+      .selectFrom('mqtt_connectivity')
+      .select(['client_id', 'session_id', 'principal_id', 'version_number'])
+      .where('node_id', '=', nodeId)
+      .where('connected', '=', 1)
       .execute();
+    return rows.map((r) => ({ clientId: r.client_id, sessionId: r.session_id, principalId: r.principal_id, versionNumber: Number(r.version_number) }));
   }
 
   /** Marks every connection a node held as gone (its broker stopped, or died before it could say so). */

@@ -36,7 +36,14 @@ export async function startMqttListener(opts: {
     clock: ctx.clock,
     logger: opts.logger,
     forgetStaleConnectivity: ctx.store.dialect === 'sqlite',
+    nodeId: ctx.cluster.nodeId,
+    ...(ctx.cluster.broker ? { cluster: ctx.cluster.broker } : {}),
   });
+  ctx.cluster.hooks.connections = () => broker.connections.size;
+  ctx.cluster.hooks.nodeLost = async (nodeId) => {
+    await broker.nodeLost(nodeId);
+  };
+  const stopResync = ctx.cluster.bus.onResync(() => broker.resync());
   const server = tls.createServer(
     { key: opts.tls.key, cert: opts.tls.cert, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' },
     (socket) => broker.handle(socket),
@@ -56,6 +63,7 @@ export async function startMqttListener(opts: {
     port,
     broker,
     close: async () => {
+      stopResync();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await broker.close();
       await closed;

@@ -62,6 +62,15 @@ export function followRegistryChanges(deps: LiveChangesDeps): () => void {
   return () => stops.forEach((stop) => stop());
 }
 
+/**
+ * Every connection resolved again: after the cluster bus was down, registry
+ * changes made through other nodes may have been missed; the database has them.
+ */
+export async function recompileAll(deps: Omit<LiveChangesDeps, 'feed'>): Promise<void> {
+  deps.connections.staleAllPending();
+  await Promise.all(deps.connections.all().map((c) => recompile(deps, c)));
+}
+
 const uses = (connection: DeviceConnection, policyName: string): boolean => connection.device?.policyNames.includes(policyName) ?? false;
 
 async function closeWhere(deps: LiveChangesDeps, test: (c: DeviceConnection) => boolean): Promise<void> {
@@ -75,7 +84,7 @@ async function closeWhere(deps: LiveChangesDeps, test: (c: DeviceConnection) => 
  * closes it. When changes overlap, the latest resolution wins and every caller
  * waits for it, so no API call answers before its change is in force.
  */
-function recompile(deps: LiveChangesDeps, connection: DeviceConnection): Promise<void> {
+function recompile(deps: Omit<LiveChangesDeps, 'feed'>, connection: DeviceConnection): Promise<void> {
   const generation = ++connection.generation;
   const done = resolveAgain(deps, connection).then(async (apply) => {
     if (generation === connection.generation) return apply();
@@ -87,7 +96,7 @@ function recompile(deps: LiveChangesDeps, connection: DeviceConnection): Promise
 
 const latest = new WeakMap<DeviceConnection, Promise<void>>();
 
-async function resolveAgain(deps: LiveChangesDeps, connection: DeviceConnection): Promise<() => Promise<void>> {
+async function resolveAgain(deps: Omit<LiveChangesDeps, 'feed'>, connection: DeviceConnection): Promise<() => Promise<void>> {
   const certificateId = connection.certificateId;
   if (!certificateId) return async () => {};
   const resolution = await deps.authority.resolve(certificateId, { clientId: connection.clientId, sourceIp: connection.sourceIp });

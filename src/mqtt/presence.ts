@@ -67,19 +67,60 @@ export class Presence {
     });
   }
 
+  /**
+   * A node of the cluster died: its connections are gone with it. Each one
+   * still recorded as its (no later connection with the same client id took
+   * over elsewhere) is recorded lost and announced, as the dead node would have.
+   */
+  async nodeLost(nodeId: string): Promise<number> {
+    let announced = 0;
+    for (const row of await this.deps.connectivity.connectedOn(nodeId)) {
+      await new Promise<void>((resolve) =>
+        this.inOrder(
+          row.clientId,
+          async () => {
+          const at = this.deps.clock.now();
+          if (!(await this.deps.connectivity.disconnected({ clientId: row.clientId, sessionId: row.sessionId, reason: 'CONNECTION_LOST', at }))) return resolve();
+          announced++;
+          this.announceFor(row.clientId, 'disconnected', {
+            clientId: row.clientId,
+            timestamp: at,
+            eventType: 'disconnected',
+            sessionIdentifier: row.sessionId,
+            principalIdentifier: row.principalId,
+            clientInitiatedDisconnect: false,
+            disconnectReason: 'CONNECTION_LOST',
+            versionNumber: row.versionNumber,
+          });
+          resolve();
+          },
+          resolve,
+        ),
+      );
+    }
+    return announced;
+  }
+
   /** Resolves once every recorded event has been written (before the database closes). */
   async settle(): Promise<void> {
     while (this.queues.size > 0) await Promise.all([...this.queues.values()]);
   }
 
   private announce(kind: 'connected' | 'disconnected', connection: DeviceConnection, event: object): void {
-    if (/[#+]/.test(connection.clientId)) return;
-    this.deps.publish(`$aws/events/presence/${kind}/${connection.clientId}`, Buffer.from(JSON.stringify(event)));
+    this.announceFor(connection.clientId, kind, event);
   }
 
-  private inOrder(clientId: string, work: () => Promise<void>): void {
+  private announceFor(clientId: string, kind: 'connected' | 'disconnected', event: object): void {
+    if (/[#+]/.test(clientId)) return;
+    this.deps.publish(`$aws/events/presence/${kind}/${clientId}`, Buffer.from(JSON.stringify(event)));
+  }
+
+  private inOrder(clientId: string, work: () => Promise<void>, onError?: () => void): void {
     const previous = this.queues.get(clientId) ?? Promise.resolve();
-    const next = previous.then(work).catch((error: unknown) => this.deps.logger.error({ err: error, clientId }, 'mqtt presence update failed'));
+    const next = previous.then(work).catch((error: unknown) => {
+      this.deps.logger.error({ err: error, clientId }, 'mqtt presence update failed');
+      onError?.();
+    });
     this.queues.set(clientId, next);
     void next.then(() => {
       if (this.queues.get(clientId) === next) this.queues.delete(clientId);

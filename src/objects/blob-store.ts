@@ -28,6 +28,10 @@ export interface BlobStore {
   /** Removes a blob, committed or staged; a missing blob is not an error. */
   delete(id: string): Promise<void>;
   stat(id: string): Promise<{ size: number } | null>;
-  /** Ids of staged blobs (start-up recovery). */
-  staged(): Promise<string[]>;
+  /**
+   * Ids of staged blobs (start-up recovery). `olderThanMs`: only those staged
+   * at least that long ago (a shared directory: younger ones may be another
+   * node's uploads in flight).
+   */
+  staged(options?: { olderThanMs?: number }): Promise<string[]>;
 }

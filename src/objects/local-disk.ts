@@ -141,13 +141,21 @@ export class LocalDiskBlobStore implements BlobStore {
     return null;
   }
 
-  /** Staged blob ids; anything else found in staging (not ours) is removed. */
-  async staged(): Promise<string[]> {
+  /** Staged blob ids; anything else found in staging (not ours) is removed. Ages are the file's (the filesystem's clock). */
+  async staged(options: { olderThanMs?: number } = {}): Promise<string[]> {
     const names = await readdir(this.stagingDir);
     const ids: string[] = [];
+    const cutoff = options.olderThanMs === undefined ? undefined : Date.now() - options.olderThanMs;
     for (const name of names) {
-      if (BLOB_ID.test(name)) ids.push(name);
-      else await ignoreMissing(unlink(join(this.stagingDir, name)));
+      if (!BLOB_ID.test(name)) {
+        if (cutoff === undefined) await ignoreMissing(unlink(join(this.stagingDir, name)));
+        continue;
+      }
+      if (cutoff !== undefined) {
+        const info = await stat(join(this.stagingDir, name)).catch(() => undefined);
+        if (!info || info.mtimeMs > cutoff) continue;
+      }
+      ids.push(name);
     }
     return ids;
   }

@@ -16,10 +16,10 @@ async function isReferenced(db: Kysely<Database>, blobId: string): Promise<boole
  * any other staged blob (an upload cut short) is removed. The trash is
  * emptied by the caller afterwards. Returns what was done, for the log.
  */
-export async function recoverStagedBlobs(db: Kysely<Database>, blobs: BlobStore): Promise<{ committed: number; discarded: number }> {
+export async function recoverStagedBlobs(db: Kysely<Database>, blobs: BlobStore, options: { olderThanMs?: number } = {}): Promise<{ committed: number; discarded: number }> {
   let committed = 0;
   let discarded = 0;
-  for (const id of await blobs.staged()) {
+  for (const id of await blobs.staged(options)) {
     if (await isReferenced(db, id)) {
       await blobs.commit(id);
       committed++;

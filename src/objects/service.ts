@@ -20,6 +20,8 @@ import { TrashCollector } from './trash.js';
 /** Uploads not completed or aborted within this age are aborted (documented in README, "S3"). */
 export const ABANDONED_UPLOAD_AGE_MS = 7 * 24 * 3600 * 1000;
 export const SWEEP_INTERVAL_MS = 3600 * 1000;
+/** A shared blob directory: staged or trashed blobs younger than this may belong to another node's upload or read in flight. */
+export const SHARED_BLOB_GRACE_MS = 3600 * 1000;
 
 export interface ObjectStoreOptions {
   store: Store;
@@ -30,6 +32,12 @@ export interface ObjectStoreOptions {
   root: string;
   blobs?: BlobStore;
   policies?: AccessPolicySource;
+  /** Uploads older than this are aborted (default ABANDONED_UPLOAD_AGE_MS). */
+  abandonedUploadMs?: number;
+  /** In a cluster the sweep runs on one node at a time. */
+  singleton?: { run(work: () => Promise<void>): Promise<boolean> };
+  /** Other nodes write to the same blob directory (a cluster): staged blobs may be theirs, in flight. */
+  sharedBlobs?: boolean;
 }
 
 /**
@@ -41,14 +49,21 @@ export class ObjectStore {
   readonly deps: ObjectsDeps;
   private policySource: AccessPolicySource;
   private timer?: NodeJS.Timeout;
+  private readonly abandonedUploadMs: number;
+  private readonly singleton: ObjectStoreOptions['singleton'];
+  private readonly sharedBlobs: boolean;
 
   constructor(opts: ObjectStoreOptions) {
     this.policySource = opts.policies ?? NO_POLICIES;
+    this.abandonedUploadMs = opts.abandonedUploadMs ?? ABANDONED_UPLOAD_AGE_MS;
+    this.singleton = opts.singleton;
+    this.sharedBlobs = opts.sharedBlobs ?? false;
     const blobs = opts.blobs ?? new LocalDiskBlobStore(opts.root);
     const db: Kysely<Database> = opts.store.db;
     let trash: TrashCollector | undefined;
     const leases = new ObjectLeases((bucket, key) => void trash?.collect({ bucket, key }));
-    trash = new TrashCollector(db, blobs, leases, opts.logger);
+    // Other nodes' readers are not in this node's leases: in a cluster, trashed blobs wait out a grace period.
+    trash = new TrashCollector(db, blobs, leases, opts.logger, opts.sharedBlobs ? { ms: SHARED_BLOB_GRACE_MS, now: () => opts.clock.now() } : undefined);
     this.deps = {
       db,
       dialect: opts.store.dialect,
@@ -70,7 +85,7 @@ export class ObjectStore {
   /** Recovers from a crash (staged blobs, trash), aborts abandoned uploads, and keeps doing so hourly. */
   async start(): Promise<void> {
     await this.deps.blobs.open();
-    const recovered = await recoverStagedBlobs(this.deps.db, this.deps.blobs);
+    const recovered = await recoverStagedBlobs(this.deps.db, this.deps.blobs, this.sharedBlobs ? { olderThanMs: SHARED_BLOB_GRACE_MS } : {});
     if (recovered.committed + recovered.discarded > 0) this.deps.logger.info(recovered, 'object store recovered staged blobs');
     await this.deps.trash.collect();
     await this.sweepAbandonedUploads();
@@ -83,11 +98,20 @@ export class ObjectStore {
     await this.deps.trash.idle();
   }
 
-  /** Aborts uploads older than ABANDONED_UPLOAD_AGE_MS by the clock; returns how many. */
+  /** Aborts uploads older than the abandoned-upload age (s3.abandonedUploadDays) by the clock; returns how many (on one node of a cluster at a time). */
   async sweepAbandonedUploads(): Promise<number> {
+    if (!this.singleton) return this.sweepNow();
+    let count = 0;
+    await this.singleton.run(async () => {
+      count = await this.sweepNow();
+    });
+    return count;
+  }
+
+  private async sweepNow(): Promise<number> {
     try {
       const now = this.deps.clock.now();
-      const count = await this.deps.db.transaction().execute((trx) => abortUploadsOf(trx, { createdBefore: now - ABANDONED_UPLOAD_AGE_MS }, now));
+      const count = await this.deps.db.transaction().execute((trx) => abortUploadsOf(trx, { createdBefore: now - this.abandonedUploadMs }, now));
       if (count > 0) this.deps.logger.info({ count }, 'aborted abandoned multipart uploads');
       await this.deps.trash.collect();
       return count;

@@ -28,6 +28,8 @@ export class TrashCollector {
     private readonly blobs: BlobStore,
     private readonly leases: ObjectLeases,
     private readonly logger: Logger,
+    /** A shared blob directory: a trashed blob is kept this long (by `now`), as another node may still be about to read it. */
+    private readonly grace: { ms: number; now: () => number } | undefined = undefined,
   ) {}
 
   /** Empties the trash of one object, or all of it; runs are serialised. */
@@ -42,6 +44,7 @@ export class TrashCollector {
     for (;;) {
       let query = this.db.selectFrom('s3_blob_trash').select(['blob_id', 'bucket', 'key']).where('blob_id', '>', after).orderBy('blob_id').limit(500);
       if (owner) query = query.where('bucket', '=', owner.bucket).where('key', '=', owner.key);
+      if (this.grace) query = query.where('created_at', '<=', this.grace.now() - this.grace.ms);
       const rows = await query.execute();
       const free = rows.filter((r) => r.bucket === null || r.key === null || !this.leases.isHeld(r.bucket, r.key));
       for (const row of free) await this.blobs.delete(row.blob_id);

@@ -31,6 +31,13 @@ export type AnyRegistryListener = <K extends RegistryEventName>(name: K, event: 
 
 type Entry = { name: RegistryEventName | '*'; listener: (...args: any[]) => void | Promise<void> };
 
+/**
+ * Carries an event to the other nodes of a cluster and waits until they have
+ * applied it; throws (ServiceUnavailable) when one did not in time, so the API
+ * call that made the change says so instead of answering as if done.
+ */
+export type ChangeRelay = <K extends RegistryEventName>(name: K, event: RegistryEvents[K]) => Promise<void>;
+
 export class ChangeFeed {
   private readonly entries: Entry[] = [];
 
@@ -47,8 +54,25 @@ export class ChangeFeed {
     return this.add({ name: '*', listener });
   }
 
-  /** Announces an event and waits for every listener. A failing listener does not stop the others. */
+  private relay: ChangeRelay | undefined;
+
+  /** Installs the cluster's relay: every event emitted here then also reaches the other nodes before emit() resolves. */
+  useRelay(relay: ChangeRelay): void {
+    this.relay = relay;
+  }
+
+  /**
+   * Announces an event and waits for every listener, here and (through the
+   * relay) on every other node. A failing local listener does not stop the
+   * others; a node that does not confirm fails the call (the change stands).
+   */
   async emit<K extends RegistryEventName>(name: K, event: RegistryEvents[K]): Promise<void> {
+    await this.emitLocal(name, event);
+    await this.relay?.(name, event);
+  }
+
+  /** Announces an event to this node's listeners only (an event another node relayed). */
+  async emitLocal<K extends RegistryEventName>(name: K, event: RegistryEvents[K]): Promise<void> {
     const targets = this.entries.filter((e) => e.name === name || e.name === '*');
     await Promise.all(
       targets.map(async (entry) => {

@@ -1,8 +1,12 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { isIP } from 'node:net';
+import { defaultOptions } from '../config/options.js';
 
-/** `ferry server` flags (DESIGN.md "The server contract"). */
+/**
+ * What `ferry server` runs with: flags over the configuration file over the
+ * defaults (src/config/schema.ts documents each).
+ */
 export interface ServerOptions {
   dataDir: string;
   host: string;
@@ -13,24 +17,37 @@ export interface ServerOptions {
   mqttPort: number;
   region: string;
   databaseUrl?: string | undefined;
+  /** Set: this node is one of a cluster sharing the database and Redis. */
+  redisUrl?: string | undefined;
+  nodeName?: string | undefined;
+  /** The object store's directory (every node of a cluster reaches it); default DIR/objects. */
+  blobDir?: string | undefined;
+  /** The key-encryption key protecting the CA key in the database; default DIR/pki/kek. */
+  kekFile?: string | undefined;
+  /** HOST:PORT of the plain-HTTP metrics and health listener; unset = off. */
+  metricsAddress?: string | undefined;
+  /** Balancers allowed to send a PROXY protocol header (addresses or CIDR blocks). */
+  trustedProxies: string[];
+  /** Ports clients are told, when a balancer's differ from the node's; 0 = the listening port. */
+  advertisedPorts: { api: number; device: number; s3: number; mqtt: number };
+  cluster: { heartbeatMs: number; nodeTimeoutMs: number; changeWaitMs: number; leaseMs: number };
+  ticketKeyRotationMs: number;
+  abandonedUploadMs: number;
+  jobsTickMs: number;
   /** Accept S3 Signature Version 2 (`--sigv2 on|off`), as S3 and MinIO still do. */
   sigv2: boolean;
 }
 
-export const DEFAULT_OPTIONS: ServerOptions = {
-  dataDir: './ferry-data',
-  host: '0.0.0.0',
-  publicHosts: [],
-  apiPort: 9443,
-  devicePort: 8443,
-  s3Port: 9000,
-  mqttPort: 8883,
-  region: 'us-east-1',
-  sigv2: true,
-};
+export const DEFAULT_OPTIONS: ServerOptions = defaultOptions();
 
 export function withDefaults(partial: Partial<ServerOptions>): ServerOptions {
-  const merged = { ...DEFAULT_OPTIONS, ...Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) } as ServerOptions;
+  const given = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) as Partial<ServerOptions>;
+  const merged: ServerOptions = {
+    ...DEFAULT_OPTIONS,
+    ...given,
+    advertisedPorts: { ...DEFAULT_OPTIONS.advertisedPorts, ...given.advertisedPorts },
+    cluster: { ...DEFAULT_OPTIONS.cluster, ...given.cluster },
+  };
   return { ...merged, dataDir: resolve(merged.dataDir) };
 }
 

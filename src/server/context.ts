@@ -6,6 +6,7 @@ import type { ServerOptions } from './config.js';
 import type { DataDirPaths, PkiMaterial } from './data-dir.js';
 import type { AdvertisedEndpoints } from './contract-files.js';
 import type { DomainServices } from './services.js';
+import type { Cluster } from '../cluster/index.js';
 
 /**
  * Everything a handler may reach, built once by the composition root.
@@ -24,4 +25,6 @@ export interface AppContext {
   accessKeys: AccessKeys;
   endpoints: AdvertisedEndpoints;
   services: DomainServices;
+  /** The bus, presence and singletons (served in process in the embedded mode). */
+  cluster: Cluster;
 }

@@ -54,7 +54,7 @@ export async function loadOrCreatePki(
     writeCertificateFile(paths.caCert, ca.certificatePem);
   }
   const ca = { certificatePem: read(paths.caCert), privateKeyPem: read(paths.caKey) };
-  if (!existsSync(paths.serverCert) || !existsSync(paths.serverKey) || !covers(read(paths.serverCert), names, nowMs)) {
+  if (!existsSync(paths.serverCert) || !existsSync(paths.serverKey) || !certificateCovers(read(paths.serverCert), names, nowMs)) {
     const server = await issueServerCertificate({ ca, ...names, nowMs });
     writePrivateKeyFile(paths.serverKey, server.privateKeyPem);
     writeCertificateFile(paths.serverCert, server.certificatePem);
@@ -64,7 +64,8 @@ export async function loadOrCreatePki(
 
 const THIRTY_DAYS_MS = 30 * 24 * 3600 * 1000;
 
-function covers(certPem: string, names: { dnsNames: string[]; ipAddresses: string[] }, nowMs: number): boolean {
+/** True when the certificate names every one of `names` and is not about to expire. */
+export function certificateCovers(certPem: string, names: { dnsNames: string[]; ipAddresses: string[] }, nowMs: number): boolean {
   const cert = parseCertificate(certPem);
   if (cert.notAfterMs - nowMs < THIRTY_DAYS_MS) return false;
   const dns = new Set(cert.subjectAltNames.dns);

@@ -6,11 +6,15 @@ import { registerIotApi } from '../api/iot/index.js';
 import { registerQueryApi } from '../api/query/dispatch.js';
 import { registerS3Api } from '../api/s3/index.js';
 import { registerDeviceApi } from '../api/device/index.js';
+import { registerClusterRoutes } from '../api/ferry/cluster.js';
+import { registerHealthRoutes } from './health.js';
 import { startMqttListener, type MqttListener } from '../mqtt/listener.js';
 import type { AppContext } from './context.js';
 
 export interface Listeners {
   ports: { api: number; device: number; s3: number; mqtt: number };
+  /** Where each listener bound (host:port), as the cluster's node list shows it. */
+  addresses: Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -26,6 +30,7 @@ function apiApp(ctx: AppContext): FastifyInstance {
   installAuthentication(app, { credentials: ctx.accessKeys, clock: ctx.clock });
   registerIotApi(app, ctx);
   registerQueryApi(app, ctx);
+  registerClusterRoutes(app, ctx);
   return app;
 }
 
@@ -44,6 +49,14 @@ function s3App(ctx: AppContext): FastifyInstance {
   return app;
 }
 
+/** Every answer says which node gave it, so a balancer's spread can be seen (and tests can prove a request crossed nodes). */
+function nameTheNode(app: FastifyInstance, ctx: AppContext): FastifyInstance {
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header('x-ferry-node', ctx.cluster.nodeName);
+  });
+  return app;
+}
+
 async function listen(app: FastifyInstance, host: string, port: number): Promise<number> {
   await app.listen({ host, port });
   return (app.server.address() as AddressInfo).port;
@@ -53,16 +66,21 @@ async function listen(app: FastifyInstance, host: string, port: number): Promise
 export async function startListeners(ctx: AppContext): Promise<Listeners> {
   const { host } = ctx.options;
   const apps: FastifyInstance[] = [];
+  let up = false;
+  const listenersUp = () => up;
   let mqtt: MqttListener | undefined;
   const closeAll = async () => {
+    up = false;
     await Promise.all([...apps.map((a) => a.close()), mqtt?.close()]);
   };
   try {
-    const api = apiApp(ctx);
+    const api = nameTheNode(apiApp(ctx), ctx);
+    registerHealthRoutes(api, ctx, listenersUp);
     apps.push(api);
-    const device = deviceApp(ctx);
+    const device = nameTheNode(deviceApp(ctx), ctx);
+    registerHealthRoutes(device, ctx, listenersUp);
     apps.push(device);
-    const s3 = s3App(ctx);
+    const s3 = nameTheNode(s3App(ctx), ctx);
     apps.push(s3);
     const ports = {
       api: await listen(api, host, ctx.options.apiPort),
@@ -72,7 +90,9 @@ export async function startListeners(ctx: AppContext): Promise<Listeners> {
     };
     mqtt = await startMqttListener({ host, port: ctx.options.mqttPort, tls: tlsFor(ctx, true), logger: ctx.logger, ctx });
     ports.mqtt = mqtt.port;
-    return { ports, close: closeAll };
+    up = true;
+    const addresses = Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, `${host}:${port}`]));
+    return { ports, addresses, close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;

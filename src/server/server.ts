@@ -1,17 +1,24 @@
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../clock.js';
 import { createLogger } from '../log.js';
 import { newAccountId } from '../ids.js';
-import { openStore, type Store } from '../store/db.js';
+import { dialectOf, openStore, type Store } from '../store/db.js';
+import type { Database } from '../store/schema.js';
+import { writeCertificateFile } from '../pki/index.js';
 import { getOrCreateSetting } from '../store/settings.js';
 import { AccessKeys } from '../iam/access-keys.js';
 import { advertisedHost, serverCertificateNames, urlHost, withDefaults, type ServerOptions } from './config.js';
-import { dataDirPaths, loadOrCreatePki } from './data-dir.js';
+import { dataDirPaths, loadOrCreatePki, type DataDirPaths, type PkiMaterial } from './data-dir.js';
+import { loadOrCreateSharedPki } from './shared-pki.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { endpointsFor, writeContractFiles, type EndpointsFile } from './contract-files.js';
 import { createDomainServices, stopDomainServices } from './services.js';
 import { startListeners } from './listeners.js';
 import type { AppContext } from './context.js';
+import { startCluster, type Cluster, type ClusterSettings } from '../cluster/index.js';
 
 export interface RunningServer {
   ctx: AppContext;
@@ -31,19 +38,36 @@ export interface StartDeps {
 /** The composition root: data dir, database, PKI, domain services, listeners, contract files. */
 export async function startServer(partial: Partial<ServerOptions>, deps: StartDeps = {}): Promise<RunningServer> {
   const options = withDefaults(partial);
+  refuseIncompleteCluster(options);
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? createLogger();
   const paths = dataDirPaths(options.dataDir);
   mkdirSync(paths.root, { recursive: true, mode: 0o700 });
+  const unlockDataDir = lockDataDir(paths.root);
 
-  const store: Store = await openStore({ databaseUrl: options.databaseUrl, sqlitePath: paths.sqlite, ...(deps.pgSchema ? { pgSchema: deps.pgSchema } : {}) });
+  let identity: Identity | undefined;
+  let store: Store;
   try {
-    const accountId = await getOrCreateSetting(store.db, 'account-id', newAccountId);
+    store = await openStore({
+      databaseUrl: options.databaseUrl,
+      sqlitePath: paths.sqlite,
+      ...(deps.pgSchema ? { pgSchema: deps.pgSchema } : {}),
+      initialise: async (db) => {
+        identity = await loadIdentity(db, options, paths, clock.now());
+      },
+    });
+  } catch (error) {
+    unlockDataDir();
+    throw error;
+  }
+  let cluster: Cluster | undefined;
+  try {
+    const { accountId, rootKey, pki } = identity!;
     const accessKeys = new AccessKeys(store.db, accountId);
-    const rootKey = await accessKeys.rootKey(clock.now());
-    const pki = await loadOrCreatePki(paths, serverCertificateNames(options), clock.now());
     const host = advertisedHost(options);
-    const services = await createDomainServices({ store, clock, logger, accountId, region: options.region, paths, pki });
+    const running = await startCluster({ settings: clusterSettings(options, deps.pgSchema), store, clock, logger, accountId });
+    const services = await createDomainServices({ store, clock, logger, accountId, region: options.region, paths, pki, options, cluster: running });
+    cluster = running;
     const ctx: AppContext = {
       options,
       paths,
@@ -57,21 +81,73 @@ export async function startServer(partial: Partial<ServerOptions>, deps: StartDe
       accessKeys,
       endpoints: endpointsFor(urlHost(host), { api: 0, device: 0, s3: 0, mqtt: 0 }),
       services,
+      cluster: running,
     };
     const listeners = await startListeners(ctx);
-    ctx.endpoints = endpointsFor(urlHost(host), listeners.ports);
+    await running.nodes.start(listeners.addresses);
+    ctx.endpoints = endpointsFor(urlHost(host), advertisedPorts(options, listeners.ports));
     const endpointsFile = writeContractFiles(paths, { region: options.region, accountId, endpoints: ctx.endpoints, ...rootKey });
     logger.info({ endpoints: ctx.endpoints, dataDir: paths.root }, 'ferry server ready');
     let closing: Promise<void> | undefined;
     const close = () =>
       (closing ??= (async () => {
         await listeners.close();
+        await running.nodes.stop().catch((error: unknown) => logger.warn({ err: error }, 'leaving the cluster failed'));
         await stopDomainServices(services);
+        await running.close();
         await store.close();
+        unlockDataDir();
       })());
     return { ctx, endpointsFile, rootKey, close };
   } catch (error) {
+    await cluster?.close();
     await store.close();
+    unlockDataDir();
     throw error;
+  }
+}
+
+function clusterSettings(options: ServerOptions, pgSchema: string | undefined): ClusterSettings {
+  return { redisUrl: options.redisUrl, databaseUrl: options.databaseUrl, pgSchema, nodeName: options.nodeName, ...options.cluster };
+}
+
+interface Identity {
+  accountId: string;
+  rootKey: { accessKeyId: string; secretAccessKey: string };
+  pki: PkiMaterial;
+}
+
+/**
+ * Who this Ferry is — account id, root key, CA, server certificate — made by
+ * the first start on a database and the same for every later start and every
+ * node. SQLite keeps the CA in DIR/pki; PostgreSQL keeps it in the database
+ * (its private keys sealed under the key-encryption key file), so every node
+ * sharing the database is one Ferry.
+ */
+async function loadIdentity(db: Kysely<Database>, options: ServerOptions, paths: DataDirPaths, nowMs: number): Promise<Identity> {
+  const accountId = await getOrCreateSetting(db, 'account-id', newAccountId);
+  const rootKey = await new AccessKeys(db, accountId).rootKey(nowMs);
+  const names = serverCertificateNames(options);
+  if (dialectOf(options.databaseUrl) === 'sqlite') return { accountId, rootKey, pki: await loadOrCreatePki(paths, names, nowMs) };
+  const pki = await loadOrCreateSharedPki(db, { kekFile: options.kekFile ?? join(paths.pki, 'kek'), names, nowMs, legacy: paths });
+  // Clients read the CA from endpoints.json's caFile; the keys stay in the database.
+  mkdirSync(paths.pki, { recursive: true, mode: 0o700 });
+  writeCertificateFile(paths.caCert, pki.caCertPem);
+  return { accountId, rootKey, pki };
+}
+
+/** The ports clients are told: a balancer's where configured, else the ones bound. */
+function advertisedPorts(options: ServerOptions, bound: Record<'api' | 'device' | 's3' | 'mqtt', number>) {
+  const a = options.advertisedPorts;
+  return { api: a.api || bound.api, device: a.device || bound.device, s3: a.s3 || bound.s3, mqtt: a.mqtt || bound.mqtt };
+}
+
+/** A cluster shares its state in PostgreSQL: Redis alone cannot make one. */
+function refuseIncompleteCluster(options: ServerOptions): void {
+  if (options.redisUrl && dialectOf(options.databaseUrl) !== 'postgres') {
+    throw new Error(
+      '--redis-url needs --database-url postgres://…: the nodes of a cluster keep all their state in one PostgreSQL database, ' +
+        'fan out over Redis, and share the object store (--blob-dir); SQLite serves a single node',
+    );
   }
 }

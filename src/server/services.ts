@@ -2,6 +2,9 @@ import type { Clock } from '../clock.js';
 import type { Store } from '../store/db.js';
 import type { Logger } from 'pino';
 import type { DataDirPaths, PkiMaterial } from './data-dir.js';
+import type { ServerOptions } from './config.js';
+import type { Cluster } from '../cluster/index.js';
+import { relayRegistryChanges } from '../cluster/change-relay.js';
 import { DeviceMessagingHub } from '../mqtt/device-messaging.js';
 import { ConnectivityStore } from '../mqtt/connectivity.js';
 import { createRegistry, type Registry } from '../registry/index.js';
@@ -20,6 +23,9 @@ export interface ServiceDeps {
   region: string;
   paths: DataDirPaths;
   pki: PkiMaterial;
+  /** The settings the services read (limits, time-outs, the blob directory). */
+  options?: Pick<ServerOptions, 'blobDir' | 'abandonedUploadMs' | 'jobsTickMs'>;
+  cluster?: Cluster;
 }
 
 /**
@@ -46,10 +52,13 @@ export async function createDomainServices(deps: ServiceDeps): Promise<DomainSer
   const iam = createIamService({ db: deps.store.db, clock: deps.clock, accountId: deps.accountId, region: deps.region, identities: registry, sign: presignUrl });
   const deviceMessaging = new DeviceMessagingHub(deps.logger.child({ component: 'device-messaging' }));
   const connectivity = new ConnectivityStore(deps.store.db);
-  const objects = await createObjectStore({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'objects' }), region: deps.region, root: deps.paths.objects, policies: iam.permissions });
-  const jobs = createJobsService({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'jobs' }), registry, iam, objects });
+  const objects = await createObjectStore({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'objects' }), region: deps.region, root: deps.options?.blobDir ?? deps.paths.objects, policies: iam.permissions, ...(deps.options ? { abandonedUploadMs: deps.options.abandonedUploadMs } : {}), ...(deps.cluster ? { singleton: deps.cluster.singleton('objects-sweep'), sharedBlobs: deps.cluster.clustered } : {}) });
+  const jobs = createJobsService({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'jobs' }), registry, iam, objects, ...(deps.options ? { tickIntervalMs: deps.options.jobsTickMs } : {}), ...(deps.cluster ? { timers: { owner: deps.cluster.nodeId, leaseMs: deps.cluster.settings.leaseMs }, singleton: deps.cluster.singleton('jobs-deletions') } : {}) });
   const jobsMqtt = startJobsMqtt({ messaging: deviceMessaging, jobs, clock: deps.clock, logger: deps.logger.child({ component: 'jobs-mqtt' }), thingArn: registry.arns.thing });
   jobs.start();
+  if (deps.cluster?.clustered) {
+    relayRegistryChanges({ feed: registry.feed, bus: deps.cluster.bus, nodes: deps.cluster.nodes, waitMs: deps.cluster.settings.changeWaitMs, logger: deps.logger.child({ component: 'cluster' }) });
+  }
   return { registry, iam, deviceMessaging, connectivity, objects, jobs, jobsMqtt };
 }
 

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, type Migration, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql, type Migration, type MigrationProvider } from 'kysely';
 import type { Database } from './schema.js';
 import { migrations } from './migrations/index.js';
 import { QueuedSqliteDialect } from './sqlite-queue.js';
@@ -14,6 +14,10 @@ export type { SqlDialect };
 export interface Store {
   db: Kysely<Database>;
   dialect: SqlDialect;
+  /** The migrations this start applied (none when another node or an earlier start had). */
+  applied: string[];
+  /** Undefined when the schema is exactly what this code knows; else why not (readiness checks it). */
+  schemaProblem(): Promise<string | undefined>;
   close(): Promise<void>;
 }
 
@@ -23,6 +27,12 @@ export interface OpenStoreOptions {
   sqlitePath: string;
   /** PostgreSQL schema to use (tests use a fresh one per run). */
   pgSchema?: string;
+  /**
+   * Work that must happen once per database, by whichever node gets there
+   * first (creating the account, the CA…): run after the migrations while the
+   * initialisation lock is held, so nodes starting together see one another's.
+   */
+  initialise?: (db: Kysely<Database>) => Promise<void>;
 }
 
 // int8 (bigint) columns hold epoch milliseconds: read them as numbers, as SQLite does.
@@ -43,8 +53,13 @@ function openPostgres(url: string, schema?: string): Kysely<Database> {
   const pool = new pg.Pool({
     connectionString: url,
     max: 10,
+    // Nothing waits forever on a database that is away: requests get their protocol's "unavailable".
+    connectionTimeoutMillis: 5000,
+    keepAlive: true,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
+  // An idle connection dropped by a restarting PostgreSQL must not take the process down; the pool replaces it.
+  pool.on('error', () => {});
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
@@ -54,20 +69,80 @@ export function dialectOf(databaseUrl: string | undefined): SqlDialect {
   throw new Error(`--database-url must be postgres://… (got ${databaseUrl.split(':')[0]}:…); leave it out for SQLite`);
 }
 
-/** Opens the database and brings its schema up to date. */
+/** Opens the database and brings its schema up to date, one node at a time. */
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const dialect = dialectOf(options.databaseUrl);
   const db = dialect === 'sqlite' ? openSqlite(options.sqlitePath) : openPostgres(options.databaseUrl!, options.pgSchema);
+  let applied: string[] = [];
   try {
-    await migrate(db, dialect);
+    const unlock = dialect === 'postgres' ? await initialisationLock(options.databaseUrl!, options.pgSchema) : async () => {};
+    try {
+      await refuseNewerSchema(db);
+      applied = await migrate(db, dialect);
+      await options.initialise?.(db);
+    } finally {
+      await unlock();
+    }
   } catch (error) {
     await db.destroy();
     throw error;
   }
-  return { db, dialect, close: () => db.destroy() };
+  return { db, dialect, applied, schemaProblem: () => schemaProblem(db), close: () => db.destroy() };
 }
 
-async function migrate(db: Kysely<Database>, dialect: SqlDialect): Promise<void> {
+/**
+ * PostgreSQL: a session advisory lock, on a connection of its own, held
+ * while migrating and initialising. Nodes starting together on a fresh
+ * database wait in turn; the first migrates, the others find it done
+ * (Kysely's own migration lock table cannot be created by two at once).
+ * The key names the schema, so tests in separate schemas do not wait on each other.
+ */
+async function initialisationLock(url: string, schema: string | undefined): Promise<() => Promise<void>> {
+  const client = new pg.Client({ connectionString: url, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
+  await client.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [INIT_LOCK_CLASS, schema ?? 'public']);
+  } catch (error) {
+    await client.end();
+    throw error;
+  }
+  return async () => {
+    await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [INIT_LOCK_CLASS, schema ?? 'public']).catch(() => undefined);
+    await client.end();
+  };
+}
+
+/** The first key of Ferry's advisory locks (the second names what is locked). */
+export const INIT_LOCK_CLASS = 0x0fe7;
+
+async function appliedMigrations(db: Kysely<Database>): Promise<string[] | undefined> {
+  try {
+    const { rows } = await sql<{ name: string }>`select name from ferry_migrations order by name`.execute(db);
+    return rows.map((r) => r.name);
+  } catch {
+    return undefined; // a fresh database: no migrations table yet
+  }
+}
+
+async function schemaProblem(db: Kysely<Database>): Promise<string | undefined> {
+  const names = await appliedMigrations(db);
+  const known = new Set(migrations.map((m) => m.name));
+  const unknown = (names ?? []).filter((n) => !known.has(n));
+  if (unknown.length > 0) {
+    return `the database schema is newer than this Ferry: it has migration${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}, which this version does not know (it knows up to ${migrations[migrations.length - 1]!.name}). Run the Ferry version that upgraded the database, or a newer one`;
+  }
+  const missing = migrations.filter((m) => !(names ?? []).includes(m.name));
+  if (missing.length > 0) return `the database schema lacks migration${missing.length > 1 ? 's' : ''} ${missing.map((m) => m.name).join(', ')}`;
+  return undefined;
+}
+
+/** A node whose code is older than the schema must not write to it. */
+async function refuseNewerSchema(db: Kysely<Database>): Promise<void> {
+  const problem = await schemaProblem(db);
+  if (problem?.startsWith('the database schema is newer')) throw new Error(problem);
+}
+
+async function migrate(db: Kysely<Database>, dialect: SqlDialect): Promise<string[]> {
   const provider: MigrationProvider = {
     async getMigrations() {
       const out: Record<string, Migration> = {};
@@ -75,10 +150,20 @@ async function migrate(db: Kysely<Database>, dialect: SqlDialect): Promise<void>
       return out;
     },
   };
-  const migrator = new Migrator({ db, provider, migrationTableName: 'ferry_migrations', migrationLockTableName: 'ferry_migrations_lock' });
+  // Kysely looks for its tables in every schema unless told which: another schema's (another
+  // Ferry's, a test's) would pass for this one's.
+  const schema = dialect === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s : undefined;
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: 'ferry_migrations',
+    migrationLockTableName: 'ferry_migrations_lock',
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');
     throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${String(error)}`, { cause: error });
   }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

@@ -32,10 +32,13 @@ test('a restart keeps CA, server certificate, account id and admin key; a client
 
 test('on PostgreSQL the account id and admin key live in the database and survive a restart', { skip: pgSkipReason() }, async (t) => {
   const pg = await pgTestSchema();
-  const first = await startTestServer({ pg });
+  const kekDir = tempDir();
+  t.after(() => rmSync(kekDir, { recursive: true, force: true }));
+  const kekFile = `${kekDir}/kek`;
+  const first = await startTestServer({ pg, kekFile });
   await first.close();
-  // Another data dir (another node) on the same database: same identity.
-  const second = await startTestServer({ pg });
+  // Another data dir (another node) on the same database, with the same key-encryption key: same identity.
+  const second = await startTestServer({ pg, kekFile });
   // The schema goes only once the server that uses it has stopped.
   t.after(async () => {
     await second.close();
@@ -43,6 +46,7 @@ test('on PostgreSQL the account id and admin key live in the database and surviv
   });
   assert.equal(second.endpoints.accountId, first.endpoints.accountId);
   assert.deepEqual(second.credentials, first.credentials);
+  assert.equal(second.ca, first.ca);
   await second.iot().send(new ListThingsCommand({}));
 });
 

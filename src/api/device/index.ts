@@ -12,6 +12,8 @@ import { registerCredentialsRoutes } from './credentials.js';
  */
 export function registerDeviceApi(app: FastifyInstance, ctx: AppContext): void {
   app.addHook('onRequest', async (request) => {
+    // The balancer's health checks (src/server/health.ts) carry neither.
+    if (request.url === '/healthz' || request.url === '/readyz') return;
     if (certificatePrincipal(request)) return;
     if (parseSignature(incomingSignedRequest(request))) return;
     throw unauthenticated('Missing Authentication Token: present a client certificate or sign the request', 'missing-authentication');

@@ -39,6 +39,7 @@ const IOT_KINDS: KindTable = {
   Denied: e('AccessDeniedException', 403),
   Unauthenticated: e('InvalidSignatureException', 403),
   TooLarge: e('RequestEntityTooLargeException', 413),
+  Unavailable: e('ServiceUnavailableException', 503),
   Internal: e('InternalFailureException', 500),
 };
 
@@ -87,6 +88,7 @@ const S3_KINDS: KindTable = {
   Denied: e('AccessDenied', 403, 'Access Denied'),
   Unauthenticated: e('AccessDenied', 403),
   TooLarge: e('EntityTooLarge', 400, 'Your proposed upload exceeds the maximum allowed size'),
+  Unavailable: e('ServiceUnavailable', 503),
   Internal: e('InternalError', 500, 'We encountered an internal error. Please try again.'),
 };
 const S3_REASONS: ReasonTable = {
@@ -143,6 +145,8 @@ const IAM_KINDS: KindTable = {
   Denied: e('AccessDenied', 403),
   Unauthenticated: e('SignatureDoesNotMatch', 403),
   TooLarge: e('InvalidInput', 400),
+  // IAM has no 503 of its own: ServiceFailure is what its clients retry.
+  Unavailable: { code: 'ServiceFailure', status: 500, type: 'Receiver' },
   Internal: { code: 'ServiceFailure', status: 500, type: 'Receiver' },
 };
 const IAM_REASONS: ReasonTable = {

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { FerryError, invalidInput, isFerryError, tooLarge } from '../../errors.js';
+import { FerryError, invalidInput, isFerryError, tooLarge, unavailable } from '../../errors.js';
+import { isDatabaseUnavailable } from '../../store/availability.js';
 import { toAwsError, type AwsService } from '../errors/registry.js';
 import { awsQueryError, restJsonError, restXmlError, STS_XMLNS, type ErrorReply } from '../errors/shapes.js';
 import type { WireProtocol } from './types.js';
@@ -12,6 +13,7 @@ export interface ProtocolDefaults {
 /** Fastify's own errors (body too large, bad content length…) as domain errors. */
 function fromFramework(error: unknown): FerryError {
   if (isFerryError(error)) return error;
+  if (isDatabaseUnavailable(error)) return unavailable('The service cannot reach its database just now; retry the request.', { cause: error });
   const status = (error as { statusCode?: number }).statusCode;
   const message = (error as { message?: string }).message ?? 'Bad request';
   if (status === 413) return tooLarge('The request body is larger than this operation accepts.');

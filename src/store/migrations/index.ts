@@ -5,6 +5,7 @@ import { registryMigration } from './003-registry.js';
 import { iamMigration } from './004-iam.js';
 import { jobsMigration } from './005-jobs.js';
 import { mqttMigration } from './006-mqtt.js';
+import { clusterMigration } from './007-cluster.js';
 
 /** Every migration, in order. A migration, once released, never changes: add a new one. */
 export const migrations: FerryMigration[] = [
@@ -14,4 +15,5 @@ export const migrations: FerryMigration[] = [
   iamMigration,
   jobsMigration,
   mqttMigration,
+  clusterMigration,
 ];

@@ -66,6 +66,9 @@ export interface JobExecutionsTable {
   /** The earlier running deadline (nextTimeout): what the scheduler polls. */
   timeout_at: number | null;
   force_canceled: number;
+  /** The node that claimed the due timer, and until when (its lease: another node takes over after). */
+  timer_owner?: string | null;
+  timer_lease_until?: number | null;
 }
 
 export interface JobsTables {
