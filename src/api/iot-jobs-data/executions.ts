@@ -62,11 +62,15 @@ export async function update(c: OperationContext): Promise<FastifyReply> {
 /** StartNext's path names `$next` only (it is PUT /things/{thingName}/jobs/$next in the model). */
 export const isNext = (request: FastifyRequest): boolean => pathLabel(request, 'jobId') === NEXT;
 
-/** Answers, then announces what the change means (the announcements wait for nobody's reply). */
+/**
+ * Answers, then announces what the change means. The announcements start as
+ * the reply is handed over, not once it has gone, so the service counts them
+ * as in flight (settled(), a graceful stop) before the client can hear back.
+ */
 async function replyThenAnnounce<T>(c: OperationContext, outcome: Announced<DeviceOutcome<T>>, body: (value: T) => object): Promise<FastifyReply> {
   const result = outcome.value;
   if (!result.ok) throw refusalOf(result.refusal, result.current);
-  await sendJson(c.reply, body(result.value));
+  void sendJson(c.reply, body(result.value));
   await outcome.announce();
   return c.reply;
 }
