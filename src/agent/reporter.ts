@@ -9,7 +9,7 @@
 import pino, { type Logger } from 'pino';
 import { systemClock, type Clock } from '../clock.js';
 import { Backoff, sleep as realSleep, type BackoffOptions } from './backoff.js';
-import { JobsRejected, JobsTimeout, type JobsClient } from './jobs-client.js';
+import { JobsRejected, JobsTimeout, type JobsApi } from './jobs-api.js';
 import { cleanDetails, outcomeDetails } from './outcome.js';
 import type { JobExecution, JobOutcome, StatusDetails } from './types.js';
 
@@ -70,7 +70,7 @@ export class ExecutionReporter {
   private readonly log: Logger;
 
   constructor(
-    private readonly jobs: JobsClient,
+    private readonly jobs: JobsApi,
     private readonly execution: JobExecution,
     private readonly options: ReporterOptions,
     /** Called once when an update shows the execution has ended on the service's side. */
