@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { mkdirSync, rmSync } from 'node:fs';
@@ -267,4 +268,19 @@ export const s3Url = (bucket: string, key: string) => `\${aws:iot:s3-presigned-u
 export function linksVia(s: TestServer, origin: string): () => void {
   s.server.ctx.services.iam.useS3Endpoint(() => origin);
   return () => s.server.ctx.services.iam.useS3Endpoint(() => s.server.ctx.endpoints.s3);
+}
+
+const CLI = join(import.meta.dirname, '../../src/cli/main.ts');
+
+/** `ferry agent …args` as its own process, logging at info; its output collected. */
+export function agentProcess(args: string[]): { child: ChildProcess; exited: Promise<number | string | null>; output: () => string } {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'agent', ...args, '--log-level', 'info'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | string | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
+  return { child, exited, output: () => out };
 }

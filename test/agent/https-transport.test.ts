@@ -7,7 +7,6 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +16,7 @@ import type { Operation } from '../../src/agent/types.js';
 import { defaultOperations } from '../../src/agent/handlers/index.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import {
+  agentProcess,
   allowJobsOverHttps,
   cancelExecution,
   closedPort,
@@ -37,7 +37,6 @@ import { ManualTimer } from './manual-timer.js';
 import { S3Proxy } from './proxy.js';
 
 const BUCKET = 'fleet';
-const CLI = join(import.meta.dirname, '../../src/cli/main.ts');
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const MiB = 1024 * 1024;
 const firmware = randomBytes(3 * MiB + 77);
@@ -168,17 +167,7 @@ test('--transport auto: the broker unreachable, the job runs over HTTPS; the bro
   assert.equal(direct.https!.poller.running, false, 'no polling while MQTT works');
 });
 
-function startCli(args: string[]): { child: ChildProcess; exited: Promise<number | string | null>; output: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'agent', ...args, '--log-level', 'info'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-  });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | string | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
-  return { child, exited, output: () => out };
-}
+const startCli = agentProcess;
 
 for (const transport of ['https', 'auto'] as const) {
   test(`\`ferry agent --kit K --transport ${transport}\` completes a job with the MQTT port closed; SIGTERM stops it with exit 0`, async (t) => {
