@@ -167,7 +167,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
           thingName: options.thingName,
           certPem: options.certPem,
           keyPem: options.keyPem,
-          ca: options.caPem,
+          ca: [...rootCertificates, options.caPem],
           ...(options.requestTimeoutMs ? { timeoutMs: options.requestTimeoutMs } : {}),
         });
   const jobs: JobsApi = mqttJobs && httpsJobs ? new FallbackJobs(mqttJobs, httpsJobs, () => connection!.online) : (mqttJobs ?? httpsJobs)!;

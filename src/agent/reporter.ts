@@ -54,8 +54,10 @@ export function progressDue(last: Sent | undefined, nowMs: number, percent: numb
   return elapsed >= (rate.intervalMs ?? 30_000);
 }
 
-// aws-wire-protocols.md §1.6: DC retries only these; a timeout is ours to retry too.
-const RETRYABLE = new Set(['RequestThrottled', 'InternalError']);
+// aws-wire-protocols.md §1.6: DC retries only these; a timeout is ours to retry too. Over HTTPS the
+// service may also refuse who the device is (its policy, its certificate): an operator can fix that,
+// so the outcome is kept and sent again rather than dropped.
+const RETRYABLE = new Set(['RequestThrottled', 'InternalError', 'AccessDenied', 'CertificateValidation']);
 // The execution is no longer ours to update: canceled, timed out, removed, or gone.
 const GONE = new Set(['InvalidStateTransition', 'ResourceNotFound', 'TerminalStateReached']);
 
