@@ -8,6 +8,11 @@ function port(value: string): number {
   return n;
 }
 
+function onOff(value: string): boolean {
+  if (value !== 'on' && value !== 'off') throw new InvalidArgumentError("'on' or 'off'");
+  return value === 'on';
+}
+
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 /** `ferry server`: the flags of DESIGN.md's server contract. SIGTERM/SIGINT stop it cleanly with exit 0. */
@@ -23,6 +28,7 @@ export function serverCommand(): Command {
     .option('--mqtt-port <n>', 'MQTT over TLS (client certificates)', port, DEFAULT_OPTIONS.mqttPort)
     .option('--region <r>', 'AWS region to speak as', DEFAULT_OPTIONS.region)
     .option('--database-url <url>', 'postgres://… (default: SQLite in the data dir)')
+    .option('--sigv2 <on|off>', 'accept S3 Signature Version 2 (AWSAccessKeyId/Signature/Expires URLs, Authorization: AWS)', onOff, DEFAULT_OPTIONS.sigv2)
     .action(async (opts) => {
       const server = await startServer(opts);
       const stop = (signal: string) => {

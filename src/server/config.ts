@@ -13,6 +13,8 @@ export interface ServerOptions {
   mqttPort: number;
   region: string;
   databaseUrl?: string | undefined;
+  /** Accept S3 Signature Version 2 (`--sigv2 on|off`), as S3 and MinIO still do. */
+  sigv2: boolean;
 }
 
 export const DEFAULT_OPTIONS: ServerOptions = {
@@ -24,6 +26,7 @@ export const DEFAULT_OPTIONS: ServerOptions = {
   s3Port: 9000,
   mqttPort: 8883,
   region: 'us-east-1',
+  sigv2: true,
 };
 
 export function withDefaults(partial: Partial<ServerOptions>): ServerOptions {

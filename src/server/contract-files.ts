@@ -49,6 +49,8 @@ function sharedConfig(region: string, caFile: string, e: AdvertisedEndpoints): s
     `services = ${AWS_PROFILE}-services`,
     's3 =',
     '  addressing_style = path',
+    // botocore still presigns S3 with SigV2 by default (`aws s3 presign`, generate_presigned_url): sign with SigV4.
+    '  signature_version = s3v4',
     '',
     `[services ${AWS_PROFILE}-services]`,
     service('iot', e.iot) + service('iam', e.iam) + service('sts', e.iam) + service('iot_jobs_data_plane', e.iotJobsData) + service('s3', e.s3),

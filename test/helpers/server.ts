@@ -1,6 +1,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import https from 'node:https';
+import type { Logger } from 'pino';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { IoTClient } from '@aws-sdk/client-iot';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -49,14 +50,16 @@ export async function startTestServer(
     keepDataDir?: boolean;
     /** Reuse this PostgreSQL schema (and leave it in place) instead of making a fresh one. */
     pg?: { url: string; schema: string };
+    /** The server's logger (default: silent unless FERRY_TEST_LOG). */
+    logger?: Logger;
   } = {},
 ): Promise<TestServer> {
-  const { clock = new AdjustableClock(), engine = 'sqlite', keepDataDir, pg: givenPg, ...serverOpts } = opts;
+  const { clock = new AdjustableClock(), engine = 'sqlite', keepDataDir, pg: givenPg, logger = testLogger(), ...serverOpts } = opts;
   const dataDir = serverOpts.dataDir ?? tempDir();
   const pg = givenPg ? { ...givenPg, drop: async () => {} } : engine === 'postgres' ? await pgTestSchema() : undefined;
   const server = await startServer(
     { host: '127.0.0.1', apiPort: 0, devicePort: 0, s3Port: 0, mqttPort: 0, ...serverOpts, dataDir, ...(pg ? { databaseUrl: pg.url } : {}) },
-    { clock, logger: testLogger(), ...(pg ? { pgSchema: pg.schema } : {}) },
+    { clock, logger, ...(pg ? { pgSchema: pg.schema } : {}) },
   );
   const endpoints = JSON.parse(readFileSync(join(dataDir, 'endpoints.json'), 'utf8')) as EndpointsFile;
   const ca = readFileSync(endpoints.caFile, 'utf8');

@@ -25,9 +25,11 @@ function serviceOf(request: FastifyRequest): QueryService {
 /**
  * IAM and STS share `POST /` on the api listener. IAM is global and signs for
  * us-east-1 whatever the server's region (aws-wire-protocols.md §6); STS signs
- * for the server's region.
+ * for the server's region. SDKs and the AWS CLI given an endpoint URL sign
+ * IAM for their configured region, so IAM also accepts the server's own.
  */
 export function registerQueryApi(app: FastifyInstance, ctx: AppContext): void {
+  const iamRegions = [...new Set(['us-east-1', ctx.region])];
   const actions: Record<QueryService, Record<string, QueryHandler>> = { iam: iamActions(ctx), sts: stsActions(ctx) };
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const service = serviceOf(request);
@@ -45,7 +47,7 @@ export function registerQueryApi(app: FastifyInstance, ctx: AppContext): void {
       config: {
         protocol: 'aws-query',
         service: 'iam',
-        auth: { mode: 'sigv4', services: ['iam', 'sts'], regionFor: (s) => (s === 'iam' ? 'us-east-1' : ctx.region) },
+        auth: { mode: 'sigv4', services: ['iam', 'sts'], regionFor: (s) => (s === 'iam' ? iamRegions : ctx.region) },
       },
       handler,
     });

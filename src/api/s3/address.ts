@@ -22,7 +22,7 @@ function decode(text: string): string {
  * Host that is itself a service host is path-style, whatever it ends with
  * (`ferry.localhost` is not bucket `ferry` of `localhost`).
  */
-function virtualHostBucket(hostHeader: string | undefined, serviceHosts: string[]): string | undefined {
+export function virtualHostBucket(hostHeader: string | undefined, serviceHosts: string[]): string | undefined {
   if (!hostHeader) return undefined;
   const host = hostHeader.replace(/:\d+$/, '').toLowerCase();
   const bases = serviceHosts.map((h) => h.toLowerCase());

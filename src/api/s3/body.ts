@@ -1,6 +1,6 @@
 import { Readable, finished } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { FerryError, invalidInput } from '../../errors.js';
+import { FerryError, invalidInput, unauthenticated } from '../../errors.js';
 import type { ChecksumAlgorithm, IncomingBody } from '../../objects/index.js';
 import { CHECKSUM_ALGORITHMS } from '../../objects/index.js';
 import {
@@ -12,7 +12,7 @@ import {
   formatAmzDate,
   type AwsChunkedDecoder,
 } from '../../protocols/sigv4/index.js';
-import { signatureOf } from './auth.js';
+import { authenticationOf } from './auth.js';
 import { header } from './headers.js';
 
 /**
@@ -110,16 +110,18 @@ export function checksumHeader(request: FastifyRequest): { algorithm: ChecksumAl
 
 /** The decoder an aws-chunked body needs, if it is one. */
 function chunkedDecoder(request: FastifyRequest): AwsChunkedDecoder | undefined {
-  const sig = signatureOf(request);
-  if (sig.parsed.mode !== 'header') return undefined;
-  const mode = DECODER_MODES[sig.parsed.contentSha256 ?? ''];
+  const auth = authenticationOf(request);
+  const mode = DECODER_MODES[auth.contentSha256 ?? ''];
   if (!mode) return undefined;
+  if (mode === 'unsigned-trailer') return createAwsChunkedDecoder({ mode });
+  const chain = auth.chunkSigning;
+  if (!chain) throw unauthenticated(`x-amz-content-sha256 ${auth.contentSha256} needs chunk signatures, which only a SigV4 Authorization header can seed.`, 'malformed-authorization');
   return createAwsChunkedDecoder({
     mode,
-    signingKey: sig.signingKey,
-    seedSignature: sig.seedSignature,
-    requestTimeIso: formatAmzDate(sig.parsed.requestTimeMs),
-    scope: sig.parsed.scope,
+    signingKey: chain.signingKey,
+    seedSignature: chain.seedSignature,
+    requestTimeIso: formatAmzDate(chain.requestTimeMs),
+    scope: chain.scope,
   });
 }
 
@@ -132,7 +134,7 @@ function chunkedDecoder(request: FastifyRequest): AwsChunkedDecoder | undefined 
 export function incomingBody(request: FastifyRequest, reply: FastifyReply, opts: { checksumHeaders?: boolean } = {}): IncomingBody {
   const raw = request.raw;
   const decoder = chunkedDecoder(request);
-  const declaredSha = signatureOf(request).parsed.mode === 'header' ? signatureOf(request).parsed.contentSha256 : undefined;
+  const declaredSha = authenticationOf(request).contentSha256;
   const sha256Hex = declaredSha && declaredSha !== UNSIGNED_PAYLOAD && !DECODER_MODES[declaredSha] ? declaredSha : undefined;
   const length = decoder
     ? parseLength(header(request, 'x-amz-decoded-content-length'), 'x-amz-decoded-content-length')

@@ -9,7 +9,7 @@ const METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'] as const;
 
 /**
  * The S3 API (rest-xml) over the object store. Every request is
- * authenticated (SigV4 header or presigned query) before its body is read;
+ * authenticated (SigV4 or SigV2, header or presigned query) before its body is read;
  * one catch-all route reads bucket and key from the raw URL (path-style or
  * virtual-hosted) and dispatches on method and query.
  */
@@ -23,11 +23,11 @@ export function registerS3Api(app: FastifyInstance, ctx: AppContext): void {
     if (reply.statusCode >= 300 && !request.raw.complete) reply.header('connection', 'close');
   });
 
+  const serviceHosts = [...new Set([ctx.advertisedHost, ...ctx.options.publicHosts, 'localhost'])];
   app.addHook('preHandler', async (request) => {
-    await authenticateS3(request, ctx);
+    await authenticateS3(request, ctx, serviceHosts);
   });
 
-  const serviceHosts = [...new Set([ctx.advertisedHost, ...ctx.options.publicHosts, 'localhost'])];
   app.route({
     method: [...METHODS],
     url: '*',

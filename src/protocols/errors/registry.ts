@@ -123,6 +123,9 @@ const S3_REASONS: ReasonTable = {
   'request-not-yet-valid': e('AccessDenied', 403, 'Request is not valid yet'),
   'malformed-authorization': e('AuthorizationHeaderMalformed', 400),
   'authorization-query': e('AuthorizationQueryParametersError', 400),
+  // SigV2 (issue 14): a header-signed request with a parameter its signature does not cover; SigV2 turned off.
+  'unsigned-parameter': e('InvalidRequest', 400),
+  'unsupported-authorization': e('InvalidRequest', 400),
   'expired-token': e('ExpiredToken', 400, 'The provided token has expired.'),
   'invalid-token': e('InvalidToken', 400, 'The provided token is malformed or otherwise invalid.'),
   'bad-digest': e('BadDigest', 400, 'The Content-MD5 or checksum value that you specified did not match what the server received.'),

@@ -66,7 +66,8 @@ export function createHttpsApp(opts: HttpsAppOptions): FastifyInstance {
     reply.header('date', new Date(opts.clock.now()).toUTCString());
   });
   app.addHook('onResponse', async (request, reply) => {
-    request.log.info({ method: request.method, url: redactUrl(request.raw.url ?? ''), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    const auth = request.authScheme ?? 'none';
+    request.log.info({ method: request.method, url: redactUrl(request.raw.url ?? ''), status: reply.statusCode, auth, ms: Math.round(reply.elapsedTime) }, 'request');
   });
 
   app.setErrorHandler((error, request, reply) => sendError(request, reply, error, opts));

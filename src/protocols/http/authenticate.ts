@@ -5,7 +5,8 @@ import { unauthenticated } from '../../errors.js';
 import { certificateIdOf } from '../../pki/index.js';
 import type { CredentialResolver, Principal } from '../../iam/principal.js';
 import { parseSignature, verifySignature, hashPayload, type ParsedSignature } from '../sigv4/index.js';
-import type { AuthSpec } from './types.js';
+import { checkSigV2Request, verifySigV2Signature, type ParsedSigV2 } from '../sigv2/index.js';
+import type { AuthScheme, AuthSpec } from './types.js';
 
 export interface AuthDeps {
   credentials: CredentialResolver;
@@ -31,7 +32,7 @@ export function incomingSignedRequest(request: FastifyRequest) {
  */
 export async function verifySigV4(
   request: FastifyRequest,
-  spec: { services: string[]; regionFor: (service: string) => string },
+  spec: { services: string[]; regionFor: (service: string) => string | readonly string[] },
   deps: AuthDeps,
   opts: { payloadHash: (parsed: ParsedSignature) => string; canonicalUri: 's3' | 'normalized'; parsed?: ParsedSignature | null },
 ): Promise<SigV4Result> {
@@ -50,6 +51,22 @@ export async function verifySigV4(
   });
   return { principal: resolved.principal, parsed, signingKey, seedSignature };
 }
+
+/**
+ * Verifies an S3 SigV2 signature (header or presigned query) and resolves its
+ * key to a principal through the same resolver as SigV4: the root key, role
+ * sessions with their token, and their expiry.
+ */
+export async function verifySigV2(request: FastifyRequest, parsed: ParsedSigV2, deps: AuthDeps, opts: { virtualHostBucket: string | undefined }): Promise<Principal> {
+  const req = incomingSignedRequest(request);
+  const nowMs = deps.clock.now();
+  checkSigV2Request(req, parsed, nowMs);
+  const resolved = await deps.credentials.resolve(parsed.accessKeyId, parsed.securityToken, nowMs);
+  verifySigV2Signature(req, parsed, { secretAccessKey: resolved.secretAccessKey, virtualHostBucket: opts.virtualHostBucket });
+  return resolved.principal;
+}
+
+export const sigV4Scheme = (parsed: ParsedSignature): AuthScheme => (parsed.mode === 'header' ? 'sigv4-header' : 'sigv4-query');
 
 /** The client certificate of this request's TLS connection, if one was presented. */
 export function certificatePrincipal(request: FastifyRequest): Principal | undefined {
@@ -71,17 +88,19 @@ function bodyPayloadHash(request: FastifyRequest): (parsed: ParsedSignature) => 
   };
 }
 
-async function authenticate(request: FastifyRequest, spec: AuthSpec, deps: AuthDeps): Promise<Principal | undefined> {
+async function authenticate(request: FastifyRequest, spec: AuthSpec, deps: AuthDeps): Promise<{ principal: Principal; scheme: AuthScheme } | undefined> {
   if (spec.mode === 'none') return undefined;
   if (spec.mode === 'sigv4') {
-    return (await verifySigV4(request, spec, deps, { payloadHash: bodyPayloadHash(request), canonicalUri: 'normalized' })).principal;
+    const result = await verifySigV4(request, spec, deps, { payloadHash: bodyPayloadHash(request), canonicalUri: 'normalized' });
+    return { principal: result.principal, scheme: sigV4Scheme(result.parsed) };
   }
   const parsed = spec.mode === 'certificate-or-sigv4' ? parseSignature(incomingSignedRequest(request)) : null;
   if (parsed && spec.mode === 'certificate-or-sigv4') {
-    return (await verifySigV4(request, spec, deps, { payloadHash: bodyPayloadHash(request), canonicalUri: 'normalized', parsed })).principal;
+    const result = await verifySigV4(request, spec, deps, { payloadHash: bodyPayloadHash(request), canonicalUri: 'normalized', parsed });
+    return { principal: result.principal, scheme: sigV4Scheme(parsed) };
   }
   const principal = certificatePrincipal(request);
-  if (principal) return principal;
+  if (principal) return { principal, scheme: 'certificate' };
   const or = spec.mode === 'certificate' ? '' : ' or sign the request';
   throw unauthenticated(`Missing Authentication Token: present a client certificate${or}`, 'missing-authentication');
 }
@@ -91,7 +110,9 @@ export function installAuthentication(app: FastifyInstance, deps: AuthDeps): voi
   app.addHook('preHandler', async (request) => {
     const spec = request.routeOptions.config?.auth;
     if (!spec) return;
-    const principal = await authenticate(request, spec, deps);
-    if (principal) request.principal = principal;
+    const result = await authenticate(request, spec, deps);
+    if (!result) return;
+    request.principal = result.principal;
+    request.authScheme = result.scheme;
   });
 }

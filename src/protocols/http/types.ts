@@ -3,14 +3,17 @@ import type { Principal } from '../../iam/principal.js';
 
 export type WireProtocol = 'rest-json' | 'rest-xml' | 'aws-query';
 
+/** How a request was authenticated; the request log line names it. */
+export type AuthScheme = 'sigv4-header' | 'sigv4-query' | 'sigv2-header' | 'sigv2-query' | 'certificate';
+
 /**
  * How a route authenticates. 'sigv4': a signature scoped to one of `services`
  * (region from `regionFor`); 'certificate-or-sigv4': a client certificate, or
  * else a signature; 'certificate': a client certificate only; 'none'.
  */
 export type AuthSpec =
-  | { mode: 'sigv4'; services: string[]; regionFor: (service: string) => string }
-  | { mode: 'certificate-or-sigv4'; services: string[]; regionFor: (service: string) => string }
+  | { mode: 'sigv4'; services: string[]; regionFor: (service: string) => string | readonly string[] }
+  | { mode: 'certificate-or-sigv4'; services: string[]; regionFor: (service: string) => string | readonly string[] }
   | { mode: 'certificate' }
   | { mode: 'none' };
 
@@ -24,5 +27,6 @@ declare module 'fastify' {
     /** The raw request body (JSON and query protocols; S3 streams instead). */
     rawBody?: Buffer;
     principal?: Principal;
+    authScheme?: AuthScheme;
   }
 }

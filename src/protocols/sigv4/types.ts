@@ -37,8 +37,8 @@ export interface VerifyOptions {
   nowMs: number;
   /** Accepted scope services, e.g. ['iot', 'execute-api']. */
   services: string[];
-  /** Expected scope region. */
-  region?: string;
+  /** Expected scope region (several: the first is the one to name in a refusal). */
+  region?: string | readonly string[];
   /** The value to use as the canonical request's hashed payload. */
   payloadHash: string;
   /** 's3': single-encoded, never normalised; 'normalized': every other service. */

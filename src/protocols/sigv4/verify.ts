@@ -53,8 +53,16 @@ function checkScope(parsed: ParsedSignature, opts: VerifyOptions): void {
     const expected = opts.services.map((s) => `'${s}'`).join(' or ');
     throw unauthenticated(`Credential should be scoped to correct service: ${expected}, not '${service}'.`, 'scope-mismatch');
   }
-  if (opts.region !== undefined && region !== opts.region) {
-    throw unauthenticated(`Credential should be scoped to a valid region: '${opts.region}', not '${region}'.`, 'scope-mismatch');
+  const accepted = typeof opts.region === 'string' ? [opts.region] : opts.region;
+  if (accepted !== undefined && !accepted.includes(region)) {
+    // One server speaks one region; IAM is global and signed for us-east-1 whatever that region is.
+    const expected = accepted[0] ?? '';
+    const others = accepted.slice(1).map((r) => `'${r}'`);
+    const why =
+      service === 'iam'
+        ? `IAM is global: its requests are signed for us-east-1${others.length > 0 ? ` (or ${others.join(', ')}, this server's region)` : ''}.`
+        : `This server speaks one region, '${expected}' (ferry server --region).`;
+    throw unauthenticated(`Credential should be scoped to a valid region: '${expected}', not '${region}'. ${why}`, 'wrong-region', { Region: expected });
   }
 }
 
