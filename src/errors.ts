@@ -25,6 +25,8 @@ export interface ErrorDetails {
   reason?: string;
   /** Extra fields some protocols echo (e.g. S3's expired-request fields). */
   fields?: Record<string, string>;
+  /** Structured members a JSON error body carries (the Jobs data plane's executionState). */
+  members?: Record<string, unknown>;
 }
 
 export class FerryError extends Error {

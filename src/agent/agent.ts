@@ -1,8 +1,9 @@
 /**
- * The device agent, put together: MQTT connection, Jobs client, job loop,
- * and the tools handlers use (downloads, uploads with role credentials,
- * hooks). `startAgent` is what `ferry agent` runs; a device maker calls it
- * with their own operations.
+ * The device agent, put together: the way to the Jobs service (the MQTT
+ * connection and Jobs MQTT client, the HTTPS data plane and its poller, or
+ * both with fallback), the job loop, and the tools handlers use (downloads,
+ * uploads with role credentials, hooks). `startAgent` is what `ferry agent`
+ * runs; a device maker calls it with their own operations.
  */
 import { mkdirSync } from 'node:fs';
 import https from 'node:https';
@@ -15,21 +16,41 @@ import { CertificateCredentials } from './credentials.js';
 import { Downloader, type DownloadSettings } from './download.js';
 import { defaultOperations } from './handlers/index.js';
 import { Hooks, type HookSpec } from './hooks.js';
+import { FallbackJobs } from './fallback-jobs.js';
+import { HttpsJobsClient } from './https-jobs-client.js';
+import type { JobsApi } from './jobs-api.js';
 import { JobLoop } from './job-loop.js';
 import { JobsClient } from './jobs-client.js';
 import { OutcomeJournal } from './journal.js';
 import { mqttUrlOf, type Kit } from './kit.js';
 import { realDir } from './paths.js';
+import { Poller, type Timer } from './poller.js';
 import type { ProgressRate } from './reporter.js';
 import type { AgentTools, Operation } from './types.js';
 import { Uploader } from './upload.js';
+
+/**
+ * How the agent reaches the Jobs service: 'mqtt' (the Jobs MQTT API, told of
+ * work by notify-next), 'https' (the Jobs HTTPS data plane, polling: for a
+ * device with no MQTT), 'auto' (MQTT, and HTTPS while the broker cannot be reached).
+ */
+export const TRANSPORTS = ['mqtt', 'https', 'auto'] as const;
+export type Transport = (typeof TRANSPORTS)[number];
 
 export interface AgentOptions {
   thingName: string;
   /** Default: the thing name. */
   clientId?: string;
-  /** `mqtts://host:port`, or `host[:port]`. */
-  mqttEndpoint: string;
+  /** Default 'mqtt'. */
+  transport?: Transport;
+  /** `mqtts://host:port`, or `host[:port]`. Required unless the transport is 'https'. */
+  mqttEndpoint?: string;
+  /** The Jobs HTTPS data plane's `https://host:port`. Required for 'https' and 'auto'. */
+  jobsEndpoint?: string;
+  /** How often to ask for work over HTTPS. Default 60 s; never under 5 s. */
+  pollIntervalMs?: number;
+  /** The poller's timer (tests drive it). */
+  pollTimer?: Timer;
   certPem: string;
   keyPem: string;
   /** The CA the endpoints chain to; downloads also trust the system roots. */
@@ -65,8 +86,12 @@ export interface AgentOptions {
 
 export interface RunningAgent {
   loop: JobLoop;
-  connection: Connection;
-  jobs: JobsClient;
+  /** The MQTT connection ('mqtt' and 'auto'). */
+  connection?: Connection;
+  /** What the job loop talks to. */
+  jobs: JobsApi;
+  /** The HTTPS data plane client and its poller ('https' and 'auto'). */
+  https?: { client: HttpsJobsClient; poller: Poller };
   /** Stops: the running job is interrupted (its partial download kept), the connection closed. */
   stop(): Promise<void>;
 }
@@ -77,7 +102,10 @@ export function agentOptionsFromKit(kit: Kit, overrides: Partial<AgentOptions> &
   return {
     thingName: c.thingName,
     ...(c.clientId ? { clientId: c.clientId } : {}),
-    mqttEndpoint: c.endpoints.mqtt,
+    ...(c.endpoints.mqtt ? { mqttEndpoint: c.endpoints.mqtt } : {}),
+    ...(c.endpoints.iotJobsData ? { jobsEndpoint: c.endpoints.iotJobsData } : {}),
+    ...(c.transport ? { transport: c.transport } : {}),
+    ...(c.pollIntervalSec !== undefined ? { pollIntervalMs: c.pollIntervalSec * 1000 } : {}),
     certPem: kit.certPem,
     keyPem: kit.keyPem,
     caPem: kit.caPem,
@@ -121,21 +149,28 @@ export function createTools(options: AgentOptions, dir: string, log: Logger): { 
 }
 
 export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
+  const transport = options.transport ?? 'mqtt';
+  if (!TRANSPORTS.includes(transport)) throw new Error(`the transport must be mqtt, https or auto, not ${String(transport)}`);
+  if (transport !== 'https' && !options.mqttEndpoint) throw new Error(`the ${transport} transport needs the MQTT endpoint`);
+  if (transport !== 'mqtt' && !options.jobsEndpoint) throw new Error(`the ${transport} transport needs the Jobs HTTPS endpoint (iotJobsData)`);
   const log = options.logger ?? pino({ level: 'silent' });
   mkdirSync(options.dir, { recursive: true });
   const dir = realDir(options.dir);
   const { tools, close } = createTools(options, dir, log);
-  const connection = new Connection({
-    url: mqttUrlOf(options.mqttEndpoint),
-    clientId: options.clientId ?? options.thingName,
-    certPem: options.certPem,
-    keyPem: options.keyPem,
-    caPem: options.caPem,
-    ...(options.keepaliveSec ? { keepaliveSec: options.keepaliveSec } : {}),
-    ...(options.reconnect ? { backoff: options.reconnect } : {}),
-    log: log.child({ part: 'mqtt' }),
-  });
-  const jobs = new JobsClient(connection, options.thingName, options.requestTimeoutMs);
+  const connection = transport === 'https' ? undefined : mqttConnection(options, log);
+  const mqttJobs = connection && new JobsClient(connection, options.thingName, options.requestTimeoutMs);
+  const httpsJobs =
+    transport === 'mqtt'
+      ? undefined
+      : new HttpsJobsClient({
+          endpoint: options.jobsEndpoint!,
+          thingName: options.thingName,
+          certPem: options.certPem,
+          keyPem: options.keyPem,
+          ca: [...rootCertificates, options.caPem],
+          ...(options.requestTimeoutMs ? { timeoutMs: options.requestTimeoutMs } : {}),
+        });
+  const jobs: JobsApi = mqttJobs && httpsJobs ? new FallbackJobs(mqttJobs, httpsJobs, () => connection!.online) : (mqttJobs ?? httpsJobs)!;
   const stepTimeoutMinutes = options.stepTimeoutMinutes ?? 10;
   const loop = new JobLoop({
     jobs,
@@ -143,7 +178,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     dir,
     tools,
     journal: new OutcomeJournal(dir),
-    isOnline: () => connection.online,
+    // Over MQTT the loop asks again itself; over HTTPS the poller paces every retry.
+    isOnline: () => connection?.online ?? false,
     reporter: {
       stepTimeoutMinutes,
       ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
@@ -154,25 +190,80 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     ...(options.retry ? { backoff: options.retry } : {}),
     log: log.child({ part: 'jobs' }),
   });
-  connection.on('online', () => {
-    jobs
-      .subscribe()
-      .then((refused) => {
-        if (refused.length) log.warn({ refused }, 'the broker refused some Jobs subscriptions; answers still arrive, notifications may not');
-      })
-      .catch((e: Error) => log.warn({ err: e.message }, 'subscribing to the Jobs topics failed'))
-      // Ask for work after every connect: jobs never depend on broker state.
-      .finally(() => loop.wake());
-  });
-  connection.start();
+  const poller =
+    httpsJobs &&
+    new Poller({
+      ...(options.pollIntervalMs !== undefined ? { intervalMs: options.pollIntervalMs } : {}),
+      ...(options.pollTimer ? { timer: options.pollTimer } : {}),
+      poll: () => pollOnce(loop, jobs, httpsJobs),
+      onWait: (ms, afterFailure) => log.debug({ waitMs: ms, afterFailure }, 'next Jobs poll over HTTPS'),
+    });
+  if (connection) {
+    connection.on('online', () => {
+      void poller?.stop();
+      mqttJobs!
+        .subscribe()
+        .then((refused) => {
+          if (refused.length) log.warn({ refused }, 'the broker refused some Jobs subscriptions; answers still arrive, notifications may not');
+        })
+        .catch((e: Error) => log.warn({ err: e.message }, 'subscribing to the Jobs topics failed'))
+        // Ask for work after every connect: jobs never depend on broker state.
+        .finally(() => void loop.wake());
+    });
+    if (poller) {
+      connection.on('down', () => {
+        if (connection.online) return;
+        log.info('the broker cannot be reached: asking for jobs over HTTPS until it can');
+        poller.start();
+      });
+    }
+    connection.start();
+  } else {
+    poller!.start();
+  }
   return {
     loop,
-    connection,
+    ...(connection ? { connection } : {}),
     jobs,
+    ...(httpsJobs && poller ? { https: { client: httpsJobs, poller } } : {}),
     stop: async () => {
+      await poller?.stop();
       await loop.stop();
-      await connection.stop();
+      await connection?.stop();
+      httpsJobs?.close();
       close();
     },
   };
+}
+
+function mqttConnection(options: AgentOptions, log: Logger): Connection {
+  return new Connection({
+    url: mqttUrlOf(options.mqttEndpoint!),
+    clientId: options.clientId ?? options.thingName,
+    certPem: options.certPem,
+    keyPem: options.keyPem,
+    caPem: options.caPem,
+    ...(options.keepaliveSec ? { keepaliveSec: options.keepaliveSec } : {}),
+    ...(options.reconnect ? { backoff: options.reconnect } : {}),
+    log: log.child({ part: 'mqtt' }),
+  });
+}
+
+/**
+ * One poll over HTTPS. Idle: ask for work (start-next). Busy: there is no
+ * notify-next over HTTPS, so look at `$next` and let the loop judge it as it
+ * would a notify-next (a canceled job is noticed between progress reports).
+ * True when the service was reached.
+ */
+async function pollOnce(loop: JobLoop, jobs: JobsApi, https: HttpsJobsClient): Promise<boolean> {
+  if (loop.busy) {
+    try {
+      jobs.emit('notify-next', await https.describe('$next', { includeJobDocument: false }));
+    } catch {
+      // Judged by lastRequestFailed below; a refusal leaves the running job alone.
+    }
+  } else {
+    await loop.wake();
+  }
+  return !https.lastRequestFailed;
 }

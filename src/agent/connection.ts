@@ -28,7 +28,10 @@ export interface ConnectionOptions {
 
 interface ConnectionEvents {
   online: [];
+  /** The connection that was online closed. */
   offline: [];
+  /** The connection closed or could not be opened (every attempt that ends; reconnection follows). */
+  down: [];
   message: [topic: string, payload: Buffer];
 }
 
@@ -84,6 +87,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       this.wasOnline = false;
       this.emit('offline');
     }
+    if (!this.stopped) this.emit('down');
     if (this.stopped || this.timer) return;
     const wait = this.backoff.next();
     this.log.info({ waitMs: wait, attempt: this.backoff.attempts }, 'disconnected; reconnecting after back-off');

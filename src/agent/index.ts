@@ -3,10 +3,14 @@
  * the pieces (job loop, handlers, downloads, uploads, credentials, kit) are
  * importable on their own. See README "The device agent".
  */
-export { startAgent, agentOptionsFromKit, createTools, type AgentOptions, type RunningAgent } from './agent.js';
+export { startAgent, agentOptionsFromKit, createTools, TRANSPORTS, type AgentOptions, type RunningAgent, type Transport } from './agent.js';
 export { defaultOperations, downloadOperation, installOperation, downloadFileOperation, uploadOperation, fetchFiles, type FileSpec } from './handlers/index.js';
 export { JobLoop, documentOf, type JobLoopOptions, type JobLoopEvents } from './job-loop.js';
 export { JobsClient, JobsRejected, JobsTimeout, type UpdateRequest } from './jobs-client.js';
+export type { JobsApi, JobsApiEvents, UpdateAccepted } from './jobs-api.js';
+export { HttpsJobsClient, type HttpsJobsOptions } from './https-jobs-client.js';
+export { FallbackJobs } from './fallback-jobs.js';
+export { Poller, pollIntervalMs, MIN_POLL_INTERVAL_MS, DEFAULT_POLL_INTERVAL_MS, type PollerOptions, type Timer } from './poller.js';
 export { Connection, type ConnectionOptions } from './connection.js';
 export { ExecutionReporter, progressDue, type ProgressRate, type ReporterOptions } from './reporter.js';
 export { Downloader, type DownloadRequest, type DownloadSettings, type DownloadedFile, type FetchedFile, type DownloadProgress } from './download.js';

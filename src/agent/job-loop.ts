@@ -9,7 +9,7 @@
 import { EventEmitter } from 'node:events';
 import pino, { type Logger } from 'pino';
 import { Backoff, sleep as realSleep, type BackoffOptions } from './backoff.js';
-import { JobsRejected, JobsTimeout, type JobsClient } from './jobs-client.js';
+import { JobsRejected, JobsTimeout, type JobsApi } from './jobs-api.js';
 import type { OutcomeJournal } from './journal.js';
 import { AgentStopping, failed, JobCanceled, outcomeOf } from './outcome.js';
 import { resolveInside } from './paths.js';
@@ -17,14 +17,18 @@ import { ExecutionReporter, type ReporterOptions } from './reporter.js';
 import type { AgentTools, JobContext, JobDocument, JobExecution, JobOutcome, Operation } from './types.js';
 
 export interface JobLoopOptions {
-  jobs: JobsClient;
+  jobs: JobsApi;
   operations: readonly Operation[];
   /** The agent folder (real, absolute). */
   dir: string;
   tools: AgentTools;
   journal: OutcomeJournal;
   reporter?: ReporterOptions;
-  /** Whether the MQTT connection is up (when it is not, the loop waits for the next wake()). */
+  /**
+   * Whether to ask again after a failed start-next (the MQTT connection is up).
+   * When false the loop waits for the next wake(): the next connect, or the
+   * HTTPS poller's next turn, which paces itself.
+   */
   isOnline: () => boolean;
   /** Back-off for asking again after a Jobs request failed. */
   backoff?: BackoffOptions;
@@ -46,6 +50,7 @@ export class JobLoop extends EventEmitter<JobLoopEvents> {
   private again = false;
   private current: { execution: JobExecution; controller: AbortController } | undefined;
   private readonly stopping = new AbortController();
+  private readonly askedWaiters: Array<() => void> = [];
   private readonly log: Logger;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 
@@ -56,12 +61,17 @@ export class JobLoop extends EventEmitter<JobLoopEvents> {
     options.jobs.on('notify-next', (next) => this.onNotifyNext(next));
   }
 
-  /** Asks for work now (after a connect), or once the current job is done. */
-  wake(): void {
-    if (this.stopping.signal.aborted) return;
+  /**
+   * Asks for work now (after a connect, a poll), or once the current job is
+   * done. Resolves once the loop has asked (start-next answered or failed),
+   * not when the work is done; never rejects.
+   */
+  wake(): Promise<void> {
+    if (this.stopping.signal.aborted) return Promise.resolve();
+    const asked = new Promise<void>((resolve) => this.askedWaiters.push(resolve));
     if (this.draining) {
       this.again = true;
-      return;
+      return asked;
     }
     this.draining = this.drain()
       .catch((e: unknown) => {
@@ -69,8 +79,15 @@ export class JobLoop extends EventEmitter<JobLoopEvents> {
       })
       .finally(() => {
         this.draining = undefined;
-        if (this.again && !this.stopping.signal.aborted) this.wake();
+        this.asked();
+        if (this.again && !this.stopping.signal.aborted) void this.wake();
       });
+    return asked;
+  }
+
+  /** Tells wake()'s callers that start-next has been asked. */
+  private asked(): void {
+    for (const resolve of this.askedWaiters.splice(0)) resolve();
   }
 
   /** Stops: the running job is interrupted, its partial work kept for the next start. */
@@ -94,8 +111,10 @@ export class JobLoop extends EventEmitter<JobLoopEvents> {
       try {
         execution = await jobs.startNext(step ? { stepTimeoutInMinutes: step } : {});
         backoff.reset();
+        this.asked();
       } catch (e) {
-        if (this.stopping.signal.aborted || !this.options.isOnline()) return; // the next connect wakes us
+        this.asked();
+        if (this.stopping.signal.aborted || !this.options.isOnline()) return; // the next connect (or poll) wakes us
         const wait = backoff.next();
         this.log.warn({ err: (e as Error).message, waitMs: wait }, 'start-next failed; asking again');
         await this.sleep(wait, this.stopping.signal).catch(() => {});
@@ -210,7 +229,10 @@ export class JobLoop extends EventEmitter<JobLoopEvents> {
   /** notify-next: work may be waiting, or the running execution may have been canceled. */
   private onNotifyNext(next: JobExecution | undefined): void {
     const current = this.current;
-    if (!current) return this.wake();
+    if (!current) {
+      void this.wake();
+      return;
+    }
     this.again = true;
     if (next?.jobId === current.execution.jobId) return;
     // Something else is next: check whether ours still stands.

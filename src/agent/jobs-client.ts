@@ -7,42 +7,10 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Connection } from './connection.js';
+import { executionOf, JobsRejected, JobsTimeout, type JobsApi, type JobsApiEvents, type UpdateAccepted, type UpdateRequest } from './jobs-api.js';
 import type { JobExecution, StatusDetails } from './types.js';
 
-/** A request answered on …/rejected (§1.6). */
-export class JobsRejected extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly executionState?: { status: string; statusDetails?: StatusDetails; versionNumber?: number },
-  ) {
-    super(`${code}: ${message}`);
-    this.name = 'JobsRejected';
-  }
-}
-
-/** No answer in time (the connection dropped, or the service is slow). */
-export class JobsTimeout extends Error {
-  constructor(what: string) {
-    super(`no answer to ${what}`);
-    this.name = 'JobsTimeout';
-  }
-}
-
-export interface UpdateRequest {
-  status: 'IN_PROGRESS' | 'SUCCEEDED' | 'FAILED' | 'REJECTED';
-  statusDetails?: StatusDetails;
-  stepTimeoutInMinutes?: number;
-  expectedVersion?: number;
-  executionNumber?: number;
-  includeJobDocument?: boolean;
-  includeJobExecutionState?: boolean;
-}
-
-export interface UpdateAccepted {
-  executionState?: { status: string; statusDetails?: StatusDetails; versionNumber?: number };
-  jobDocument?: unknown;
-}
+export { JobsRejected, JobsTimeout, type UpdateRequest, type UpdateAccepted } from './jobs-api.js';
 
 interface Pending {
   topic: string;
@@ -51,7 +19,8 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
-export class JobsClient extends EventEmitter<{ 'notify-next': [execution: JobExecution | undefined] }> {
+/** The Jobs MQTT API's JobsApi. */
+export class JobsClient extends EventEmitter<JobsApiEvents> implements JobsApi {
   private readonly pending = new Map<string, Pending>();
   private readonly prefix: string;
   private counter = 0;
@@ -152,19 +121,4 @@ export class JobsClient extends EventEmitter<{ 'notify-next': [execution: JobExe
       p.reject(error);
     }
   }
-}
-
-/** The execution in an answer, with an HTTPS-style string document parsed. */
-function executionOf(raw: unknown): JobExecution | undefined {
-  if (!raw || typeof raw !== 'object') return undefined;
-  const e = raw as JobExecution;
-  if (typeof e.jobId !== 'string') return undefined;
-  if (typeof e.jobDocument === 'string') {
-    try {
-      return { ...e, jobDocument: JSON.parse(e.jobDocument) as unknown };
-    } catch {
-      return e;
-    }
-  }
-  return e;
 }

@@ -30,6 +30,11 @@
  * `roleAlias` are needed for uploads, `s3` for uploads to Ferry (omitted:
  * AWS's regional S3). File names are relative to the kit folder and default
  * to the ones above. Unknown keys are ignored, so later versions may add some.
+ *
+ * Optional, for a device that reaches its jobs over HTTPS: `"transport":
+ * "https"` (no MQTT: `endpoints.iotJobsData` is required instead of
+ * `endpoints.mqtt`) or `"auto"` (both required), and `"pollIntervalSec"`
+ * (default 60, at least 5).
  */
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
@@ -43,9 +48,13 @@ export interface KitConfig {
   clientId?: string;
   region?: string;
   roleAlias?: string;
+  /** How the agent reaches its jobs (default mqtt). */
+  transport?: 'mqtt' | 'https' | 'auto';
+  /** Seconds between polls over HTTPS (default 60, at least 5). */
+  pollIntervalSec?: number;
   endpoints: {
-    /** `mqtts://host:port` (a bare `host[:port]` is accepted; the port defaults to 8883). */
-    mqtt: string;
+    /** `mqtts://host:port` (a bare `host[:port]` is accepted; the port defaults to 8883). Not needed with transport https. */
+    mqtt?: string;
     credentialProvider?: string;
     s3?: string;
     iotJobsData?: string;
@@ -101,8 +110,15 @@ export function checkKitConfig(raw: unknown, where = KIT_CONFIG_FILE): KitConfig
   const c = raw as Record<string, unknown>;
   if (c.kitVersion !== KIT_VERSION) throw bad(`kitVersion must be ${KIT_VERSION}`);
   if (typeof c.thingName !== 'string' || !THING_NAME.test(c.thingName)) throw bad('thingName must be a thing name ([a-zA-Z0-9:_-], 1–128)');
+  if (c.transport !== undefined && c.transport !== 'mqtt' && c.transport !== 'https' && c.transport !== 'auto') throw bad('transport must be mqtt, https or auto');
+  if (c.pollIntervalSec !== undefined && (typeof c.pollIntervalSec !== 'number' || !Number.isFinite(c.pollIntervalSec) || c.pollIntervalSec < 5)) {
+    throw bad('pollIntervalSec must be a number of seconds, at least 5');
+  }
   const endpoints = c.endpoints as Record<string, unknown> | undefined;
-  if (!endpoints || typeof endpoints.mqtt !== 'string' || endpoints.mqtt === '') throw bad('endpoints.mqtt is required');
+  if (!endpoints || typeof endpoints !== 'object') throw bad('endpoints is required');
+  const present = (key: string) => typeof endpoints[key] === 'string' && endpoints[key] !== '';
+  if (c.transport !== 'https' && !present('mqtt')) throw bad('endpoints.mqtt is required');
+  if ((c.transport === 'https' || c.transport === 'auto') && !present('iotJobsData')) throw bad(`endpoints.iotJobsData is required with transport ${c.transport}`);
   for (const key of ['clientId', 'region', 'roleAlias', 'certificateFile', 'privateKeyFile', 'rootCaFile'] as const) {
     if (c[key] !== undefined && (typeof c[key] !== 'string' || c[key] === '')) throw bad(`${key} must be a non-empty string`);
   }

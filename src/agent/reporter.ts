@@ -9,7 +9,7 @@
 import pino, { type Logger } from 'pino';
 import { systemClock, type Clock } from '../clock.js';
 import { Backoff, sleep as realSleep, type BackoffOptions } from './backoff.js';
-import { JobsRejected, JobsTimeout, type JobsClient } from './jobs-client.js';
+import { JobsRejected, JobsTimeout, type JobsApi } from './jobs-api.js';
 import { cleanDetails, outcomeDetails } from './outcome.js';
 import type { JobExecution, JobOutcome, StatusDetails } from './types.js';
 
@@ -54,8 +54,10 @@ export function progressDue(last: Sent | undefined, nowMs: number, percent: numb
   return elapsed >= (rate.intervalMs ?? 30_000);
 }
 
-// aws-wire-protocols.md §1.6: DC retries only these; a timeout is ours to retry too.
-const RETRYABLE = new Set(['RequestThrottled', 'InternalError']);
+// aws-wire-protocols.md §1.6: DC retries only these; a timeout is ours to retry too. Over HTTPS the
+// service may also refuse who the device is (its policy, its certificate): an operator can fix that,
+// so the outcome is kept and sent again rather than dropped.
+const RETRYABLE = new Set(['RequestThrottled', 'InternalError', 'AccessDenied', 'CertificateValidation']);
 // The execution is no longer ours to update: canceled, timed out, removed, or gone.
 const GONE = new Set(['InvalidStateTransition', 'ResourceNotFound', 'TerminalStateReached']);
 
@@ -70,7 +72,7 @@ export class ExecutionReporter {
   private readonly log: Logger;
 
   constructor(
-    private readonly jobs: JobsClient,
+    private readonly jobs: JobsApi,
     private readonly execution: JobExecution,
     private readonly options: ReporterOptions,
     /** Called once when an update shows the execution has ended on the service's side. */

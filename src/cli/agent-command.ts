@@ -4,9 +4,9 @@
  * README "The device agent".
  */
 import { readFileSync } from 'node:fs';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { createLogger } from '../log.js';
-import { agentOptionsFromKit, startAgent, type AgentOptions } from '../agent/agent.js';
+import { agentOptionsFromKit, startAgent, TRANSPORTS, type AgentOptions, type Transport } from '../agent/agent.js';
 import { parseHookFlag, type HookSpec } from '../agent/hooks.js';
 import { readKit } from '../agent/kit.js';
 
@@ -25,6 +25,9 @@ interface AgentFlags {
   s3Endpoint?: string;
   hook: HookSpec[];
   stepTimeout?: number;
+  transport?: Transport;
+  jobsEndpoint?: string;
+  pollInterval?: number;
   logLevel: string;
 }
 
@@ -34,6 +37,12 @@ const read = (path: string, what: string): string => {
   } catch (e) {
     throw new Error(`cannot read the ${what} ${path}: ${(e as Error).message}`);
   }
+};
+
+const pollSeconds = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 5) throw new InvalidArgumentError('the poll interval is a number of seconds, at least 5');
+  return n;
 };
 
 const minutes = (v: string): number => {
@@ -58,10 +67,16 @@ export function agentOptionsFromFlags(f: AgentFlags): AgentOptions {
     ...(f.s3Endpoint ? { s3Endpoint: f.s3Endpoint } : {}),
     ...(f.hook.length ? { hooks: f.hook } : {}),
     ...(f.stepTimeout !== undefined ? { stepTimeoutMinutes: f.stepTimeout } : {}),
+    ...(f.transport ? { transport: f.transport } : {}),
+    ...(f.jobsEndpoint ? { jobsEndpoint: f.jobsEndpoint } : {}),
+    ...(f.pollInterval !== undefined ? { pollIntervalMs: f.pollInterval * 1000 } : {}),
   };
   if (f.kit) return agentOptionsFromKit(readKit(f.kit), overrides);
-  const missing = (['endpoint', 'cert', 'key', 'ca', 'thing'] as const).filter((k) => !f[k]);
-  if (missing.length) throw new Error(`give --kit DIR, or all of --endpoint, --cert, --key, --ca and --thing (missing: ${missing.map((m) => `--${m}`).join(', ')})`);
+  // Without MQTT the endpoint is the Jobs HTTPS one.
+  const needed = f.transport === 'https' ? (['jobsEndpoint', 'cert', 'key', 'ca', 'thing'] as const) : (['endpoint', 'cert', 'key', 'ca', 'thing'] as const);
+  const missing = needed.filter((k) => !f[k]);
+  const flag = (k: string) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  if (missing.length) throw new Error(`give --kit DIR, or all of ${needed.map(flag).join(', ')} (missing: ${missing.map(flag).join(', ')})`);
   return overrides as AgentOptions;
 }
 
@@ -86,6 +101,9 @@ export function agentCommand(): Command {
         .default([], 'none'),
     )
     .addOption(new Option('--step-timeout <minutes>', 'stepTimeoutInMinutes sent while working (0: none)').argParser(minutes))
+    .addOption(new Option('--transport <how>', 'mqtt; https (the Jobs HTTPS data plane, polling: no MQTT); auto (MQTT, HTTPS while the broker cannot be reached)').choices([...TRANSPORTS]))
+    .option('--jobs-endpoint <url>', 'the Jobs HTTPS data plane, https://host:port (default: the kit\'s iotJobsData)')
+    .addOption(new Option('--poll-interval <seconds>', 'seconds between polls over HTTPS (default 60, at least 5)').argParser(pollSeconds))
     .option('--log-level <level>', 'log level', process.env.FERRY_LOG_LEVEL ?? 'info')
     .action(async (flags: AgentFlags) => {
       const logger = createLogger({ level: flags.logLevel });

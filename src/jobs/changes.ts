@@ -18,8 +18,6 @@ export type JobsAnnouncement =
   /** `$aws/events/job/{jobId}/{operation}`. */
   | { kind: 'job-event'; operation: JobEventOperation; job: Job };
 
-export type JobsListener = (announcement: JobsAnnouncement) => void | Promise<void>;
-
 export class Changes {
   private readonly before = new Map<string, JobExecution[]>();
   private readonly now = new Map<string, JobExecution[]>();

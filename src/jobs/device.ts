@@ -1,7 +1,8 @@
 /**
  * What a device asks of its own executions (aws-wire-protocols.md §1.3, §2):
- * its pending list, StartNext, Describe (by job or `$next`), Update. The
- * protocols (MQTT now, the HTTPS data plane later) shape the answers.
+ * its pending list, StartNext, Describe (by job or `$next`), Update. Both
+ * device protocols — the Jobs MQTT API and the HTTPS data plane — call these
+ * same functions and only shape the answers.
  */
 import { notFound } from '../errors.js';
 import type { Changes } from './changes.js';

@@ -1,7 +1,8 @@
 /** The jobs engine: its service, records and announcements. */
 export { JobsService, createJobsService, type JobsServiceDeps, type Announced } from './service.js';
 export type { Job, JobSummary, PresignedUrlConfig, DeliveredExecution } from './job.js';
-export type { JobsAnnouncement, JobsListener, ExecutionEventOperation, JobEventOperation } from './changes.js';
+export type { JobsAnnouncer } from './announcer.js';
+export type { JobsAnnouncement, ExecutionEventOperation, JobEventOperation } from './changes.js';
 export type { PendingChange } from './pending.js';
 export type { PendingLists, DeviceOutcome, DeviceUpdate } from './device.js';
 export type { CreateJobInput } from './create.js';

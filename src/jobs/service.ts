@@ -1,8 +1,10 @@
 /**
  * The jobs service: the operator's operations (the IoT control plane), the
- * device's (the Jobs MQTT API, later the HTTPS data plane), the scheduler
- * that fires stored timers, and announcements after each commit (the MQTT
- * adapter turns them into notify, notify-next and events). Protocol-free.
+ * device's (one set for both device protocols: the Jobs MQTT API and the
+ * HTTPS data plane call the same functions), the scheduler that fires stored
+ * timers, and announcements after each commit, made through the JobsAnnouncer
+ * interface (the broker adapter turns them into notify, notify-next and
+ * events). Protocol-free.
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
@@ -12,7 +14,8 @@ import type { ObjectStore } from '../objects/index.js';
 import type { Registry } from '../registry/index.js';
 import type { Page } from '../registry/paging.js';
 import type { Store } from '../store/db.js';
-import type { Changes, JobsAnnouncement, JobsListener } from './changes.js';
+import { tell, type JobsAnnouncer } from './announcer.js';
+import type { Changes, JobsAnnouncement } from './changes.js';
 import { cancelExecution, cancelJob, deleteExecution, markJobDeleted, purgeJob, type CancelExecutionInput, type CancelJobInput } from './control.js';
 import { createJob, type CreateDeps, type CreateJobInput } from './create.js';
 import { Delivery } from './delivery.js';
@@ -72,7 +75,7 @@ const ANNOUNCE_CONCURRENCY = 4096;
 export class JobsService {
   private readonly engine: EngineDeps;
   private readonly delivery: Delivery;
-  private readonly listeners: JobsListener[] = [];
+  private readonly announcers: JobsAnnouncer[] = [];
   private s3Origins: () => string[] = () => [];
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
@@ -90,12 +93,12 @@ export class JobsService {
     this.s3Origins = origins;
   }
 
-  /** Hears every change after it is committed; returns the function that stops it. */
-  onAnnouncement(listener: JobsListener): () => void {
-    this.listeners.push(listener);
+  /** Tells `announcer` of every change once it is committed; returns the function that stops it. */
+  announceTo(announcer: JobsAnnouncer): () => void {
+    this.announcers.push(announcer);
     return () => {
-      const i = this.listeners.indexOf(listener);
-      if (i >= 0) this.listeners.splice(i, 1);
+      const i = this.announcers.indexOf(announcer);
+      if (i >= 0) this.announcers.splice(i, 1);
     };
   }
 
@@ -118,7 +121,11 @@ export class JobsService {
     await this.settled();
   }
 
-  /** Resolves once the announcements of bulk operations (CreateJob, CancelJob, DeleteJob), sent in the background, are out. */
+  /**
+   * Resolves once every announcement begun so far is out: those of bulk
+   * operations (CreateJob, CancelJob, DeleteJob), sent in the background, and
+   * those a device operation's caller sends after its reply.
+   */
   async settled(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
   }
@@ -248,15 +255,19 @@ export class JobsService {
     const { value, changes } = await work;
     // After a turn of the event loop, so the reply goes out first: preparing thousands of
     // notifications runs without yielding until each reaches the broker.
-    const sending: Promise<void> = new Promise((resolve) => setImmediate(resolve))
-      .then(() => this.announce(changes))
-      .finally(() => this.inFlight.delete(sending));
-    this.inFlight.add(sending);
+    this.track(new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.announce(changes)));
     return value;
   }
 
+  /** A device operation's result; its caller sends the announcements once it has answered. */
   private later<T>(value: T, changes: Changes): Announced<T> {
-    return { value, announce: () => this.announce(changes) };
+    return { value, announce: () => this.track(this.announce(changes)) };
+  }
+
+  private track(sending: Promise<void>): Promise<void> {
+    const tracked = sending.finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+    return tracked;
   }
 
   /** Each thing's pending-list change (several at once: each may sign links), then the events in order. */
@@ -272,11 +283,11 @@ export class JobsService {
   }
 
   private async tell(announcement: JobsAnnouncement): Promise<void> {
-    for (const listener of this.listeners) {
+    for (const announcer of this.announcers) {
       try {
-        await listener(announcement);
+        await tell(announcer, announcement);
       } catch (error) {
-        this.deps.logger.error({ err: error, kind: announcement.kind }, 'jobs announcement listener failed');
+        this.deps.logger.error({ err: error, kind: announcement.kind }, 'jobs announcer failed');
       }
     }
   }

@@ -1,6 +1,7 @@
-import { bindVariables, explain } from '../policy/index.js';
+import { bindVariables, explain, type BoundPolicySet } from '../policy/index.js';
 import { invalidInput, notFound } from '../errors.js';
 import type { Certificates } from './certificates.js';
+import { OFF_MQTT, THING_VARIABLES_OFF_MQTT } from './device-requests.js';
 import type { RegistryDeps } from './deps.js';
 import type { Identities } from './identity.js';
 import type { EffectiveDocument, Policies } from './policies.js';
@@ -9,7 +10,18 @@ import type { ThingGroups } from './thing-groups.js';
 import type { Things } from './things.js';
 import { oneOf } from './validate.js';
 
-export const AUTH_ACTION_TYPES = ['PUBLISH', 'SUBSCRIBE', 'RECEIVE', 'CONNECT'] as const;
+// AWS's ActionType enum, then Ferry's own: the Jobs HTTPS data plane's actions, judged as such a
+// request is (no client id, thing policy variables unresolved, device-requests.ts).
+export const AUTH_ACTION_TYPES = [
+  'PUBLISH',
+  'SUBSCRIBE',
+  'RECEIVE',
+  'CONNECT',
+  'GET_PENDING_JOB_EXECUTIONS',
+  'START_NEXT_PENDING_JOB_EXECUTION',
+  'DESCRIBE_JOB_EXECUTION',
+  'UPDATE_JOB_EXECUTION',
+] as const;
 export type AuthActionType = (typeof AUTH_ACTION_TYPES)[number];
 
 // aws-wire-protocols.md §7: the IoT action each TestAuthorization actionType stands for.
@@ -18,7 +30,14 @@ const ACTIONS: Record<AuthActionType, string> = {
   SUBSCRIBE: 'iot:Subscribe',
   RECEIVE: 'iot:Receive',
   CONNECT: 'iot:Connect',
+  GET_PENDING_JOB_EXECUTIONS: 'iot:GetPendingJobExecutions',
+  START_NEXT_PENDING_JOB_EXECUTION: 'iot:StartNextPendingJobExecution',
+  DESCRIBE_JOB_EXECUTION: 'iot:DescribeJobExecution',
+  UPDATE_JOB_EXECUTION: 'iot:UpdateJobExecution',
 };
+
+/** The actions asked on an MQTT connection; the others come over HTTPS. */
+const overMqtt = (type: AuthActionType) => type === 'PUBLISH' || type === 'SUBSCRIBE' || type === 'RECEIVE' || type === 'CONNECT';
 
 export interface AuthInfo {
   actionType: string;
@@ -73,45 +92,43 @@ export class Authorization {
 
   /**
    * Evaluates each action on each resource with the engine the broker uses, for a
-   * certificate (resolving the thing from the client id as a connection would) or a thing group.
+   * certificate (resolving the thing from the client id as a connection would) or a thing
+   * group. The Jobs HTTPS actions are judged as an HTTPS request is: no client id and no
+   * thing policy variables, which missingContextValues then names with the reason.
    */
   async test(input: TestAuthorizationInput): Promise<AuthResult[]> {
     if (input.principal === undefined) throw invalidInput('principal is required: a certificate or thing group ARN.');
     if (input.authInfos.length === 0) throw invalidInput('authInfos must name at least one action.');
     const infos = input.authInfos.map((info) => ({ actionType: oneOf(info.actionType, AUTH_ACTION_TYPES, 'actionType'), resources: info.resources }));
-    const { documents, variables } = await this.principalPolicies(input.principal, input.clientId);
-    const chosen = await this.adjust(documents, input.policyNamesToAdd ?? [], input.policyNamesToSkip ?? []);
-    const bound = bindVariables(this.parts.identities.compile(chosen), variables);
-    const missing = missingVariables(chosen, variables);
-    return infos.map((info) => {
-      const explanations = info.resources.map((resource) => explain(bound, { action: ACTIONS[info.actionType], resource }));
-      const effects = explanations.map((e) => e.effect);
-      const decision = effects.includes('ExplicitDeny') ? 'EXPLICIT_DENY' : effects.length > 0 && effects.every((e) => e === 'Allow') ? 'ALLOWED' : 'IMPLICIT_DENY';
-      const policiesOf = (refs: Array<readonly { policyIndex: number }[]>) => {
-        const indexes = new Set(refs.flatMap((list) => list.map((r) => r.policyIndex)));
-        return chosen.filter((_, i) => indexes.has(i)).map((d) => ({ name: d.policyName, arn: d.policyArn }));
-      };
-      const denying = policiesOf(explanations.map((e) => e.deniedBy));
-      return {
-        authInfo: info,
-        decision,
-        allowedBy: decision === 'ALLOWED' ? policiesOf(explanations.map((e) => e.allowedBy)) : [],
-        explicitlyDeniedBy: denying,
-        // AWS lists the policies that neither allowed nor denied the request.
-        implicitlyDeniedBy: decision === 'IMPLICIT_DENY' ? chosen.filter((d) => !denying.some((p) => p.name === d.policyName)).map((d) => ({ name: d.policyName, arn: d.policyArn })) : [],
-        missingContextValues: missing,
-      };
-    });
+    const judges = new Map<boolean, Judge>();
+    const judgeFor = async (mqtt: boolean): Promise<Judge> => {
+      let judge = judges.get(mqtt);
+      if (!judge) {
+        const { documents, variables } = await this.principalPolicies(input.principal!, mqtt ? input.clientId : undefined, mqtt);
+        const chosen = await this.adjust(documents, input.policyNamesToAdd ?? [], input.policyNamesToSkip ?? []);
+        const missing = missingVariables(chosen, variables).map((name) => (!mqtt && name.startsWith('iot:Connection.Thing.') ? `${name} (${THING_VARIABLES_OFF_MQTT})` : name));
+        judge = { chosen, bound: bindVariables(this.parts.identities.compile(chosen), variables), missing };
+        judges.set(mqtt, judge);
+      }
+      return judge;
+    };
+    const results: AuthResult[] = [];
+    for (const info of infos) results.push(judged(info, await judgeFor(overMqtt(info.actionType))));
+    return results;
   }
 
-  private async principalPolicies(principal: string, clientId: string | undefined): Promise<{ documents: EffectiveDocument[]; variables: Record<string, string | undefined> }> {
+  private async principalPolicies(
+    principal: string,
+    clientId: string | undefined,
+    mqtt: boolean,
+  ): Promise<{ documents: EffectiveDocument[]; variables: Record<string, string | undefined> }> {
     const target = await this.parts.targets.requireTarget(principal);
     if (target.kind === 'thing-group') {
       const groups = await this.parts.groups.withAncestors(this.deps.db, [target.name]);
       return { documents: await this.parts.identities.documentsFor(groups.map((g) => this.deps.arns.thingGroup(g))), variables: { 'iot:ClientId': clientId } };
     }
     const certificate = await this.parts.certificates.describe(target.id);
-    const view = await this.parts.identities.view(certificate, { clientId });
+    const view = await this.parts.identities.view(certificate, mqtt ? { clientId } : OFF_MQTT);
     return { documents: view.documents, variables: view.variables };
   }
 
@@ -124,6 +141,34 @@ export class Authorization {
     const skipped = new Set(skip);
     return [...documents, ...extra].filter((d) => !skipped.has(d.policyName));
   }
+}
+
+/** One way of judging (over MQTT, or over HTTPS): the policies chosen, bound, and the variables left without a value. */
+interface Judge {
+  chosen: EffectiveDocument[];
+  bound: BoundPolicySet;
+  missing: string[];
+}
+
+function judged(info: { actionType: AuthActionType; resources: string[] }, judge: Judge): AuthResult {
+  const { chosen, bound } = judge;
+  const explanations = info.resources.map((resource) => explain(bound, { action: ACTIONS[info.actionType], resource }));
+  const effects = explanations.map((e) => e.effect);
+  const decision = effects.includes('ExplicitDeny') ? 'EXPLICIT_DENY' : effects.length > 0 && effects.every((e) => e === 'Allow') ? 'ALLOWED' : 'IMPLICIT_DENY';
+  const policiesOf = (refs: Array<readonly { policyIndex: number }[]>) => {
+    const indexes = new Set(refs.flatMap((list) => list.map((r) => r.policyIndex)));
+    return chosen.filter((_, i) => indexes.has(i)).map((d) => ({ name: d.policyName, arn: d.policyArn }));
+  };
+  const denying = policiesOf(explanations.map((e) => e.deniedBy));
+  return {
+    authInfo: info,
+    decision,
+    allowedBy: decision === 'ALLOWED' ? policiesOf(explanations.map((e) => e.allowedBy)) : [],
+    explicitlyDeniedBy: denying,
+    // AWS lists the policies that neither allowed nor denied the request.
+    implicitlyDeniedBy: decision === 'IMPLICIT_DENY' ? chosen.filter((d) => !denying.some((p) => p.name === d.policyName)).map((d) => ({ name: d.policyName, arn: d.policyArn })) : [],
+    missingContextValues: judge.missing,
+  };
 }
 
 /** `${var}` references whose variable has no value here (aws-wire-protocols.md §7: such statements never match). */

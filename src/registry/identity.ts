@@ -19,6 +19,12 @@ export interface IdentityOptions {
   clientId?: string | undefined;
   /** A thing named explicitly (the credentials provider's x-amzn-iot-thingname); it must be attached. */
   thingName?: string | undefined;
+  /**
+   * False for a request that is not on an MQTT connection (the Jobs HTTPS data plane): as AWS
+   * documents, thing policy variables then stay unresolved and no thing (nor its groups'
+   * policies) is bound to the certificate. Default true.
+   */
+  thingVariables?: boolean | undefined;
 }
 
 export type IdentityRefusalReason =
@@ -98,7 +104,9 @@ export class Identities {
     const attached = await this.parts.principals.thingsOf(certificate.arn);
     let thingName: string | undefined;
     let thingRefusal: DeviceRefusal | undefined;
-    if (options.thingName !== undefined) {
+    if (options.thingVariables === false) {
+      // Nothing names a thing: no client id, and an exclusive attachment binds MQTT connections only.
+    } else if (options.thingName !== undefined) {
       if (attached.some((a) => a.thingName === options.thingName)) thingName = options.thingName;
       else thingRefusal = refuse('thing-not-attached', `Thing ${options.thingName} is not attached to certificate ${certificate.id}.`, certificate.id);
     } else {

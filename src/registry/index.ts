@@ -12,6 +12,7 @@ export type {
 } from './identity.js';
 export type { EffectiveDocument } from './policies.js';
 export type { AuthResult, AuthInfo, TestAuthorizationInput } from './authorization.js';
+export type { DeviceRequest } from './device-requests.js';
 export type { Page, PageRequest } from './paging.js';
 export type { ThingPrincipal, ThingPrincipalType } from './principals.js';
 export type { AttributePayload } from './attributes.js';

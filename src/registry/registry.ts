@@ -7,6 +7,7 @@ import { Authorization } from './authorization.js';
 import { CaCertificates } from './ca-certificates.js';
 import { Certificates } from './certificates.js';
 import { ChangeFeed } from './change-feed.js';
+import { authorizeDeviceRequest, type DeviceRequest } from './device-requests.js';
 import type { IssuingCa, RegistryDeps } from './deps.js';
 import { Identities, type DeviceIdentity, type DeviceRefusal, type IdentityOptions } from './identity.js';
 import { Policies } from './policies.js';
@@ -81,6 +82,14 @@ export class Registry {
    */
   resolveDeviceIdentity(certificate: string, options: IdentityOptions = {}): Promise<DeviceIdentity | DeviceRefusal> {
     return this.identities.resolve(certificate, options);
+  }
+
+  /**
+   * May this certificate do `action` on `resource` in a request off MQTT (the Jobs HTTPS
+   * data plane)? Thing policy variables do not resolve there, as on AWS. Throws when not.
+   */
+  authorizeDeviceRequest(request: DeviceRequest): Promise<{ certificateId: string }> {
+    return authorizeDeviceRequest(this.identities, request);
   }
 
   private registerTaggableTypes(): void {

@@ -12,7 +12,7 @@ import { createIamService, type IamService } from '../iam/service.js';
 import { presignUrl } from '../protocols/sigv4/index.js';
 import { createObjectStore, type ObjectStore } from '../objects/index.js';
 import { createJobsService, type JobsService } from '../jobs/index.js';
-import { startJobsMqtt } from '../jobs/mqtt/index.js';
+import { startJobsMqtt } from '../api/jobs-mqtt/index.js';
 
 /** What the domain services are built from. */
 export interface ServiceDeps {

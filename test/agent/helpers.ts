@@ -1,4 +1,6 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import net from 'node:net';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -33,6 +35,7 @@ export function removeScratch(): void {
 
 export interface Device {
   thingName: string;
+  certificateArn: string;
   kitDir: string;
   certPem: string;
   keyPem: string;
@@ -96,13 +99,49 @@ export async function createDevice(s: TestServer, thingName: string): Promise<De
     thingName,
     region: s.endpoints.region,
     roleAlias: 'device-alias',
-    endpoints: { mqtt: s.endpoints.endpoints.mqtt, credentialProvider: s.endpoints.endpoints.credentialProvider, s3: s.endpoints.endpoints.s3 },
+    endpoints: { mqtt: s.endpoints.endpoints.mqtt, credentialProvider: s.endpoints.endpoints.credentialProvider, s3: s.endpoints.endpoints.s3, iotJobsData: s.endpoints.endpoints.iotJobsData },
     ...KIT_DEFAULT_FILES,
   };
   writeKit(kitDir, { config, certPem: made.certificatePem!, keyPem: made.keyPair!.PrivateKey!, caPem: s.ca });
   const dir = join(root, 'files');
   mkdirSync(dir);
-  return { thingName, kitDir, certPem: made.certificatePem!, keyPem: made.keyPair!.PrivateKey!, dir };
+  return { thingName, certificateArn: made.certificateArn!, kitDir, certPem: made.certificatePem!, keyPem: made.keyPair!.PrivateKey!, dir };
+}
+
+/**
+ * Lets the device use the Jobs HTTPS data plane with its certificate: the four
+ * actions on its own thing, named (thing policy variables do not resolve over HTTPS).
+ */
+export async function allowJobsOverHttps(s: TestServer, d: Device): Promise<void> {
+  const iot = s.iot();
+  const actions = ['GetPendingJobExecutions', 'StartNextPendingJobExecution', 'DescribeJobExecution', 'UpdateJobExecution'].map((a) => `iot:${a}`);
+  const resource = `arn:aws:iot:${s.endpoints.region}:${s.endpoints.accountId}:thing/${d.thingName}`;
+  await iot.send(new CreatePolicyCommand({ policyName: `${d.thingName}-jobs-https`, policyDocument: allow(actions, [resource]) }));
+  await iot.send(new AttachPolicyCommand({ policyName: `${d.thingName}-jobs-https`, target: d.certificateArn }));
+}
+
+/** Resolves with the execution once the jobs engine announces that it ended (any protocol, no polling). */
+export function executionEnded(s: TestServer, jobId: string, thingName: string): Promise<{ status: string; statusDetails: Record<string, string> }> {
+  return new Promise((resolve) => {
+    const stop = s.server.ctx.services.jobs.announceTo({
+      pendingChanged: async () => {},
+      jobEvent: async () => {},
+      executionEvent: async (_operation, e) => {
+        if (e.jobId !== jobId || e.thingName !== thingName) return;
+        stop();
+        resolve({ status: e.status, statusDetails: e.statusDetails });
+      },
+    });
+  });
+}
+
+/** A port nothing listens on (bound, then closed). */
+export async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
 
 /** CreateJob for one thing, with presigned links signed as the fleet's signer. */
@@ -229,4 +268,19 @@ export const s3Url = (bucket: string, key: string) => `\${aws:iot:s3-presigned-u
 export function linksVia(s: TestServer, origin: string): () => void {
   s.server.ctx.services.iam.useS3Endpoint(() => origin);
   return () => s.server.ctx.services.iam.useS3Endpoint(() => s.server.ctx.endpoints.s3);
+}
+
+const CLI = join(import.meta.dirname, '../../src/cli/main.ts');
+
+/** `ferry agent …args` as its own process, logging at info; its output collected. */
+export function agentProcess(args: string[]): { child: ChildProcess; exited: Promise<number | string | null>; output: () => string } {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'agent', ...args, '--log-level', 'info'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | string | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
+  return { child, exited, output: () => out };
 }

@@ -6,17 +6,15 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { createDevice, createJob, execution, JobsObserver, linksVia, runAgent, s3Url, setupFleet, type Fleet, removeScratch } from './helpers.js';
+import { agentProcess, createDevice, createJob, execution, JobsObserver, linksVia, runAgent, s3Url, setupFleet, type Fleet, removeScratch } from './helpers.js';
 import { S3Proxy } from './proxy.js';
 
 const BUCKET = 'fleet';
-const CLI = join(import.meta.dirname, '../../src/cli/main.ts');
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const MiB = 1024 * 1024;
 const image = randomBytes(4 * MiB + 4321);
@@ -78,17 +76,7 @@ test('an agent stopped mid-download and started again resumes with Range and the
   }
 });
 
-function startCli(kitDir: string, dir: string): { child: ChildProcess; exited: Promise<number | string | null>; output: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'agent', '--kit', kitDir, '--dir', dir, '--log-level', 'info'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-  });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | string | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
-  return { child, exited, output: () => out };
-}
+const startCli = (kitDir: string, dir: string) => agentProcess(['--kit', kitDir, '--dir', dir]);
 
 test('`ferry agent` killed with SIGKILL mid-download resumes with Range after a restart; SIGTERM stops it with exit 0', async (t) => {
   const device = await createDevice(s, 'miso_resume_2');

@@ -57,19 +57,19 @@ test('the MQTT connection drops mid-download: the agent reconnects, keeps downlo
   proxy.pace = { bytes: 16 * 1024, everyMs: 5 };
   const { device, agent, done } = await slowDevice('miso_net_1');
   let offline = 0;
-  agent.connection.on('offline', () => (offline += 1));
+  agent.connection!.on('offline', () => (offline += 1));
   const sent = proxy.sent;
   await createJob(s, fleet, 'net-1', device.thingName, imageJob());
   await proxy.whenSent(sent + 200_000);
   const startNexts = () => observer.requests.filter((r) => r.thing === device.thingName && r.op === 'start-next').length;
   const before = startNexts();
-  agent.connection.drop();
+  agent.connection!.drop();
   await done.of('net-1');
   proxy.pace = undefined;
   const server = await execution(s, 'net-1', device.thingName);
   assert.equal(server.status, 'SUCCEEDED', JSON.stringify(server.details));
   assert.equal(offline, 1, 'one drop');
-  assert.equal(agent.connection.online, true, 'connected again');
+  assert.equal(agent.connection!.online, true, 'connected again');
   assert.deepEqual(readFileSync(join(device.dir, 'image.bin')), image);
   // After the reconnect (and the job), the agent asked for pending work again.
   await observer.until(() => startNexts() > before);

@@ -4,7 +4,7 @@ import { readKit } from '../../src/agent/kit.js';
 /** Connects to the broker as the kit's thing, with the kit's files only. */
 export async function connectWithKit(kitDir: string, clientId?: string): Promise<MqttClient> {
   const kit = readKit(kitDir);
-  const client = mqtt.connect(kit.config.endpoints.mqtt, {
+  const client = mqtt.connect(kit.config.endpoints.mqtt!, {
     clientId: clientId ?? kit.config.clientId ?? kit.config.thingName,
     cert: kit.certPem,
     key: kit.keyPem,

@@ -6,9 +6,10 @@ const run = promisify(execFile);
 
 /**
  * The AWS CLI (awscli 1.x on the PATH) pointed at Ferry the way the README says:
- * the shared files from endpoints.json, profile ferry, and `endpoint` for the service.
+ * the shared files from endpoints.json, profile ferry, and `endpoint` for the service
+ * (none: the profile's `services` section names it, as a current botocore reads it).
  */
-export async function awsCli(s: TestServer, args: string[], opts: { endpoint: string; region?: string }): Promise<{ stdout: string; stderr: string; code: number }> {
+export async function awsCli(s: TestServer, args: string[], opts: { endpoint?: string; region?: string } = {}): Promise<{ stdout: string; stderr: string; code: number }> {
   const env = {
     ...process.env,
     AWS_CA_BUNDLE: s.endpoints.caFile,
@@ -19,7 +20,8 @@ export async function awsCli(s: TestServer, args: string[], opts: { endpoint: st
     AWS_PAGER: '',
   };
   try {
-    const { stdout, stderr } = await run('aws', [...args, '--endpoint-url', opts.endpoint], { env, maxBuffer: 16 * 1024 * 1024 });
+    const endpoint = opts.endpoint === undefined ? [] : ['--endpoint-url', opts.endpoint];
+    const { stdout, stderr } = await run('aws', [...args, ...endpoint], { env, maxBuffer: 16 * 1024 * 1024 });
     return { stdout, stderr, code: 0 };
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string; code?: number };

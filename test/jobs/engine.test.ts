@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Announced, JobsAnnouncement } from '../../src/jobs/index.js';
+import { heardBy } from './announcements.js';
 import type { Principal } from '../../src/iam/principal.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { engines } from '../helpers/stores.js';
@@ -25,7 +26,7 @@ for (const { engine, skip } of engines()) {
       const things = Array.from({ length: THINGS }, (_, i) => `thing_${String(i).padStart(2, '0')}`);
       for (const name of things) await ts.server.ctx.services.registry.things.create({ name });
       const heard: JobsAnnouncement[] = [];
-      jobs.onAnnouncement((a) => void heard.push(a));
+      jobs.announceTo(heardBy(heard));
       const arn = (thing: string) => ts.server.ctx.services.registry.arns.thing(thing);
       return { ts, jobs, root, things, heard, arn };
     }

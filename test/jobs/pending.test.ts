@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pendingAfter, pendingChange, sortPending } from '../../src/jobs/pending.js';
-import { routeOf, parsePayload, Rejection } from '../../src/jobs/mqtt/requests.js';
+import { routeOf, parsePayload, Rejection } from '../../src/api/jobs-mqtt/requests.js';
 import type { JobExecution, JobExecutionStatus } from '../../src/jobs/types.js';
 
 const exec = (jobId: string, status: JobExecutionStatus, queuedAtMs: number): JobExecution => ({

@@ -3,11 +3,12 @@ import { unauthenticated } from '../../errors.js';
 import { certificatePrincipal, incomingSignedRequest } from '../../protocols/http/authenticate.js';
 import { parseSignature } from '../../protocols/sigv4/index.js';
 import type { AppContext } from '../../server/context.js';
+import { registerJobsDataApi } from '../iot-jobs-data/index.js';
 import { registerCredentialsRoutes } from './credentials.js';
 
 /**
- * The device listener: the Jobs HTTPS data plane (issue 7) and the
- * credentials provider (issue 5). A request with neither a client
+ * The device listener: the Jobs HTTPS data plane and the credentials
+ * provider. A request with neither a client
  * certificate nor a signature is refused before routing (DESIGN.md).
  */
 export function registerDeviceApi(app: FastifyInstance, ctx: AppContext): void {
@@ -19,4 +20,5 @@ export function registerDeviceApi(app: FastifyInstance, ctx: AppContext): void {
     throw unauthenticated('Missing Authentication Token: present a client certificate or sign the request', 'missing-authentication');
   });
   registerCredentialsRoutes(app, ctx);
+  registerJobsDataApi(app, ctx);
 }

@@ -10,7 +10,9 @@ function authInfosIn(value: unknown): AuthInfo[] {
   if (!Array.isArray(value) || value.length === 0) throw invalidInput('authInfos must be a list of {actionType, resources}.');
   return value.map((v: unknown) => {
     const info = v as { actionType?: unknown; resources?: unknown } | null;
-    if (!info || typeof info.actionType !== 'string') throw invalidInput('Every authInfo needs an actionType (PUBLISH, SUBSCRIBE, RECEIVE or CONNECT).');
+    if (!info || typeof info.actionType !== 'string') {
+      throw invalidInput('Every authInfo needs an actionType (PUBLISH, SUBSCRIBE, RECEIVE, CONNECT, or a Jobs HTTPS action such as UPDATE_JOB_EXECUTION).');
+    }
     return { actionType: info.actionType, resources: stringList(info.resources, 'resources') };
   });
 }

@@ -19,6 +19,8 @@ export interface AwsErrorDef {
 export interface AwsError extends AwsErrorDef {
   message: string;
   fields: Record<string, string>;
+  /** Structured members of a JSON error body. */
+  members: Record<string, unknown>;
 }
 
 type KindTable = Record<ErrorKind, AwsErrorDef>;
@@ -62,17 +64,37 @@ const IOT_REASONS: ReasonTable = {
   conflict: e('ConflictException', 409),
 };
 
-// aws-wire-protocols.md §2 (Jobs HTTPS data plane).
+// The Jobs HTTPS data plane: the iot-jobs-data-plane Smithy model's errors and no others
+// (a version mismatch is InvalidStateTransitionException: the model has no VersionMismatch;
+// TerminalStateException is defined but Ferry answers terminal executions). A refusal by
+// policy is the AccessDeniedException AWS's front door answers for this service
+// (aws/aws-sdk-js-v3#5533, aws/aws-sdk-js#2146); the SDKs raise it as a service exception.
 const JOBS_DATA_KINDS: KindTable = {
-  ...IOT_KINDS,
+  NotFound: e('ResourceNotFoundException', 404),
+  AlreadyExists: e('InvalidRequestException', 400),
+  InvalidInput: e('InvalidRequestException', 400),
+  MalformedPolicy: e('InvalidRequestException', 400),
+  InvalidState: e('InvalidStateTransitionException', 409),
   VersionConflict: e('InvalidStateTransitionException', 409),
   Conflict: e('InvalidStateTransitionException', 409),
-  Denied: e('ForbiddenException', 403),
+  LimitExceeded: e('ThrottlingException', 429),
+  Denied: e('AccessDeniedException', 403),
+  Unauthenticated: e('InvalidSignatureException', 403),
+  TooLarge: e('InvalidRequestException', 400),
+  Internal: e('ServiceUnavailableException', 503),
 };
 const JOBS_DATA_REASONS: ReasonTable = {
   ...JSON_AUTH_REASONS,
   'terminal-state': e('TerminalStateException', 410),
   'certificate-validation': e('CertificateValidationException', 400),
+};
+
+// The credentials provider (its clients read the status only, aws-wire-protocols.md §8).
+const CREDENTIALS_KINDS: KindTable = {
+  ...IOT_KINDS,
+  VersionConflict: e('InvalidStateTransitionException', 409),
+  Conflict: e('InvalidStateTransitionException', 409),
+  Denied: e('ForbiddenException', 403),
 };
 
 // aws-wire-protocols.md §4.5 (S3 codes and wordings).
@@ -163,7 +185,7 @@ const IAM_REASONS: ReasonTable = {
 const TABLES: Record<AwsService, { kinds: KindTable; reasons: ReasonTable }> = {
   iot: { kinds: IOT_KINDS, reasons: IOT_REASONS },
   'iot-jobs-data': { kinds: JOBS_DATA_KINDS, reasons: JOBS_DATA_REASONS },
-  credentials: { kinds: JOBS_DATA_KINDS, reasons: JSON_AUTH_REASONS },
+  credentials: { kinds: CREDENTIALS_KINDS, reasons: JSON_AUTH_REASONS },
   s3: { kinds: S3_KINDS, reasons: S3_REASONS },
   iam: { kinds: IAM_KINDS, reasons: IAM_REASONS },
   sts: { kinds: IAM_KINDS, reasons: IAM_REASONS },
@@ -183,5 +205,5 @@ export function toAwsError(service: AwsService, error: unknown): AwsError {
   const def = (key !== undefined ? table.reasons[key] : undefined) ?? table.kinds[err.kind];
   // S3's fixed wordings win (clients and users search for them); elsewhere Ferry's clearer message wins.
   const message = service === 's3' && def.message ? def.message : err.message || def.message || def.code;
-  return { ...def, message, fields: err.details.fields ?? {} };
+  return { ...def, message, fields: err.details.fields ?? {}, members: err.details.members ?? {} };
 }

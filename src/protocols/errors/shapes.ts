@@ -13,13 +13,14 @@ export const STS_XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 
 /**
  * rest-json (IoT, Jobs data plane): `x-amzn-ErrorType` names the error, the
- * body carries `message` (aws-wire-protocols.md §3.2: SDKs read the header first).
+ * body carries `message` (aws-wire-protocols.md §3.2: SDKs read the header first)
+ * and the error's modeled members (InvalidStateTransitionException's executionState).
  */
 export function restJsonError(err: AwsError, requestId: string): ErrorReply {
   return {
     status: err.status,
     headers: { 'content-type': 'application/json', 'x-amzn-errortype': err.code, 'x-amzn-requestid': requestId },
-    body: JSON.stringify({ message: err.message, code: err.code }),
+    body: JSON.stringify({ ...err.members, message: err.message, code: err.code }),
   };
 }
 

@@ -84,7 +84,9 @@ export function s3CanonicalPath(rawPath: string): string {
  * Every other service: exactly @smithy/signature-v4's getCanonicalPath with
  * uriEscapePath (node-ecosystem.md §2): drop empty and `.` segments, resolve
  * `..`, keep a leading and (if anything is left) a trailing slash, then encode
- * the already-encoded path a second time.
+ * the path as sent once more. As sent, not re-spelled first: the SDKs send
+ * some reserved characters bare (the Jobs data plane's `…/jobs/$next`) and
+ * sign `%24next`, while `%24next` sent signs `%2524next`.
  */
 export function normalizedCanonicalPath(rawPath: string): string {
   const segments: string[] = [];
@@ -95,7 +97,7 @@ export function normalizedCanonicalPath(rawPath: string): string {
   }
   const lead = rawPath.startsWith('/') ? '/' : '';
   const trail = segments.length > 0 && rawPath.endsWith('/') ? '/' : '';
-  const encoded = segments.map((segment) => uriEncode(uriEncode(percentDecode(segment))));
+  const encoded = segments.map((segment) => uriEncode(segment));
   return `${lead}${encoded.join('/')}${trail}`;
 }
 

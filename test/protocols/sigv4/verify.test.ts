@@ -251,6 +251,13 @@ test('S3 paths are never normalised, other services always are', async () => {
   verify(iotReq, iot);
   // The normalised spelling of the same path signs the same.
   verify({ ...iotReq, rawUrl: '/things/a/c%20d/' }, iot);
+  // A reserved character sent bare is encoded once, as sent (the SDK's PUT …/jobs/$next signs %24next).
+  const next: Case = { s3: false, input: { method: 'PUT', path: '/things/t/jobs/$next', service: 'iot-jobs-data', region: 'us-east-1', body: '{}' } };
+  const nextReq = await smithySign(next.input);
+  verify(nextReq, next);
+  const encoded: Case = { s3: false, input: { method: 'GET', path: '/things/t/jobs/%24next', service: 'iot-jobs-data', region: 'us-east-1' } };
+  verify(await smithySign(encoded.input), encoded);
+  rejects(() => verify({ ...nextReq, rawUrl: '/things/t/jobs/%24next' }, next), 'signature-mismatch');
 });
 
 test('a client that signed the Date header instead of X-Amz-Date verifies', async () => {

@@ -6,10 +6,10 @@
  */
 import type { Clock } from '../../clock.js';
 import { isFerryError } from '../../errors.js';
+import type { Refusal } from '../../jobs/state-machine.js';
+import type { JobExecution } from '../../jobs/types.js';
 import type { DeviceMessaging, DeviceRequest } from '../../mqtt/device-messaging.js';
-import type { Refusal } from '../state-machine.js';
-import type { JobExecution } from '../types.js';
-import { seconds, statePayload } from './payloads.js';
+import { seconds, stateShape } from '../jobs-device/shapes.js';
 
 /** §1.6, as SDK-V2's RejectedErrorCode spells them. */
 export type RejectedCode =
@@ -26,8 +26,6 @@ export type RejectedCode =
 export type Operation = { kind: 'get' } | { kind: 'start-next' } | { kind: 'describe'; jobId: string } | { kind: 'update'; jobId: string };
 
 const TOPIC = /^\$aws\/things\/([^/]+)\/jobs\/(.+)$/;
-// aws-wire-protocols.md §1.1: jobId [a-zA-Z0-9_-]{1,64}; `$next` names the next pending execution.
-export const JOB_ID = /^[a-zA-Z0-9_-]{1,64}$/;
 
 /** The thing and operation a request topic names; undefined for a topic that maps to no API (InvalidTopic). */
 export function routeOf(topic: string): { thingName: string; op: Operation } | undefined {
@@ -80,21 +78,6 @@ export function clientTokenOf(body: Record<string, unknown>): string | undefined
   return typeof body.clientToken === 'string' ? body.clientToken : undefined;
 }
 
-export function optionalFlag(body: Record<string, unknown>, name: string, fallback: boolean): boolean {
-  const v = body[name];
-  if (v === undefined || v === null) return fallback;
-  if (typeof v !== 'boolean') throw new Rejection('InvalidRequest', `${name} must be true or false.`);
-  return v;
-}
-
-export function optionalExecutionNumber(body: Record<string, unknown>): number | undefined {
-  const v = body.executionNumber;
-  if (v === undefined || v === null) return undefined;
-  const n = typeof v === 'string' && /^\d{1,15}$/.test(v) ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new Rejection('InvalidRequest', 'executionNumber must be a non-negative integer.');
-  return n;
-}
-
 const REFUSAL_CODES: Record<Refusal['code'], RejectedCode> = {
   InvalidRequest: 'InvalidRequest',
   InvalidStateTransition: 'InvalidStateTransition',
@@ -144,7 +127,7 @@ export class Responder {
     return this.send('rejected', {
       code: r.code,
       message: r.message,
-      ...(r.executionState ? { executionState: statePayload(r.executionState) } : {}),
+      ...(r.executionState ? { executionState: stateShape(r.executionState) } : {}),
     });
   }
 

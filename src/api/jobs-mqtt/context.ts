@@ -1,5 +1,5 @@
 import type { Clock } from '../../clock.js';
-import type { JobsService } from '../service.js';
+import type { JobsService } from '../../jobs/service.js';
 import type { Responder } from './requests.js';
 
 /** What each request handler gets: the engine, the clock, the thing named by the topic, the payload, the responder. */

@@ -1,17 +1,19 @@
 /**
  * The Jobs MQTT API (aws-wire-protocols.md §1): the adapter between the
  * broker's device-messaging seam and the jobs service. One handler per
- * request topic (get, start-next, {jobId}/get, {jobId}/update); answers go to
- * the requester only; announcements become notify / notify-next / events.
+ * request topic (get, start-next, {jobId}/get, {jobId}/update), each calling
+ * the same jobs-service function as its HTTPS twin in ../iot-jobs-data/;
+ * answers go to the requester only. It also implements the service's
+ * JobsAnnouncer: notify, notify-next and events, whatever caused the change.
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.js';
+import type { JobsService } from '../../jobs/service.js';
 import type { DeviceMessaging, DeviceRequest } from '../../mqtt/device-messaging.js';
-import type { JobsService } from '../service.js';
+import { MqttJobsAnnouncer } from './announcer.js';
 import type { HandlerContext } from './context.js';
 import { handleDescribe } from './describe.js';
 import { handleGetPending } from './get.js';
-import { notifier } from './notifications.js';
 import { clientTokenOf, parsePayload, Rejection, rejectionOfError, Responder, routeOf, type Operation } from './requests.js';
 import { handleStartNext } from './start-next.js';
 import { handleUpdate } from './update.js';
@@ -29,7 +31,7 @@ export const JOBS_REQUEST_FILTER = '$aws/things/+/jobs/#';
 /** Starts answering device requests and publishing notifications; `stop` ends both. */
 export function startJobsMqtt(deps: JobsMqttDeps): { stop(): void } {
   const stopConsuming = deps.messaging.consume(JOBS_REQUEST_FILTER, (request) => handleRequest(deps, request));
-  const stopListening = deps.jobs.onAnnouncement(notifier(deps));
+  const stopListening = deps.jobs.announceTo(new MqttJobsAnnouncer(deps));
   return {
     stop() {
       stopConsuming();
