@@ -81,6 +81,7 @@ const JOBS_DATA_KINDS: KindTable = {
   Denied: e('AccessDeniedException', 403),
   Unauthenticated: e('InvalidSignatureException', 403),
   TooLarge: e('InvalidRequestException', 400),
+  Unavailable: e('ServiceUnavailableException', 503),
   Internal: e('ServiceUnavailableException', 503),
 };
 const JOBS_DATA_REASONS: ReasonTable = {
