@@ -14,6 +14,8 @@ export type QueryHandler = (params: Record<string, string>, request: FastifyRequ
 
 type QueryService = 'iam' | 'sts';
 const XMLNS: Record<QueryService, string> = { iam: IAM_XMLNS, sts: STS_XMLNS };
+/** The one API version each query service speaks; AWS refuses a request naming another (issue 24). */
+const API_VERSIONS: Record<QueryService, string> = { iam: '2010-05-08', sts: '2011-06-15' };
 
 /** The signing service decides which of the two query services a `POST /` is for. */
 function serviceOf(request: FastifyRequest): QueryService {
@@ -35,6 +37,11 @@ export function registerQueryApi(app: FastifyInstance, ctx: AppContext): void {
     const action = params.Action ?? '';
     const run = actions[service][action];
     if (!run) throw invalidInput(`Could not find operation ${action || '(none)'} for ${service.toUpperCase()}.`, 'unknown-operation');
+    const version = params.Version;
+    if (version !== API_VERSIONS[service]) {
+      const given = version === undefined ? 'no Version' : `version ${version}`;
+      throw invalidInput(`Could not find operation ${action} for ${given}: ${service.toUpperCase()} speaks Version=${API_VERSIONS[service]}.`, 'unknown-operation');
+    }
     const result = await run(params, request);
     return sendQueryResult(reply, action, result, String(request.id), XMLNS[service]);
   };
