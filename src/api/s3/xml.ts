@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { XMLParser } from 'fast-xml-parser';
-import { invalidInput } from '../../errors.js';
+import { FerryError, invalidInput, isFerryError } from '../../errors.js';
 import { collectBody } from '../../objects/receive.js';
 import { buildXmlDocument, type XmlObject } from '../../protocols/xml/build.js';
 import { incomingBody } from './body.js';
@@ -13,6 +13,9 @@ const MAX_XML_BYTES = 4 * 1024 * 1024;
 export function sendXml(reply: FastifyReply, root: string, body: XmlObject, status = 200): FastifyReply {
   return reply.code(status).header('content-type', 'application/xml').send(buildXmlDocument(root, body, S3_XMLNS));
 }
+
+/** S3's answer to an XML body over its limit (a DeleteObjects body of more than 4 MiB, say). */
+const messageTooLong = () => new FerryError('TooLarge', 'Your request was too big.', { reason: 'max-message-length' });
 
 const malformedXml = () => invalidInput('The XML you provided was not well-formed or did not validate against our published schema', 'malformed-xml');
 
@@ -133,7 +136,11 @@ export function parseXml(text: string): XmlNode {
 
 /** Reads, checks (digests) and parses the request's XML body; an empty body is `{}`. */
 export async function readXmlBody(request: FastifyRequest, reply: FastifyReply, opts: { checksumHeaders?: boolean } = {}): Promise<XmlNode> {
-  const bytes = await collectBody(incomingBody(request, reply, opts), MAX_XML_BYTES);
+  const body = incomingBody(request, reply, opts);
+  if (body.length !== undefined && body.length > MAX_XML_BYTES) throw messageTooLong();
+  const bytes = await collectBody(body, MAX_XML_BYTES).catch((error: unknown) => {
+    throw isFerryError(error) && error.kind === 'TooLarge' ? messageTooLong() : error;
+  });
   let text: string;
   try {
     text = UTF8.decode(bytes).trim();
