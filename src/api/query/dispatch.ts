@@ -5,6 +5,7 @@ import { IAM_XMLNS, STS_XMLNS } from '../../protocols/errors/shapes.js';
 import { parseSignature } from '../../protocols/sigv4/index.js';
 import { incomingSignedRequest } from '../../protocols/http/authenticate.js';
 import type { XmlObject } from '../../protocols/xml/build.js';
+import { dictionary } from '../../records.js';
 import type { AppContext } from '../../server/context.js';
 import { iamActions } from '../iam/index.js';
 import { stsActions } from '../sts/index.js';
@@ -30,7 +31,8 @@ function serviceOf(request: FastifyRequest): QueryService {
  * for the server's region.
  */
 export function registerQueryApi(app: FastifyInstance, ctx: AppContext): void {
-  const actions: Record<QueryService, Record<string, QueryHandler>> = { iam: iamActions(ctx), sts: stsActions(ctx) };
+  // Looked up by the request's Action: no prototype, so Action=constructor names no operation.
+  const actions: Record<QueryService, Record<string, QueryHandler>> = { iam: dictionary(iamActions(ctx)), sts: dictionary(stsActions(ctx)) };
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const service = serviceOf(request);
     const params = formParams(request);

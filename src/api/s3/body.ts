@@ -12,6 +12,7 @@ import {
   formatAmzDate,
   type AwsChunkedDecoder,
 } from '../../protocols/sigv4/index.js';
+import { dictionary } from '../../records.js';
 import { signatureOf } from './auth.js';
 import { header } from './headers.js';
 
@@ -71,11 +72,12 @@ class DeferredBody extends Readable {
   }
 }
 
-const DECODER_MODES: Record<string, 'signed' | 'unsigned-trailer' | 'signed-trailer'> = {
+// Looked up by the x-amz-content-sha256 header: no prototype, so only these values name a mode.
+const DECODER_MODES = dictionary<'signed' | 'unsigned-trailer' | 'signed-trailer'>({
   [STREAMING_SIGNED]: 'signed',
   [STREAMING_UNSIGNED_TRAILER]: 'unsigned-trailer',
   [STREAMING_SIGNED_TRAILER]: 'signed-trailer',
-};
+});
 
 function algorithmOf(name: string): ChecksumAlgorithm | undefined {
   const upper = name.toUpperCase();

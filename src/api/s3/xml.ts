@@ -3,6 +3,7 @@ import { XMLParser } from 'fast-xml-parser';
 import { FerryError, invalidInput, isFerryError } from '../../errors.js';
 import { collectBody } from '../../objects/receive.js';
 import { buildXmlDocument, type XmlObject } from '../../protocols/xml/build.js';
+import { dictionary } from '../../records.js';
 import { incomingBody } from './body.js';
 
 export const S3_XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
@@ -29,7 +30,8 @@ const parser = new XMLParser({
   isArray: (name) => name === 'Part' || name === 'Object',
 });
 
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+// Looked up by the document's text: no prototype, so `&constructor;` is no entity.
+const ENTITIES = dictionary({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" });
 
 /** XML 1.0 §2.2 Char: tab, LF, CR, U+0020–U+D7FF, U+E000–U+FFFD, U+10000–U+10FFFF. */
 const isXmlChar = (cp: number): boolean =>

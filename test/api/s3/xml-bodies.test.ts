@@ -48,6 +48,7 @@ const INVALID: Record<string, string | Uint8Array> = {
   'no digits': '&#x;',
   'a minus sign': '&#-65;',
   'an undefined entity': '&nbsp;',
+  'a name Object.prototype has': '&constructor;',
   'a bare ampersand': 'a & b',
   'a raw C0 control': 'a\u0001b',
   'bytes that are not UTF-8': Uint8Array.of(0xff, 0xfe),
