@@ -110,18 +110,17 @@ function toItems(tokens: readonly Token[], lower: boolean): { items: Item[]; col
 const COLON = 0x3a;
 const WORD = 32;
 
+/** Does `s` from `from` to `to` (exclusive) match the items? */
+type Span = (s: string, from: number, to: number) => boolean;
+
 /**
- * A nondeterministic automaton run bit-parallel (Shift-And, Baeza-Yates and
- * Gonnet; Navarro and Raffinot, "Flexible Pattern Matching in Strings", §4.3
- * for classes and repeats). State k means "the first k items matched"; the
+ * A nondeterministic automaton run bit-parallel (Baeza-Yates and Gonnet's
+ * Shift-And, extended to character classes and repeats). State k means "the first k items matched"; the
  * set of live states is a bit vector of ⌈(items + 1) / 32⌉ words, updated once
  * per subject character: no choice is ever undone, so the cost is fixed by
  * the lengths alone. Matches what `^…$` with `.`/`[^:]` and `.*`/`[^:]*`
  * matched before, code unit for code unit.
  */
-/** Does `s` from `from` to `to` (exclusive) match the items? */
-type Span = (s: string, from: number, to: number) => boolean;
-
 function automaton(items: readonly Item[], arnMode: boolean): Span {
   const states = items.length + 1;
   const words = Math.ceil(states / WORD);
