@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { BoundPolicySet, ConditionContext, PolicyDocument } from '../policy/index.js';
+import type { BoundPolicySet, CompiledPolicySet, ConditionContext, PolicyDocument } from '../policy/index.js';
 import { bindVariables, compilePolicies, evaluate, parsePolicyDocument } from '../policy/index.js';
 import type { Database } from '../store/schema.js';
 import type { Principal } from './principal.js';
@@ -37,10 +37,17 @@ export class RolePermissions {
 
   /** The role's policies bound with `variables` (a session's, plus aws:userid and friends). */
   async bound(roleArn: string, variables: Record<string, string>, sessionName?: string): Promise<BoundPolicySet> {
-    const { roleId, documents } = await this.documentsOf(roleArn);
+    const { roleId, compiled } = await this.compiledOf(roleArn);
     const vars: Record<string, string> = { 'aws:PrincipalArn': roleArn, 'aws:PrincipalType': 'AssumedRole', ...variables };
     if (roleId !== undefined) vars['aws:userid'] = sessionName === undefined ? roleId : `${roleId}:${sessionName}`;
-    return bindVariables(compilePolicies(documents.map((d) => this.parse(d))), vars);
+    return bindVariables(compiled, vars);
+  }
+
+  /** The role's policies compiled, not yet bound (dependencies() tells what they read). */
+  async compiledOf(roleArn: string): Promise<{ roleId?: string; compiled: CompiledPolicySet }> {
+    const { roleId, documents } = await this.documentsOf(roleArn);
+    const compiled = compilePolicies(documents.map((d) => this.parse(d)));
+    return roleId === undefined ? { compiled } : { roleId, compiled };
   }
 
   /** AccessPolicySource: a role session's policies; null for principals that are not role sessions. */

@@ -47,7 +47,7 @@ export class IamService {
     this.roleAliases = new RoleAliases(deps.db, deps.clock, deps.region, deps.accountId, this.roles);
     this.sessions = new Sessions(deps.db, deps.clock, deps.accountId);
     this.permissions = new RolePermissions(deps.db);
-    this.credentialsProvider = new CredentialsProvider({ identities: deps.identities, aliases: this.roleAliases, roles: this.roles, sessions: this.sessions });
+    this.credentialsProvider = new CredentialsProvider({ identities: deps.identities, aliases: this.roleAliases, roles: this.roles, sessions: this.sessions, permissions: this.permissions });
     this.presigner = new RolePresigner({
       roles: this.roles,
       sessions: this.sessions,

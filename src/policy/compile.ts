@@ -2,7 +2,7 @@ import { bindCondition, compileCondition, type BoundCondition, type CompiledCond
 import { compilePrincipal, type PrincipalMatcher } from './principal.js';
 import { bindTemplate, parseTemplate, type Resolver, type Template } from './template.js';
 import type { Decision, PolicyDialect, PolicyDocument, PolicyStatement, PolicyVariables, StatementRef } from './types.js';
-import { resolverFor, variableMap } from './variables.js';
+import { normalizeName, resolverFor, variableMap } from './variables.js';
 import { NEVER, anyOf, compileGlob, type Matcher } from './wildcard.js';
 
 /**
@@ -110,6 +110,29 @@ export function bindVariables(set: CompiledPolicySet, vars: PolicyVariables): Bo
     (st.deny ? denies : allows).push(bound);
   }
   return { denies, allows, vars: map };
+}
+
+/**
+ * The policy variables and condition keys the statements read (names
+ * lowercased as variables match, e.g. `credentials-iot:thingname`): of every
+ * statement, or of those that apply to `action`. A caller that cannot supply
+ * one of them learns so before relying on a decision that silently treats it
+ * as absent (issue 24: the credentials provider without x-amzn-iot-thingname).
+ */
+export function dependencies(set: CompiledPolicySet, action?: string): Set<string> {
+  const names = new Set<string>();
+  const addVars = (t: Template) => {
+    for (const part of t.parts) if (part.kind === 'var') names.add(normalizeName(part.name));
+  };
+  for (const st of set.statements) {
+    if (action !== undefined && st.bound.actions(action.toLowerCase()) === st.bound.notAction) continue;
+    st.resourceTemplates?.forEach(addVars);
+    for (const c of st.conditions) {
+      names.add(c.base.varKey);
+      c.templates?.forEach(addVars);
+    }
+  }
+  return names;
 }
 
 function bindStatement(st: CompiledStatement, resolve: Resolver): BoundStatement {

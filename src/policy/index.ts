@@ -7,7 +7,7 @@
  *   evaluate(bound, { action: 'iot:Publish', resource: topicArn }).effect === 'Allow';
  */
 export { parsePolicyDocument, type ParseOptions } from './parse.js';
-export { compilePolicies, bindVariables, type CompiledPolicySet, type BoundPolicySet } from './compile.js';
+export { compilePolicies, bindVariables, dependencies, type CompiledPolicySet, type BoundPolicySet } from './compile.js';
 export { evaluate, explain, evaluateTrust } from './evaluate.js';
 export { IOT_MAX_CHARS, IAM_MAX_CHARS, IAM_TRUST_MAX_CHARS, nonBlankLength } from './limits.js';
 export type {

@@ -1,14 +1,16 @@
 import { malformedPolicy } from '../errors.js';
+import { dictionary } from '../records.js';
 import { isObject } from './parse-condition.js';
 import type { PrincipalMap, PrincipalSpec } from './types.js';
 
 /** Principal/NotPrincipal: `"*"` or `{"AWS"|"Service"|"Federated"|"CanonicalUser": string | [strings]}` (IAM User Guide, "Principal"). */
-const KEYS: Readonly<Record<string, keyof PrincipalMap>> = {
+// Looked up by the document's keys: no prototype, so "constructor" is an unknown principal type.
+const KEYS: Readonly<Record<string, keyof PrincipalMap>> = dictionary<keyof PrincipalMap>({
   AWS: 'aws',
   Service: 'service',
   Federated: 'federated',
   CanonicalUser: 'canonicalUser',
-};
+});
 
 export function parsePrincipal(raw: unknown, path: string): PrincipalSpec {
   if (raw === '*') return '*';

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { dictionary } from '../records.js';
 import { buildXmlDocument, type XmlObject } from './xml/build.js';
 
 /**
@@ -8,7 +9,7 @@ import { buildXmlDocument, type XmlObject } from './xml/build.js';
  */
 export function formParams(request: FastifyRequest): Record<string, string> {
   const text = request.rawBody?.toString('utf8') ?? '';
-  const params: Record<string, string> = {};
+  const params = dictionary<string>();
   for (const [key, value] of new URLSearchParams(text)) params[key] = value;
   // Some clients send GET with the parameters in the query string.
   for (const [key, value] of Object.entries(request.query as Record<string, string>)) {

@@ -1,4 +1,5 @@
 import { invalidInput } from '../errors.js';
+import { dictionary } from '../records.js';
 import { attributeName, attributeValue } from './validate.js';
 
 /** An attribute payload as CreateThing/UpdateThing/…ThingGroup take it. */
@@ -12,7 +13,7 @@ export interface AttributePayload {
 export function validAttributes(value: unknown): Record<string, string> {
   if (value === undefined || value === null) return {};
   if (typeof value !== 'object' || Array.isArray(value)) throw invalidInput('attributes must be a map of strings.');
-  const out: Record<string, string> = {};
+  const out = dictionary<string>();
   for (const [name, v] of Object.entries(value as Record<string, unknown>)) {
     out[attributeName(name)] = attributeValue(v, name);
   }
@@ -21,7 +22,7 @@ export function validAttributes(value: unknown): Record<string, string> {
 
 /** Drops empty values: an empty value means "no such attribute" (API_AttributePayload). */
 export function withoutEmpty(attributes: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(attributes).filter(([, v]) => v !== ''));
+  return dictionary(Object.entries(attributes).filter(([, v]) => v !== ''));
 }
 
 /** The attributes after an update: merged (empty value removes) or replaced. */

@@ -8,6 +8,7 @@ import type { Tags } from './tags.js';
 import type { ThingTypes } from './thing-types.js';
 import type { Thing } from './types.js';
 import { thingName } from './validate.js';
+import { dictionary } from '../records.js';
 
 export interface CreateThingInput {
   name: string;
@@ -82,7 +83,7 @@ export class Things {
     const row = await db.selectFrom('iot_things').selectAll().where('thing_name', '=', name).executeTakeFirst();
     if (!row) return undefined;
     const attributes = await this.attributesOf(db, [name]);
-    return this.toThing(row, attributes.get(name) ?? {});
+    return this.toThing(row, attributes.get(name) ?? dictionary());
   }
 
   async exists(name: string): Promise<boolean> {
@@ -116,7 +117,7 @@ export class Things {
     }
     const rows = await query.orderBy('iot_things.thing_name').limit(limit + 1).execute();
     const attributes = await this.attributesOf(this.deps.db, rows.slice(0, limit).map((r) => r.thing_name));
-    return pageOf(rows, limit, (r) => r.thing_name, (r) => this.toThing(r, attributes.get(r.thing_name) ?? {}));
+    return pageOf(rows, limit, (r) => r.thing_name, (r) => this.toThing(r, attributes.get(r.thing_name) ?? dictionary()));
   }
 
   async update(name: string, input: UpdateThingInput): Promise<Thing> {
@@ -190,7 +191,7 @@ export class Things {
     if (names.length === 0) return out;
     const rows = await db.selectFrom('iot_thing_attributes').selectAll().where('thing_name', 'in', names).orderBy('attr_name').execute();
     for (const row of rows) {
-      const map = out.get(row.thing_name) ?? {};
+      const map = out.get(row.thing_name) ?? dictionary<string>();
       map[row.attr_name] = row.attr_value;
       out.set(row.thing_name, map);
     }

@@ -18,6 +18,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { rawRequest } from '../helpers/http.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { allowPolicy, rejectsWith, trustPolicy } from './helpers.js';
+import { storyPolicy } from '../helpers/policies.js';
 
 interface Device {
   certificateId: string;
@@ -173,4 +174,61 @@ test('role credentials on S3: GetObject allowed by the role, PutObject refused, 
 
   s.clock.advance(901_000);
   await rejectsWith(as.s3.send(new GetObjectCommand({ Bucket: 'fleet', Key: 'firmware/v1.bin' })), 'ExpiredToken', 400);
+});
+
+// Issue 24: with no x-amzn-iot-thingname, nothing about the thing was checked and the session had no
+// credentials-iot:ThingName, so a role policy using it silently matched nothing. Ferry now issues credentials
+// without the header only when no policy involved reads a thing variable, and asks for the header otherwise.
+test('credentials provider without x-amzn-iot-thingname: issued when nothing depends on the thing, else 400 asking for the header', async (t) => {
+  const s = await startTestServer();
+  t.after(() => s.close());
+  const iot = s.iot();
+  const iam = s.iam();
+  const root = s.s3();
+  const { accountId, region } = s.endpoints;
+  const aliasArn = (name: string) => `arn:aws:iot:${region}:${accountId}:rolealias/${name}`;
+  await root.send(new CreateBucketCommand({ Bucket: 'fleet' }));
+  await root.send(new PutObjectCommand({ Bucket: 'fleet', Key: 'firmware/v1.bin', Body: 'firmware bytes' }));
+
+  // Three roles behind three aliases: one reads firmware only; one writes under the thing's name; one conditions on it.
+  const role = async (name: string, policy: string) => {
+    const arn = (await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: trustPolicy('credentials.iot.amazonaws.com') }))).Role!.Arn!;
+    await iam.send(new PutRolePolicyCommand({ RoleName: name, PolicyName: 'p', PolicyDocument: policy }));
+    await iot.send(new CreateRoleAliasCommand({ roleAlias: `${name}-alias`, roleArn: arn }));
+  };
+  await role('plain', allowPolicy('s3:GetObject', 'arn:aws:s3:::fleet/firmware/*'));
+  await role('own-logs', allowPolicy('s3:PutObject', 'arn:aws:s3:::fleet/logs/${credentials-iot:ThingName}/*'));
+  await role(
+    'typed',
+    JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*', Condition: { StringEquals: { 'credentials-iot:ThingTypeName': 'mixer' } } }] }),
+  );
+
+  // The story's device policy: thing variables only in its MQTT statements, none in AssumeRoleWithCertificate's.
+  const story = JSON.parse(storyPolicy(region, accountId)) as { Statement: Array<{ Resource: string | string[] }> };
+  story.Statement[0]!.Resource = ['plain-alias', 'own-logs-alias', 'typed-alias'].map(aliasArn);
+  await iot.send(new CreatePolicyCommand({ policyName: 'story', policyDocument: JSON.stringify(story) }));
+  // A device policy whose AssumeRoleWithCertificate statement itself reads the thing's name.
+  const perThing = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:AssumeRoleWithCertificate', Resource: aliasArn('${iot:Connection.Thing.ThingName}-alias') }] });
+  await iot.send(new CreatePolicyCommand({ policyName: 'per-thing', policyDocument: perThing }));
+  await iot.send(new CreateThingCommand({ thingName: 'plain' }));
+  await iot.send(new CreateThingCommand({ thingName: 'miso-1' }));
+  const dev = await device(iot, 'miso-1', 'story');
+  const named = await device(iot, 'plain', 'per-thing');
+
+  // Nothing depends on the thing: issued without the header, and the session works.
+  const plain = clients(s, credentialsOf(await askCredentials(s, 'plain-alias', dev)));
+  assert.equal(await (await plain.s3.send(new GetObjectCommand({ Bucket: 'fleet', Key: 'firmware/v1.bin' }))).Body!.transformToString(), 'firmware bytes');
+  // The role's policies read credentials-iot:ThingName (a variable) or ThingTypeName (a condition key): 400, no session.
+  refusal(await askCredentials(s, 'own-logs-alias', dev), 400, /role\/own-logs use credentials-iot:thingname: name the thing in the x-amzn-iot-thingname header/);
+  refusal(await askCredentials(s, 'typed-alias', dev), 400, /credentials-iot:thingtypename: name the thing in the x-amzn-iot-thingname header/);
+  // The IoT policy deciding AssumeRoleWithCertificate reads the thing's name: 400 without the header.
+  refusal(await askCredentials(s, 'plain-alias', named), 400, /IoT policies of certificate .* use iot:connection\.thing\.thingname/);
+
+  // With the header, the same requests are issued (and judged with the thing), beside the existing refusals.
+  const logs = clients(s, credentialsOf(await askCredentials(s, 'own-logs-alias', dev, 'miso-1')));
+  await logs.s3.send(new PutObjectCommand({ Bucket: 'fleet', Key: 'logs/miso-1/boot.log', Body: 'booted' }));
+  await rejectsWith(logs.s3.send(new PutObjectCommand({ Bucket: 'fleet', Key: 'logs/other/boot.log', Body: 'x' })), 'AccessDenied', 403);
+  credentialsOf(await askCredentials(s, 'plain-alias', named, 'plain'));
+  refusal(await askCredentials(s, 'own-logs-alias', named, 'plain'), 403, /do not allow iot:AssumeRoleWithCertificate/);
+  refusal(await askCredentials(s, 'own-logs-alias', dev, 'plain'), 403, /plain is not attached/);
 });

@@ -148,7 +148,7 @@ test('CreateCertificateFromCsr signs a device-made CSR; RegisterCertificateWitho
   assert.equal(identity.certificate.id, registered.certificateId);
   assert.equal(identity.certificate.status, 'ACTIVE');
   assert.equal(identity.thing?.name, 'miso_things_2');
-  assert.deepEqual(identity.thing?.attributes, { line: 'b' });
+  assert.deepEqual({ ...identity.thing?.attributes }, { line: 'b' }); // a prototype-less map (issue 24)
   assert.equal(identity.variables['iot:Certificate.Subject.CommonName'], 'miso_things_2');
   assert.equal(identity.variables['iot:Connection.Thing.IsAttached'], 'true');
 

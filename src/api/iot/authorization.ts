@@ -6,14 +6,23 @@ import { optionalString, stringList } from '../../registry/validate.js';
 import type { AppContext } from '../../server/context.js';
 import { iotOperation } from './route.js';
 
+// AWS's TestAuthorization limits (IoT API Reference, TestAuthorization and AuthInfo). With them, and the
+// policy quotas, one call evaluates a bounded number of bounded subjects (issue 24).
+const MAX_AUTH_INFOS = 10;
+const MAX_RESOURCE_CHARS = 2048;
+const MAX_RESOURCES = 100;
+
 function authInfosIn(value: unknown): AuthInfo[] {
   if (!Array.isArray(value) || value.length === 0) throw invalidInput('authInfos must be a list of {actionType, resources}.');
+  if (value.length > MAX_AUTH_INFOS) throw invalidInput(`authInfos has ${value.length} entries; at most ${MAX_AUTH_INFOS} are allowed.`);
   return value.map((v: unknown) => {
     const info = v as { actionType?: unknown; resources?: unknown } | null;
-    if (!info || typeof info.actionType !== 'string') {
-      throw invalidInput('Every authInfo needs an actionType (PUBLISH, SUBSCRIBE, RECEIVE, CONNECT, or a Jobs HTTPS action such as UPDATE_JOB_EXECUTION).');
-    }
-    return { actionType: info.actionType, resources: stringList(info.resources, 'resources') };
+    if (!info || typeof info.actionType !== 'string') throw invalidInput('Every authInfo needs an actionType (PUBLISH, SUBSCRIBE, RECEIVE, CONNECT, or a Jobs HTTPS action such as UPDATE_JOB_EXECUTION).');
+    const resources = stringList(info.resources, 'resources');
+    if (resources.length > MAX_RESOURCES) throw invalidInput(`An authInfo has ${resources.length} resources; Ferry evaluates at most ${MAX_RESOURCES} per authInfo.`);
+    const long = resources.find((r) => r.length > MAX_RESOURCE_CHARS);
+    if (long !== undefined) throw invalidInput(`A resource has ${long.length} characters; at most ${MAX_RESOURCE_CHARS} are allowed.`);
+    return { actionType: info.actionType, resources };
   });
 }
 

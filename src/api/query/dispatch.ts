@@ -5,6 +5,7 @@ import { IAM_XMLNS, STS_XMLNS } from '../../protocols/errors/shapes.js';
 import { parseSignature } from '../../protocols/sigv4/index.js';
 import { incomingSignedRequest } from '../../protocols/http/authenticate.js';
 import type { XmlObject } from '../../protocols/xml/build.js';
+import { dictionary } from '../../records.js';
 import type { AppContext } from '../../server/context.js';
 import { iamActions } from '../iam/index.js';
 import { stsActions } from '../sts/index.js';
@@ -14,6 +15,8 @@ export type QueryHandler = (params: Record<string, string>, request: FastifyRequ
 
 type QueryService = 'iam' | 'sts';
 const XMLNS: Record<QueryService, string> = { iam: IAM_XMLNS, sts: STS_XMLNS };
+/** The one API version each query service speaks; AWS refuses a request naming another (issue 24). */
+const API_VERSIONS: Record<QueryService, string> = { iam: '2010-05-08', sts: '2011-06-15' };
 
 /** The signing service decides which of the two query services a `POST /` is for. */
 function serviceOf(request: FastifyRequest): QueryService {
@@ -30,13 +33,19 @@ function serviceOf(request: FastifyRequest): QueryService {
  */
 export function registerQueryApi(app: FastifyInstance, ctx: AppContext): void {
   const iamRegions = [...new Set(['us-east-1', ctx.region])];
-  const actions: Record<QueryService, Record<string, QueryHandler>> = { iam: iamActions(ctx), sts: stsActions(ctx) };
+  // Looked up by the request's Action: no prototype, so Action=constructor names no operation.
+  const actions: Record<QueryService, Record<string, QueryHandler>> = { iam: dictionary(iamActions(ctx)), sts: dictionary(stsActions(ctx)) };
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const service = serviceOf(request);
     const params = formParams(request);
     const action = params.Action ?? '';
     const run = actions[service][action];
     if (!run) throw invalidInput(`Could not find operation ${action || '(none)'} for ${service.toUpperCase()}.`, 'unknown-operation');
+    const version = params.Version;
+    if (version !== API_VERSIONS[service]) {
+      const given = version === undefined ? 'no Version' : `version ${version}`;
+      throw invalidInput(`Could not find operation ${action} for ${given}: ${service.toUpperCase()} speaks Version=${API_VERSIONS[service]}.`, 'unknown-operation');
+    }
     const result = await run(params, request);
     return sendQueryResult(reply, action, result, String(request.id), XMLNS[service]);
   };

@@ -12,6 +12,7 @@ import {
   formatAmzDate,
   type AwsChunkedDecoder,
 } from '../../protocols/sigv4/index.js';
+import { dictionary } from '../../records.js';
 import { authenticationOf } from './auth.js';
 import { header } from './headers.js';
 
@@ -22,8 +23,18 @@ import { header } from './headers.js';
  */
 class DeferredBody extends Readable {
   private source?: Readable;
+  private readonly onData = (chunk: Buffer): void => {
+    if (!this.push(chunk)) this.source?.pause();
+  };
+  private readonly onEnd = (): void => {
+    this.push(null);
+  };
 
-  constructor(private readonly open: () => Readable) {
+  /** `open` returns `raw` itself or a decoder `raw` is piped into. */
+  constructor(
+    private readonly raw: Readable,
+    private readonly open: () => Readable,
+  ) {
     super({ highWaterMark: 64 * 1024 });
   }
 
@@ -31,10 +42,8 @@ class DeferredBody extends Readable {
     if (!this.source) {
       const source = this.open();
       this.source = source;
-      source.on('data', (chunk: Buffer) => {
-        if (!this.push(chunk)) source.pause();
-      });
-      source.once('end', () => this.push(null));
+      source.on('data', this.onData);
+      source.once('end', this.onEnd);
       // Errors and premature closes (a client gone mid-body) alike.
       finished(source, (error) => {
         if (error) this.destroy(error);
@@ -43,17 +52,32 @@ class DeferredBody extends Readable {
     this.source.resume();
   }
 
+  /**
+   * A consumer that gives up (a body over its limit, a failed check) lets go of the request without
+   * destroying it: destroying it would reset the connection before the client reads the error, so the
+   * rest is drained instead when the error is sent (protocols/http/drain.ts).
+   */
   override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
-    if (this.source && !this.source.readableEnded) this.source.destroy();
+    const source = this.source;
+    if (source && !source.readableEnded) {
+      source.removeListener('data', this.onData);
+      source.removeListener('end', this.onEnd);
+      if (source !== this.raw) {
+        this.raw.unpipe();
+        source.destroy();
+      }
+      this.raw.pause();
+    }
     done(error);
   }
 }
 
-const DECODER_MODES: Record<string, 'signed' | 'unsigned-trailer' | 'signed-trailer'> = {
+// Looked up by the x-amz-content-sha256 header: no prototype, so only these values name a mode.
+const DECODER_MODES = dictionary<'signed' | 'unsigned-trailer' | 'signed-trailer'>({
   [STREAMING_SIGNED]: 'signed',
   [STREAMING_UNSIGNED_TRAILER]: 'unsigned-trailer',
   [STREAMING_SIGNED_TRAILER]: 'signed-trailer',
-};
+});
 
 function algorithmOf(name: string): ChecksumAlgorithm | undefined {
   const upper = name.toUpperCase();
@@ -152,7 +176,7 @@ export function incomingBody(request: FastifyRequest, reply: FastifyReply, opts:
   const md5 = contentMd5(request);
   const checksum = checksumOf(request, decoder, opts.checksumHeaders ?? true);
   return {
-    stream: new DeferredBody(open),
+    stream: new DeferredBody(raw, open),
     ...(length !== undefined ? { length } : {}),
     ...(md5 !== undefined ? { md5Base64: md5 } : {}),
     ...(sha256Hex !== undefined ? { sha256Hex } : {}),

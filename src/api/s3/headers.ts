@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { invalidInput } from '../../errors.js';
 import type { ChecksumAlgorithm, ChecksumType, ObjectAttributes, ObjectInfo, ReadConditions, WriteConditions } from '../../objects/index.js';
 import { CHECKSUM_ALGORITHMS } from '../../objects/index.js';
+import { dictionary } from '../../records.js';
 
 /** One header's value (the first, if repeated), or undefined. */
 export function header(request: FastifyRequest, name: string): string | undefined {
@@ -24,7 +25,7 @@ function storedEncoding(value: string | undefined): string | undefined {
 
 /** Content headers and `x-amz-meta-*` of a PutObject or CreateMultipartUpload. */
 export function attributesFrom(request: FastifyRequest): ObjectAttributes {
-  const metadata: Record<string, string> = {};
+  const metadata = dictionary<string>();
   for (const [name, value] of Object.entries(request.headers)) {
     if (name.startsWith(META_PREFIX) && value !== undefined) metadata[name.slice(META_PREFIX.length)] = Array.isArray(value) ? value.join(',') : String(value);
   }

@@ -137,6 +137,7 @@ const S3_REASONS: ReasonTable = {
   'incomplete-body': e('IncompleteBody', 400, 'You did not provide the number of bytes specified by the Content-Length HTTP header'),
   'invalid-bucket-name': e('InvalidBucketName', 400, 'The specified bucket is not valid.'),
   'malformed-xml': e('MalformedXML', 400, 'The XML you provided was not well-formed or did not validate against our published schema'),
+  'max-message-length': e('MaxMessageLengthExceeded', 400, 'Your request was too big.'),
   'invalid-range': e('InvalidRange', 416, 'The requested range is not satisfiable'),
   'entity-too-small': e('EntityTooSmall', 400, 'Your proposed upload is smaller than the minimum allowed object size.'),
   'invalid-part': e('InvalidPart', 400),

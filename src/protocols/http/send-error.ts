@@ -3,6 +3,7 @@ import { FerryError, invalidInput, isFerryError, tooLarge, unavailable } from '.
 import { isDatabaseUnavailable } from '../../store/availability.js';
 import { toAwsError, type AwsService } from '../errors/registry.js';
 import { awsQueryError, restJsonError, restXmlError, STS_XMLNS, type ErrorReply } from '../errors/shapes.js';
+import { drainUnreadBody } from './drain.js';
 import type { WireProtocol } from './types.js';
 
 export interface ProtocolDefaults {
@@ -40,5 +41,6 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: u
     reply.raw.destroy();
     return;
   }
+  drainUnreadBody(request.raw);
   void reply.code(out.status).headers(out.headers).send(out.body);
 }
