@@ -37,7 +37,10 @@ export function documentOf(io: CliIo, value: string): CreateJobInput['document']
   return { text: readJsonFile(io, value) };
 }
 
-/** Prints a watch's final state and returns the exit code it means. */
+/**
+ * The exit code a watch's final state means; with --json, prints that state
+ * (without it, the view has already shown the final state, once).
+ */
 export function watchResult(io: CliIo, s: WatchSnapshot, json: boolean | undefined): number {
   if (json) {
     printJson(io.stdout, {
@@ -47,8 +50,6 @@ export function watchResult(io: CliIo, s: WatchSnapshot, json: boolean | undefin
       counters: s.counters,
       executions: s.executions.map((e) => ({ thingName: e.thingName, status: e.status, statusDetails: e.details })),
     });
-  } else if (s.finished) {
-    io.stdout.write(`job ${s.jobId} ${s.job.status}: ${counterLine(s.counters)}\n`);
   }
   if (s.interrupted) return 130;
   return allSucceeded(s.counters) && s.job.status === 'COMPLETED' ? EXIT.ok : EXIT.jobFailed;
