@@ -38,6 +38,7 @@
  */
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
+import { parseJson } from '../json-syntax.js';
 
 export const KIT_CONFIG_FILE = 'kit.json';
 export const KIT_VERSION = 1;
@@ -82,7 +83,7 @@ export function readKit(dir: string): Kit {
   const configPath = join(dir, KIT_CONFIG_FILE);
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(configPath, 'utf8'));
+    raw = parseJson(readFileSync(configPath, 'utf8'));
   } catch (e) {
     throw new Error(`cannot read the kit's ${configPath}: ${(e as Error).message}`);
   }

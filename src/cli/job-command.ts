@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { withServer, type Connection } from './client-config.js';
 import { configureTree, withConnection, type ConnectionFlags } from './command.js';
 import { parseS3Url } from './arns.js';
-import { readJsonFile } from './files.js';
+import { checkJson, readJsonFile } from './files.js';
 import { EXIT, UsageError, processIo, type CliIo } from './io.js';
 import { JobView, counterLine } from './job-view.js';
 import { action, printFields, printJson, printTable, when } from './output.js';
@@ -27,11 +27,7 @@ export function documentOf(io: CliIo, value: string): CreateJobInput['document']
     return s3;
   }
   if (value.trimStart().startsWith('{')) {
-    try {
-      JSON.parse(value);
-    } catch (error) {
-      throw new UsageError(`the inline document is not JSON: ${(error as Error).message}`);
-    }
+    checkJson(value, 'the inline document');
     return { text: value };
   }
   return { text: readJsonFile(io, value) };

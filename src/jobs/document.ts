@@ -4,6 +4,7 @@
  * caller passes the signer and Ferry's own S3 origins.
  */
 import { invalidInput } from '../errors.js';
+import { parseJson } from '../json-syntax.js';
 
 // aws-wire-protocols.md §3.3, §9: a job document is at most 32 KB. Counted in UTF-8 bytes so
 // a document always fits the device's MQTT payload.
@@ -32,7 +33,7 @@ export function parseJobDocument(text: string): unknown {
   let doc: unknown;
   try {
     // Editors on Windows save a byte-order mark; JSON.parse refuses it.
-    doc = JSON.parse(text.replace(/^\uFEFF/, ''));
+    doc = parseJson(text.replace(/^\uFEFF/, ''));
   } catch (e) {
     throw invalidInput(`The job document is not valid JSON: ${(e as Error).message}`, 'invalid-document');
   }

@@ -53,7 +53,7 @@ test('job create, describe, list, watch (ends when the job completes), cancel; b
   assert.match(noTargets.stderr, /required option '--targets <targets>'/);
   const badJson = await cli(['job', 'create', 'j0', '--targets', 'miso_things_1', '--document', '{nope', ...d]);
   assert.equal(badJson.code, 2);
-  assert.match(badJson.stderr, /inline document is not JSON/);
+  assert.match(badJson.stderr, /inline document is not JSON: line 1, column 2: expected a double-quoted property name or '}', found 'n'/);
   const badExpiry = await cli(['job', 'create', 'j0', '--targets', 'miso_things_1', '--document', join(work, 'job.json'), '--presign-role', 'miso-role', '--expires-in', '5', ...d]);
   assert.equal(badExpiry.code, 2);
   const noRole = await cli(['job', 'create', 'j0', '--targets', 'miso_things_1', '--document', join(work, 'job.json'), ...d]);

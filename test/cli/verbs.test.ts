@@ -141,10 +141,10 @@ test('policy create, attach, test (explained), list, get, detach, delete; bad ar
   const both = await cli(['policy', 'create', 'x', '--device', '--document', file, ...d]);
   assert.equal(both.code, 2);
   assert.match(both.stderr, /either --document FILE or --device/);
-  writeFileSync(join(work, 'broken.json'), '{ nope');
+  writeFileSync(join(work, 'broken.json'), '{\n  "Version": "2012-10-17",\n  "Statement": [ nope ]\n}\n');
   const notJson = await cli(['policy', 'create', 'x', '--document', join(work, 'broken.json'), ...d]);
   assert.equal(notJson.code, 2);
-  assert.match(notJson.stderr, /is not JSON/);
+  assert.match(notJson.stderr, /broken\.json is not JSON: line 3, column 18: expected a value .*found 'n'/);
   writeFileSync(join(work, 'malformed.json'), JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Perhaps', Action: 'iot:Connect', Resource: '*' }] }));
   const malformed = await cli(['policy', 'create', 'x', '--document', join(work, 'malformed.json'), ...d]);
   assert.equal(malformed.code, 1);

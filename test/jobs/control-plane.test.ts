@@ -48,6 +48,7 @@ describe('jobs control plane', () => {
       [{ jobId: 'bad id!' }, /jobId/],
       [{ document: undefined }, /needs a document/],
       [{ document: '{nope' }, /not valid JSON/],
+      [{ document: '{\n  "url": "x",\n  "size": 12,\n}' }, /not valid JSON: line 4, column 1: expected a double-quoted property name after the comma, found '}'/],
       [{ document: '[1,2]' }, /must be a JSON object/],
       [{ document: JSON.stringify({ pad: 'x'.repeat(32768) }) }, /too large/],
       [{ documentSource: 'https://s3.amazonaws.com/firmware/fw.bin' }, /either document or documentSource/],
