@@ -129,7 +129,9 @@ test('policy create, attach, test (explained), list, get, detach, delete; bad ar
   assert.equal(publish.results[0].resource, `arn:aws:iot:${region}:${accountId}:topic/$aws/things/miso_things_1/jobs/start-next`);
   assert.match(publish.results[2].why, /Deny statement in no-forbidden/);
   const human = await cli(['policy', 'test', '--thing', 'miso_things_1', '--client-id', 'other', '--action', 'connect', ...d]);
-  assert.match(human.stdout, /IMPLICIT_DENY .*client\/other\n.*names no thing/);
+  // Explained with the Connect statements (client/miso*), not the Publish statements' thing variable.
+  assert.match(human.stdout, /IMPLICIT_DENY .*client\/other\n.*allows iot:Connect on this resource \(their iot:Connect statements allow only arn:aws:iot:[^ ]+:client\/miso\*\)\n/);
+  assert.doesNotMatch(human.stdout, /names no thing|policy variables/);
   const subscribe = (await cli(['policy', 'test', '--thing', 'miso_things_1', '--action', 'subscribe', '--resource', '$aws/things/miso_things_1/jobs/notify-next', '--json', ...d])).json();
   assert.equal(subscribe.results[0].decision, 'ALLOWED');
   assert.match(subscribe.results[0].resource, /:topicfilter\/\$aws\/things\/miso_things_1\/jobs\/notify-next$/);

@@ -134,17 +134,59 @@ export async function testAuthorization(conn: Connection, q: AuthorizationQuesti
     }),
   );
   const action = `iot:${q.action[0]!.toUpperCase()}${q.action.slice(1)}`;
+  const allowing = await allowedResources(conn, out.authResults ?? [], action);
   return {
     principal,
     clientId,
     action,
-    results: (out.authResults ?? []).map((r, i) => explain(r, resources[i] ?? '', action, clientId)),
+    results: (out.authResults ?? []).map((r, i) => explain(r, resources[i] ?? '', action, clientId, allowing)),
   };
+}
+
+/**
+ * For the policies behind an implicit deny: the resources their Allow
+ * statements for `action` name, so the explanation shows what would be allowed.
+ */
+async function allowedResources(conn: Connection, results: AuthResult[], action: string): Promise<Map<string, string[]>> {
+  const policies = new Set(results.filter((r) => r.authDecision === 'IMPLICIT_DENY').flatMap((r) => names(r.denied?.implicitDeny?.policies)));
+  const found = new Map<string, string[]>();
+  for (const name of policies) {
+    const document = (await conn.iot().send(new GetPolicyCommand({ policyName: name }))).policyDocument;
+    found.set(name, allowStatementResources(document ?? '', action));
+  }
+  return found;
+}
+
+/** The Resource values of a policy's Allow statements whose Action covers `action` (IoT actions match case-insensitively, with * and ?). */
+export function allowStatementResources(document: string, action: string): string[] {
+  let statements: unknown;
+  try {
+    statements = (JSON.parse(document) as { Statement?: unknown }).Statement;
+  } catch {
+    return [];
+  }
+  const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : []);
+  const covers = (pattern: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i').test(action);
+  const out: string[] = [];
+  for (const st of Array.isArray(statements) ? statements : [statements]) {
+    const s = (st ?? {}) as Record<string, unknown>;
+    if (s.Effect !== 'Allow') continue;
+    const applies = s.Action !== undefined ? list(s.Action).some(covers) : s.NotAction !== undefined && !list(s.NotAction).some(covers);
+    if (applies) out.push(...(s.Resource !== undefined ? list(s.Resource) : list(s.NotResource).map((r) => `anything but ${r}`)));
+  }
+  return out;
+}
+
+/** `; its iot:Connect statements allow only client/miso*` — or that it has none. */
+function allowedElsewhere(policies: string[], action: string, allowing: Map<string, string[]>): string {
+  const resources = [...new Set(policies.flatMap((p) => allowing.get(p) ?? []))];
+  const whose = policies.length === 1 ? 'its' : 'their';
+  return resources.length ? ` (${whose} ${action} statements allow only ${resources.join(', ')})` : ` (${whose} statements have no Allow for ${action})`;
 }
 
 const names = (list: Array<{ policyName?: string | undefined }> | undefined) => (list ?? []).map((p) => p.policyName ?? '?');
 
-function explain(r: AuthResult, fallback: string, action: string, clientId: string | undefined) {
+function explain(r: AuthResult, fallback: string, action: string, clientId: string | undefined, allowing: Map<string, string[]>) {
   const resource = r.authInfo?.resources?.[0] ?? fallback;
   const allowedBy = names(r.allowed?.policies);
   const explicit = names(r.denied?.explicitDeny?.policies);
@@ -155,7 +197,7 @@ function explain(r: AuthResult, fallback: string, action: string, clientId: stri
   if (decision === 'ALLOWED') why = `allowed by ${allowedBy.join(', ')}`;
   else if (decision === 'EXPLICIT_DENY') why = `a Deny statement in ${explicit.join(', ')} refuses it (a Deny wins over any Allow)`;
   else if (implicit.length === 0) why = 'no policy is attached to this certificate or its thing groups, so everything is denied';
-  else why = `no statement in ${implicit.join(', ')} allows ${action} on this resource`;
+  else why = `no statement in ${implicit.join(', ')} allows ${action} on this resource${allowedElsewhere(implicit, action, allowing)}`;
   if (decision !== 'ALLOWED' && missing.length) {
     why += `; policy variables ${missing.join(', ')} have no value${
       missing.some((m) => m.startsWith('iot:Connection.Thing')) ? ` (client id ${clientId ?? '(none)'} names no thing this certificate is attached to)` : ''
