@@ -66,7 +66,7 @@ export function jobCommand(io: CliIo = processIo()): Command {
       .command('create')
       .description('create a job for things and thing groups')
       .argument('<job-id>')
-      .requiredOption('--targets <targets>', 'thing names and group:NAME (or ARNs), comma-separated or repeated', collectList)
+      .requiredOption('--targets <targets>', 'thing names and thing-group:NAME (or ARNs), comma-separated or repeated', collectList)
       .requiredOption('--document <file|s3://bucket/key|json>', 'the job document: a file, an object in a bucket (documentSource), or inline JSON')
       .option('--presign-role <role>', 'role (name or ARN) that signs ${aws:iot:s3-presigned-url:…} links')
       .option('--expires-in <seconds>', 'how long each presigned link lives (60 to 3600; default 3600)', integer(60, 3600))

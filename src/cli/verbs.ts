@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 export const VERBS: Record<string, () => Promise<Command>> = {
   server: async () => (await import('./server-command.js')).serverCommand(),
   thing: async () => (await import('./thing-command.js')).thingCommand(),
+  'thing-group': async () => (await import('./thing-group-command.js')).thingGroupCommand(),
   policy: async () => (await import('./policy-command.js')).policyCommand(),
   bucket: async () => (await import('./bucket-command.js')).bucketCommand(),
   cp: async () => (await import('./cp-command.js')).cpCommand(),

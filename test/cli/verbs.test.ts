@@ -46,7 +46,7 @@ test('thing create writes a working connection kit; list, describe, delete; bad 
   assert.equal(statSync(join(kitDir, config.privateKeyFile)).mode & 0o777, 0o600);
   assert.match(readFileSync(join(kitDir, 'public.pem.key'), 'utf8'), /BEGIN PUBLIC KEY/);
   assert.ok(statSync(join(kitDir, 'start.sh')).mode & 0o100, 'start.sh is executable');
-  assert.match(readFileSync(join(kitDir, 'start.sh'), 'utf8'), /agent --kit/);
+  assert.match(readFileSync(join(kitDir, 'start.sh'), 'utf8'), /"\$KIT\/ferry-agent\.mjs" --kit "\$KIT"/);
   const device = await connectWithKit(kitDir);
   await device.end();
 

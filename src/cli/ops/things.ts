@@ -15,7 +15,7 @@ import {
   type ThingAttribute,
 } from '@aws-sdk/client-iot';
 import type { Connection } from '../client-config.js';
-import { writeKit } from '../kit.js';
+import { agentBundle, writeKit } from '../kit.js';
 import { arnName } from '../arns.js';
 
 export interface CreatedThing {
@@ -48,6 +48,8 @@ export interface CreateThingInput {
  * and, when named, the policy to the certificate; then the connection kit.
  */
 export async function createThing(conn: Connection, input: CreateThingInput): Promise<CreatedThing> {
+  // A kit needs the agent bundle: without it, fail before anything is created.
+  if (input.kitDir) agentBundle();
   const iot = conn.iot();
   const thing = await iot.send(
     new CreateThingCommand({ thingName: input.name, ...(input.attributes ? { attributePayload: { attributes: input.attributes } } : {}) }),
