@@ -85,6 +85,7 @@ export function thingCommand(io: CliIo = processIo()): Command {
         ['version', t.version],
         ['attributes', attributes(t.attributes)],
         ['principals', t.principals.join(', ') || '(none)'],
+        ...retiringFields(t.retiring),
       ]);
     }),
   );

@@ -210,7 +210,8 @@ export async function thingPrincipals(conn: Connection, thingName: string): Prom
 export async function describeThing(conn: Connection, thingName: string) {
   const thing = await conn.iot().send(new DescribeThingCommand({ thingName }));
   const { $metadata: _, ...rest } = thing;
-  return { ...rest, principals: await thingPrincipals(conn, thingName) };
+  const { retiring } = await ferryRequest<{ retiring: PendingRetirement[] }>(conn, 'GET', `/ferry/things/${encodeURIComponent(thingName)}/certificate-rotations`);
+  return { ...rest, principals: await thingPrincipals(conn, thingName), retiring };
 }
 
 /**
