@@ -70,6 +70,7 @@ export class CertificateRotations {
   private schedule: RotationSchedule = { owner: 'local', leaseMs: 30_000, intervalMs: 1000, logger: undefined as unknown as Logger };
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly deps: RegistryDeps,
@@ -143,6 +144,7 @@ export class CertificateRotations {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.ticking;
+    await this.settled();
   }
 
   /** One pass by the clock: every retirement due is claimed and done. One pass at a time. */
@@ -154,12 +156,21 @@ export class CertificateRotations {
     return this.ticking;
   }
 
-  private async retireDue(newCertificateId?: string): Promise<void> {
-    try {
-      for (const row of await this.claimDue(newCertificateId)) await this.retire(row);
-    } catch (error) {
-      this.schedule.logger?.error({ err: error }, 'retiring rotated certificates failed');
-    }
+  /** Resolves once every retirement begun so far is done (deactivated, detached, forgotten). */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  }
+
+  private retireDue(newCertificateId?: string): Promise<void> {
+    const work = (async () => {
+      try {
+        for (const row of await this.claimDue(newCertificateId)) await this.retire(row);
+      } catch (error) {
+        this.schedule.logger?.error({ err: error }, 'retiring rotated certificates failed');
+      }
+    })();
+    this.inFlight.add(work);
+    return work.finally(() => this.inFlight.delete(work));
   }
 
   /** Claims due retirements no other node holds a live lease on, in one statement (see claimDueTimeouts). */

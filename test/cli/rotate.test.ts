@@ -120,6 +120,7 @@ test('--rotate with an agent running from the kit: it reconnects with the new ce
   const atRetirement = await retired;
   assert.equal(atRetirement.principalId, newId, 'the new certificate had connected before the old one was deactivated');
   assert.equal(atRetirement.connected, true);
+  await registry.rotations.settled();
 
   // Exactly one ACTIVE certificate remains, attached, with the old one's policy; the old one is detached.
   assert.deepEqual(await statuses(s, [first.certificateId, newId!]), ['INACTIVE', 'ACTIVE']);
