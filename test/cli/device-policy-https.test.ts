@@ -11,21 +11,13 @@ import { CreateJobCommand, DescribeJobExecutionCommand } from '@aws-sdk/client-i
 import { agentOptionsFromKit, startAgent } from '../../src/agent/agent.js';
 import { readKit } from '../../src/agent/kit.js';
 import type { Operation } from '../../src/agent/types.js';
-import { startTestServer, tempDir, testLogger } from '../helpers/server.js';
+import { testLogger } from '../helpers/server.js';
 import { closedPort, executionEnded, fastSettings } from '../agent/helpers.js';
 import { ManualTimer } from '../agent/manual-timer.js';
-import { cli } from './helpers.js';
+import { cli, withDevicePolicy } from './helpers.js';
 
 test('policy create --device: an agent with --transport https runs its job under it; policy test judges the Jobs HTTPS actions; a rotation retires the old certificate on the new one\'s first HTTPS use', async (t) => {
-  const s = await startTestServer();
-  const d = ['--data-dir', s.dataDir];
-  const work = tempDir();
-  const ok = async (args: string[]) => {
-    const r = await cli([...args, ...d]);
-    assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
-    return r;
-  };
-  await ok(['policy', 'create', 'device', '--device']);
+  const { s, d, work, ok } = await withDevicePolicy();
   const kit = join(work, 'kiosk-kit');
   const first = (await ok(['thing', 'create', 'kiosk-1', '--kit', kit, '--policy', 'device', '--json'])).json();
   await ok(['thing', 'create', 'kiosk-2', '--kit', join(work, 'other-kit'), '--policy', 'device']);

@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { DescribeCertificateCommand, ListAttachedPoliciesCommand, ListThingPrincipalsCommand } from '@aws-sdk/client-iot';
 import { agentOptionsFromKit, startAgent, type RunningAgent } from '../../src/agent/agent.js';
 import { readKit } from '../../src/agent/kit.js';
-import { startTestServer, tempDir, testLogger, type TestServer } from '../helpers/server.js';
+import { testLogger, type TestServer } from '../helpers/server.js';
 import { fastSettings } from '../agent/helpers.js';
-import { cli } from './helpers.js';
+import { cli, withDevicePolicy } from './helpers.js';
 import { connectWithKit } from './device.js';
 
 const status = async (s: TestServer, certificateId: string) =>
@@ -25,21 +25,8 @@ async function statuses(s: TestServer, ids: string[]): Promise<string[]> {
   return Promise.all(ids.map(async (id) => (await status(s, id)) ?? '?'));
 }
 
-async function setup() {
-  const s = await startTestServer();
-  const d = ['--data-dir', s.dataDir];
-  const work = tempDir();
-  const ok = async (args: string[]) => {
-    const r = await cli([...args, ...d]);
-    assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
-    return r;
-  };
-  await ok(['policy', 'create', 'device', '--device']);
-  return { s, d, work, ok };
-}
-
 test('thing create over an existing thing or kit is refused, naming both and --rotate; nothing changes; beside a success', async (t) => {
-  const { s, d, work, ok } = await setup();
+  const { s, d, work, ok } = await withDevicePolicy();
   t.after(() => s.close());
   const kit = join(work, 'lobby-1-kit');
   const first = (await ok(['thing', 'create', 'lobby-1', '--kit', kit, '--policy', 'device', '--json'])).json();
@@ -80,7 +67,7 @@ test('thing create over an existing thing or kit is refused, naming both and --r
 });
 
 test('--rotate with an agent running from the kit: it reconnects with the new certificate; the old one is deactivated only after that and detached', async (t) => {
-  const { s, work, ok } = await setup();
+  const { s, work, ok } = await withDevicePolicy();
   const agents: RunningAgent[] = [];
   t.after(async () => {
     await Promise.all(agents.map((a) => a.stop()));
@@ -134,7 +121,7 @@ test('--rotate with an agent running from the kit: it reconnects with the new ce
 });
 
 test('--grace: the old certificate stays ACTIVE until the grace runs out by the clock, then is deactivated and detached though the new one never connected', async (t) => {
-  const { s, d, work, ok } = await setup();
+  const { s, d, work, ok } = await withDevicePolicy();
   t.after(() => s.close());
   const kit = join(work, 'lobby-1-kit');
   const first = (await ok(['thing', 'create', 'lobby-1', '--kit', kit, '--policy', 'device', '--json'])).json();
