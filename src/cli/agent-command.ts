@@ -74,7 +74,7 @@ export function agentOptionsFromFlags(f: AgentFlags): AgentOptions {
   if (f.kit) {
     const options = agentOptionsFromKit(readKit(f.kit), overrides);
     // Credentials given on the command line win over the kit's, and over its later changes.
-    if (f.cert || f.key) delete options.kitDir;
+    if (f.cert || f.key || f.ca) delete options.kitDir;
     return options;
   }
   // Without MQTT the endpoint is the Jobs HTTPS one.
