@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { DescribeCertificateCommand, ListAttachedPoliciesCommand, ListThingPrincipalsCommand } from '@aws-sdk/client-iot';
 import { agentOptionsFromKit, startAgent, type RunningAgent } from '../../src/agent/agent.js';
 import { readKit } from '../../src/agent/kit.js';
+import { CertificateCredentials } from '../../src/agent/credentials.js';
 import { testLogger, type TestServer } from '../helpers/server.js';
 import { fastSettings } from '../agent/helpers.js';
 import { cli, withDevicePolicy } from './helpers.js';
@@ -156,4 +157,24 @@ test('--grace: the old certificate stays ACTIVE until the grace runs out by the 
   assert.deepEqual(await attached(), [rotated.certificateArn]);
   await assert.rejects(connectWithKit(oldKit));
   assert.deepEqual(await registry.rotations.pendingFor('lobby-1'), []);
+});
+
+test('--rotate: the new certificate\'s first credentials-provider exchange retires the old one', async (t) => {
+  const { s, work, ok } = await withDevicePolicy();
+  t.after(() => s.close());
+  await ok(['role', 'create', 'kiosk-role', '--alias', 'kiosk-alias']);
+  await ok(['policy', 'create', 'kiosk-device', '--device', '--role-alias', 'kiosk-alias']);
+  const kit = join(work, 'kit');
+  const first = (await ok(['thing', 'create', 'kiosk-1', '--kit', kit, '--policy', 'kiosk-device', '--role-alias', 'kiosk-alias', '--json'])).json();
+  const rotated = (await ok(['thing', 'create', 'kiosk-1', '--kit', kit, '--rotate', '--json'])).json();
+  const registry = s.server.ctx.services.registry;
+  const exchange = (kitDir: string) => {
+    const k = readKit(kitDir);
+    return new CertificateCredentials({ endpoint: k.config.endpoints.credentialProvider!, roleAlias: k.config.roleAlias!, thingName: 'kiosk-1', certPem: k.certPem, keyPem: k.keyPem, ca: k.caPem }).get();
+  };
+  assert.equal(readKit(kit).config.roleAlias, 'kiosk-alias', 'the rewritten kit keeps its role alias');
+  assert.match((await exchange(kit)).accessKeyId, /^ASIA/);
+  await registry.rotations.settled();
+  assert.deepEqual(await statuses(s, [first.certificateId, rotated.certificateId]), ['INACTIVE', 'ACTIVE']);
+  assert.deepEqual(await principals(s, 'kiosk-1'), [rotated.certificateArn]);
 });
