@@ -1,6 +1,7 @@
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeFileAtomic } from '../fs/write-atomic.js';
 import { UsageError } from './io.js';
 import { KIT_CONFIG_FILE, KIT_DEFAULT_FILES, KIT_VERSION, writeKit as writeAgentKit, type KitConfig } from '../agent/kit.js';
 
@@ -13,6 +14,8 @@ import { KIT_CONFIG_FILE, KIT_DEFAULT_FILES, KIT_VERSION, writeKit as writeAgent
  */
 export interface KitMaterial {
   thingName: string;
+  /** Names a rotated kit's new certificate and key files. */
+  certificateId: string;
   region: string;
   endpoints: { mqtt: string; credentialProvider?: string | undefined; iotJobsData?: string | undefined; s3?: string | undefined };
   roleAlias?: string | undefined;
@@ -50,10 +53,19 @@ export function agentBundle(): Buffer {
 
 const defined = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
-/** Writes the kit into `dir` (made if needed). Returns the folder and its files. */
+/**
+ * Writes the kit into `dir` (made if needed), atomically (src/agent/kit.ts):
+ * over a kit already there (a rotation) the new certificate and key get new
+ * file names, so an agent watching the folder never reads a mixed pair.
+ * Returns the folder and its files.
+ */
 export function writeKit(dir: string, m: KitMaterial): { dir: string; files: Record<string, string> } {
   const root = resolve(dir);
   const agent = agentBundle();
+  const tag = m.certificateId.slice(0, 12);
+  const fileNames = existsSync(join(root, KIT_CONFIG_FILE))
+    ? { ...KIT_DEFAULT_FILES, certificateFile: `certificate-${tag}.pem.crt`, privateKeyFile: `private-${tag}.pem.key` }
+    : KIT_DEFAULT_FILES;
   const config: KitConfig = {
     kitVersion: KIT_VERSION,
     thingName: m.thingName,
@@ -61,19 +73,18 @@ export function writeKit(dir: string, m: KitMaterial): { dir: string; files: Rec
     region: m.region,
     ...(m.roleAlias ? { roleAlias: m.roleAlias } : {}),
     endpoints: defined({ mqtt: m.endpoints.mqtt, credentialProvider: m.endpoints.credentialProvider, s3: m.endpoints.s3, iotJobsData: m.endpoints.iotJobsData }),
-    ...KIT_DEFAULT_FILES,
+    ...fileNames,
   };
   writeAgentKit(root, { config, certPem: m.certificatePem, keyPem: m.privateKeyPem, caPem: m.rootCaPem, publicKeyPem: m.publicKeyPem });
   const agentFile = join(root, AGENT_FILE);
-  writeFileSync(agentFile, agent, { mode: 0o644 });
+  writeFileAtomic(agentFile, agent, 0o644);
   const start = join(root, START_SCRIPT);
-  writeFileSync(start, START_SCRIPT_TEXT, { mode: 0o755 });
-  chmodSync(start, 0o755);
+  writeFileAtomic(start, START_SCRIPT_TEXT, 0o755);
   const files = {
     config: join(root, KIT_CONFIG_FILE),
-    certificate: join(root, KIT_DEFAULT_FILES.certificateFile),
-    privateKey: join(root, KIT_DEFAULT_FILES.privateKeyFile),
-    rootCa: join(root, KIT_DEFAULT_FILES.rootCaFile),
+    certificate: join(root, fileNames.certificateFile),
+    privateKey: join(root, fileNames.privateKeyFile),
+    rootCa: join(root, fileNames.rootCaFile),
     publicKey: join(root, 'public.pem.key'),
     agent: agentFile,
     start,
