@@ -45,7 +45,7 @@ test('documents the verbs generate', () => {
   const s3 = JSON.parse(s3AccessPolicy(['fw'], ['logs/devices']));
   assert.deepEqual(s3.Statement.map((x: { Resource: string[] }) => x.Resource), [['arn:aws:s3:::fw/*'], ['arn:aws:s3:::fw'], ['arn:aws:s3:::logs/devices/*']]);
   const device = JSON.parse(devicePolicy('r', '1'));
-  assert.equal(device.Statement.length, 4, 'no role alias, no AssumeRoleWithCertificate');
+  assert.equal(device.Statement.length, 5, 'no role alias, no AssumeRoleWithCertificate');
   assert.equal(device.Statement[0].Resource, 'arn:aws:iot:r:1:client/${iot:Connection.Thing.ThingName}');
 });
 

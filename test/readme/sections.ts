@@ -8,12 +8,12 @@ export interface Block {
   file?: string;
 }
 
-/** The fenced blocks of one README section, in order. */
+/** The fenced blocks of one README section, in order, without its subsections (### …). */
 export function sectionBlocks(markdown: string, title: string): Block[] {
   const start = markdown.indexOf(`\n## ${title}\n`);
   assert.ok(start >= 0, `README has a section "${title}"`);
-  const end = markdown.indexOf('\n## ', start + 1);
-  const section = markdown.slice(start, end < 0 ? undefined : end);
+  const next = /\n###? /.exec(markdown.slice(start + 1));
+  const section = markdown.slice(start, next ? start + 1 + next.index : undefined);
   const blocks: Block[] = [];
   const fence = /\n```(\w+)\n([\s\S]*?)\n```\n/g;
   for (let m = fence.exec(section); m; m = fence.exec(section)) {
