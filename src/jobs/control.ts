@@ -5,7 +5,7 @@
 import { invalidInput, invalidState, notFound } from '../errors.js';
 import type { Registry } from '../registry/index.js';
 import { findExecution, lockJob, moveCounters, pendingOfMany, recount, writeExecution } from './queries.js';
-import { executionOf, jobOf } from './rows.js';
+import { executionOf, jobOf, type JobRow } from './rows.js';
 import { applyServiceTransition, isTerminal, refusalError } from './state-machine.js';
 import type { JobExecution } from './types.js';
 import { commitExecution, inTransaction, lockedJob, settleJob, track, type EngineDeps, type Unit } from './unit.js';
@@ -35,22 +35,33 @@ export function cancelJob(deps: EngineDeps, jobId: string, input: CancelJobInput
     const row = await lockedJob(u, jobId);
     if (row.status === 'DELETION_IN_PROGRESS') throw invalidState('job', `Job ${jobId} is being deleted and cannot be canceled.`);
     if (row.status === 'COMPLETED') throw invalidState('job', `Job ${jobId} is COMPLETED and cannot be canceled.`);
-    const update = {
-      status: 'CANCELED',
-      force_canceled: input.force || row.force_canceled !== 0 ? 1 : 0,
-      reason_code: input.reasonCode ?? row.reason_code,
-      comment: input.comment ?? row.comment,
-      last_updated_at: u.nowMs,
-    };
-    await u.trx.updateTable('jobs').set(update).where('job_id', '=', jobId).execute();
-    const statuses = input.force ? ['QUEUED', 'IN_PROGRESS'] : ['QUEUED'];
-    const rows = await u.trx.selectFrom('job_executions').selectAll().where('job_id', '=', jobId).where('status', 'in', statuses).execute();
-    await cancelAll(u, rows.map(executionOf), input.force);
-    await recount(u.trx, jobId, u.nowMs);
-    const after = (await settleJob(u, jobId))!;
-    if (row.status !== 'CANCELED') u.changes.job('canceled', jobOf(after));
-    return jobOf(after);
+    return cancelJobInUnit(u, row, input);
   });
+}
+
+/**
+ * Cancels the locked job (CancelJob, an abort criterion, an endTime): QUEUED
+ * executions (rolled out or not) are CANCELED, with force the IN_PROGRESS ones
+ * too; the pacer stops.
+ */
+export async function cancelJobInUnit(u: Unit, row: JobRow, input: CancelJobInput): Promise<Job> {
+  const jobId = row.job_id;
+  const update = {
+    status: 'CANCELED',
+    force_canceled: input.force || row.force_canceled !== 0 ? 1 : 0,
+    reason_code: input.reasonCode ?? row.reason_code,
+    comment: input.comment ?? row.comment,
+    last_updated_at: u.nowMs,
+    rollout_next_at: null,
+  };
+  await u.trx.updateTable('jobs').set(update).where('job_id', '=', jobId).execute();
+  const statuses = input.force ? ['QUEUED', 'IN_PROGRESS'] : ['QUEUED'];
+  const rows = await u.trx.selectFrom('job_executions').selectAll().where('job_id', '=', jobId).where('status', 'in', statuses).execute();
+  await cancelAll(u, rows.map(executionOf), input.force);
+  await recount(u.trx, jobId, u.nowMs);
+  const after = (await settleJob(u, jobId))!;
+  if (row.status !== 'CANCELED') u.changes.job('canceled', jobOf(after));
+  return jobOf(after);
 }
 
 async function cancelAll(u: Unit, executions: JobExecution[], force: boolean): Promise<void> {

@@ -13,6 +13,7 @@ import { applyDeviceUpdate, startNext, type DeviceUpdateRequest, type Refusal, t
 import type { JobExecution } from './types.js';
 import { commitExecution, inTransaction, lockedJob, settleJob, type EngineDeps } from './unit.js';
 import { existingExecution } from './control.js';
+import { afterExecutionEnded } from './ending.js';
 
 // aws-wire-protocols.md §1.4, §9: GetPendingJobExecutions and notify list at most 10 executions.
 export const MAX_PENDING_LISTED = 10;
@@ -47,9 +48,16 @@ export async function describeForDevice(db: Db, thingName: string, jobId: string
     if (jobId === '$next') return undefined;
     throw notFound('job-execution', `Job ${jobId} has no execution${executionNumber === undefined ? '' : ` number ${executionNumber}`} on thing ${thingName}.`);
   }
+  visibleToDevice(execution);
   const job = await findJob(db, execution.jobId);
   if (!job) throw notFound('job', `Job ${execution.jobId} does not exist.`);
   return { execution, job: jobOf(job) };
+}
+
+/** A thing the rollout has not reached sees nothing of the job: the same answer as for no execution at all. */
+function visibleToDevice(execution: JobExecution): JobExecution {
+  if (execution.notifiedAtMs === undefined) throw notFound('job-execution', `Job ${execution.jobId} has no execution on thing ${execution.thingName}.`);
+  return execution;
 }
 
 /** The head changed under us (another request of the same thing won the race): pick again. */
@@ -95,10 +103,11 @@ export interface DeviceUpdate extends DeviceUpdateRequest {
 export function updateFromDevice(deps: EngineDeps, thingName: string, jobId: string, request: DeviceUpdate): Promise<{ value: DeviceOutcome<ExecutionWithJob>; changes: Changes }> {
   return inTransaction(deps, async (u) => {
     const job = await lockedJob(u, jobId);
-    const current = await existingExecution(u, jobId, thingName, request.executionNumber);
+    const current = visibleToDevice(await existingExecution(u, jobId, thingName, request.executionNumber));
     const result = applyDeviceUpdate(current, request, { nowMs: u.nowMs, ...timeoutOf(job.in_progress_timeout_minutes) });
     if (!result.ok) return { ok: false as const, refusal: result, current };
     await commitExecution(u, current, result.next);
+    await afterExecutionEnded(u, result.next);
     const settled = (await settleJob(u, jobId)) ?? job;
     return { ok: true as const, value: { execution: result.next, job: jobOf(settled) } };
   });
