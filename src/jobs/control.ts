@@ -76,7 +76,7 @@ async function cancelAll(u: Unit, executions: JobExecution[], force: boolean): P
 }
 
 /**
- * DeleteJob: without force only a COMPLETED or CANCELED job (§3.3). The job
+ * DeleteJob: without force only a COMPLETED, CANCELED or SCHEDULED job (§3.3). The job
  * is marked DELETION_IN_PROGRESS, then purged (purgeJob); a crash between
  * the two leaves the mark, and the scheduler finishes the purge.
  */
@@ -84,7 +84,8 @@ export function markJobDeleted(deps: EngineDeps, jobId: string, force: boolean):
   return inTransaction(deps, async (u) => {
     const row = await lockedJob(u, jobId);
     if (row.status === 'DELETION_IN_PROGRESS') return;
-    if (!force && row.status !== 'COMPLETED' && row.status !== 'CANCELED') {
+    // A SCHEDULED job has reached no device yet: it goes without force, as a finished one does.
+    if (!force && row.status !== 'COMPLETED' && row.status !== 'CANCELED' && row.status !== 'SCHEDULED') {
       throw invalidState('job', `Job ${jobId} is ${row.status}: cancel it first, or delete it with force=true.`);
     }
     await u.trx.updateTable('jobs').set({ status: 'DELETION_IN_PROGRESS', last_updated_at: u.nowMs }).where('job_id', '=', jobId).execute();

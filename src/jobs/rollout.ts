@@ -45,6 +45,8 @@ export interface PacerInput {
   awaiting: number;
   notified: number;
   succeeded: number;
+  /** When the rollout began (startTime, else the job's creation): its minutes are counted from there. */
+  beganAtMs: number;
   minuteStart: number | null;
   minuteCount: number;
 }
@@ -60,26 +62,23 @@ export interface PacerStep {
 
 /**
  * One look of the pacer at `nowMs` (pure). Minutes run on a grid from the
- * rollout's first notification, so each minute's quota goes out at its start;
- * after an idle spell (a closed window, every node down) a new grid begins.
+ * rollout's start (inside a maintenance window, from the window's start), so
+ * each minute's quota goes out at its start, and a minute missed (every node
+ * down, the clock jumping) is not made up by a burst.
  */
 export function paceAt(input: PacerInput, nowMs: number): PacerStep {
   const keep = { minuteStart: input.minuteStart, minuteCount: input.minuteCount };
   if (input.awaiting <= 0) return { take: 0, ...keep, nextAtMs: undefined };
   const windows = input.scheduling?.maintenanceWindows;
-  if (windows && !openWindow(windows, nowMs)) return { take: 0, ...keep, nextAtMs: nextWindowStarts(windows, nowMs, 1)[0] };
-  const { start, count } = minuteAt(input.minuteStart, input.minuteCount, nowMs);
+  const window = windows && openWindow(windows, nowMs);
+  if (windows && !window) return { take: 0, ...keep, nextAtMs: nextWindowStarts(windows, nowMs, 1)[0] };
+  const anchor = window ? window.startMs : Math.min(input.beganAtMs, nowMs);
+  const start = anchor + Math.floor((nowMs - anchor) / MINUTE_MS) * MINUTE_MS;
+  const count = start === input.minuteStart ? input.minuteCount : 0;
   const rate = ratePerMinute(input.rollout, input);
   const take = Math.min(input.awaiting, Math.max(0, rate - count));
   const rest = input.awaiting - take;
   return { take, minuteStart: start, minuteCount: count + take, nextAtMs: rest > 0 ? start + MINUTE_MS : undefined };
-}
-
-function minuteAt(minuteStart: number | null, minuteCount: number, nowMs: number): { start: number; count: number } {
-  if (minuteStart === null || nowMs < minuteStart) return { start: nowMs, count: 0 };
-  const steps = Math.floor((nowMs - minuteStart) / MINUTE_MS);
-  if (steps === 0) return { start: minuteStart, count: minuteCount };
-  return steps === 1 ? { start: minuteStart + MINUTE_MS, count: 0 } : { start: nowMs, count: 0 };
 }
 
 /** The earliest of the times given (undefined when none is). */
@@ -118,6 +117,7 @@ export async function advanceRollout(u: Unit, jobId: string): Promise<void> {
       awaiting: awaitingRollout(row),
       notified: row.n_notified,
       succeeded: row.n_succeeded,
+      beganAtMs: row.start_at ?? row.created_at,
       minuteStart: row.rollout_minute_start,
       minuteCount: row.rollout_minute_count,
     },
