@@ -13,44 +13,12 @@
  * does it (QUEUED executions canceled and their devices told, IN_PROGRESS ones
  * go on, a queued retry is dropped with the rest).
  */
-import type { AbortCriteria } from './configs.js';
+import { abortBy, REASON_ABORTED, type AttemptCounts } from './rollout-math.js';
 import { cancelJobInUnit } from './control.js';
 import { lockJob } from './queries.js';
 import { jobOf } from './rows.js';
 import type { Unit } from './unit.js';
 import type { JobExecutionStatus } from './types.js';
-
-export interface AttemptCounts {
-  SUCCEEDED: number;
-  FAILED: number;
-  REJECTED: number;
-  TIMED_OUT: number;
-}
-
-export const REASON_ABORTED = 'ABORT_CRITERIA_MET';
-
-/** The first criterion the counts meet, with its share, or undefined (pure). */
-export function abortBy(criteria: readonly AbortCriteria[], attempts: AttemptCounts, notified: number): { criterion: AbortCriteria; failures: number; ended: number } | undefined {
-  const ended = attempts.SUCCEEDED + attempts.FAILED + attempts.REJECTED + attempts.TIMED_OUT;
-  if (ended === 0) return undefined;
-  for (const criterion of criteria) {
-    if (notified < criterion.minNumberOfExecutedThings) continue;
-    const failures = criterion.failureType === 'ALL' ? attempts.FAILED + attempts.REJECTED + attempts.TIMED_OUT : attempts[criterion.failureType];
-    // In hundredths of a percent, so 2 of 10 meets 20.00 exactly.
-    if (failures * 10_000 >= Math.round(criterion.thresholdPercentage * 100) * ended) return { criterion, failures, ended };
-  }
-  return undefined;
-}
-
-/** How many more failures of the criterion's type would fire it, the numbers notified and ended staying as they are (ferry job watch). */
-export function failuresToAbort(criterion: AbortCriteria, attempts: AttemptCounts): number {
-  const ended = attempts.SUCCEEDED + attempts.FAILED + attempts.REJECTED + attempts.TIMED_OUT;
-  const failures = criterion.failureType === 'ALL' ? attempts.FAILED + attempts.REJECTED + attempts.TIMED_OUT : attempts[criterion.failureType];
-  const t = Math.round(criterion.thresholdPercentage * 100);
-  // Each further failure adds one to both: (f + x) * 10000 >= t * (e + x).
-  if (t >= 10_000) return failures === ended && ended > 0 ? 0 : Number.POSITIVE_INFINITY;
-  return Math.max(0, Math.ceil((t * ended - failures * 10_000) / (10_000 - t)));
-}
 
 export async function attemptCounts(u: Pick<Unit, 'trx'>, jobId: string): Promise<AttemptCounts> {
   const rows = await u.trx

@@ -7,7 +7,8 @@
  * when it is due next) is stored on the job row and stepped under the job's
  * row lock by whichever node claims the due step (leases.ts).
  */
-import { MAX_RATE_PER_MINUTE, type RolloutConfig, type SchedulingConfig } from './configs.js';
+import type { RolloutConfig, SchedulingConfig } from './configs.js';
+import { ratePerMinute } from './rollout-math.js';
 import { evaluateAbort } from './abort.js';
 import { cancelJobInUnit } from './control.js';
 import type { SqlDialect } from '../store/db.js';
@@ -20,24 +21,6 @@ import { openWindow, nextWindowStarts } from './windows.js';
 
 const MINUTE_MS = 60_000;
 const NOTIFY_CHUNK = 500;
-
-/**
- * Things per minute the rollout may notify now: maximumPerMinute, or
- * baseRatePerMinute × incrementFactor^k where k counts how many times another
- * N things met the criterion (AWS's example: base 50, factor 2, N = 1,000
- * notified → 50, 100, 200, 400 at 1,000, 2,000, 3,000 notified), capped by
- * maximumPerMinute (1,000 when not given). Unlimited without a rollout config.
- */
-export function ratePerMinute(config: RolloutConfig | undefined, counts: { notified: number; succeeded: number }): number {
-  if (!config) return Infinity;
-  const cap = config.maximumPerMinute ?? MAX_RATE_PER_MINUTE;
-  const exp = config.exponentialRate;
-  if (!exp) return cap;
-  const criteria = exp.rateIncreaseCriteria;
-  const [count, every] = 'numberOfNotifiedThings' in criteria ? [counts.notified, criteria.numberOfNotifiedThings] : [counts.succeeded, criteria.numberOfSucceededThings];
-  const steps = Math.floor(count / every);
-  return Math.min(cap, Math.floor(exp.baseRatePerMinute * exp.incrementFactor ** steps + 1e-9));
-}
 
 export interface PacerInput {
   rollout?: RolloutConfig | undefined;
