@@ -13,24 +13,38 @@ import { applyDeviceUpdate, startNext, type DeviceUpdateRequest, type Refusal, t
 import type { JobExecution } from './types.js';
 import { commitExecution, inTransaction, lockedJob, settleJob, type EngineDeps } from './unit.js';
 import { existingExecution } from './control.js';
+import type { SchedulingConfig } from './configs.js';
+import { openWindow } from './windows.js';
 import { afterExecutionEnded } from './ending.js';
 
-// aws-wire-protocols.md §1.4, §9: GetPendingJobExecutions and notify list at most 10 executions.
+// aws-wire-protocols.md §1.4, §9: GetPendingJobExecutions and notify list at most 10 executions, and
+// up to 5 more of jobs with a scheduling config while their maintenance window is open.
 export const MAX_PENDING_LISTED = 10;
+export const MAX_EXTRA_IN_WINDOW = 5;
 
 export interface PendingLists {
   inProgress: JobExecution[];
   queued: JobExecution[];
 }
 
-/** The first ten pending executions, IN_PROGRESS ones first. */
-export function pendingLists(pending: readonly JobExecution[]): PendingLists {
-  const shown = pending.slice(0, MAX_PENDING_LISTED);
+/** The first ten pending executions, then up to five more for which `inWindow` holds; IN_PROGRESS ones first. */
+export function pendingLists(pending: readonly JobExecution[], inWindow: (e: JobExecution) => boolean = () => false): PendingLists {
+  const shown = [...pending.slice(0, MAX_PENDING_LISTED), ...pending.slice(MAX_PENDING_LISTED).filter(inWindow).slice(0, MAX_EXTRA_IN_WINDOW)];
   return { inProgress: shown.filter((e) => e.status === 'IN_PROGRESS'), queued: shown.filter((e) => e.status === 'QUEUED') };
 }
 
-export async function pendingForDevice(db: Db, thingName: string): Promise<PendingLists> {
-  return pendingLists(await pendingOf(db, thingName));
+export async function pendingForDevice(db: Db, thingName: string, nowMs: number): Promise<PendingLists> {
+  const pending = await pendingOf(db, thingName);
+  if (pending.length <= MAX_PENDING_LISTED) return pendingLists(pending);
+  const jobIds = [...new Set(pending.slice(MAX_PENDING_LISTED).map((e) => e.jobId))];
+  const scheduled = await db.selectFrom('jobs').select(['job_id', 'scheduling_config']).where('job_id', 'in', jobIds).where('scheduling_config', 'is not', null).execute();
+  const open = new Set(
+    scheduled.filter((r) => {
+      const windows = (JSON.parse(r.scheduling_config!) as SchedulingConfig).maintenanceWindows;
+      return windows !== undefined && openWindow(windows, nowMs) !== undefined;
+    }).map((r) => r.job_id),
+  );
+  return pendingLists(pending, (e) => open.has(e.jobId));
 }
 
 /** An execution with its job (for the document and the in-progress timeout). */

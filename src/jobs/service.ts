@@ -215,7 +215,7 @@ export class JobsService {
   // ---- the device's side ----
 
   pending(thingName: string): Promise<PendingLists> {
-    return pendingForDevice(this.deps.store.db, thingName);
+    return pendingForDevice(this.deps.store.db, thingName, this.deps.clock.now());
   }
 
   async startNext(thingName: string, request: StartNextRequest): Promise<Announced<DeviceOutcome<DeliveredExecution | undefined>>> {

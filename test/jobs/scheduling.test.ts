@@ -43,7 +43,7 @@ for (const engine of ['sqlite', 'postgres'] as const) {
 
     before(async () => {
       ts = await startTestServer({ jobsTickMs: 3_600_000, engine });
-      fleet = await provisionFleet(ts, [...names('miso_s', 4), ...names('miso_e', 15), ...names('miso_w', 6)]);
+      fleet = await provisionFleet(ts, [...names('miso_s', 4), ...names('miso_e', 15), ...names('miso_w', 6), 'miso_p000']);
     });
     after(async () => {
       await Promise.all(connected.map((d) => d.end()));
@@ -170,6 +170,21 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       await tick(ts);
       assert.equal(await notifiedCount(ts, 'evening-paced'), 3, 'the next window');
       assert.equal((await all[5]!.next('notify')).jobs.QUEUED[0].jobId, 'evening-paced');
+    });
+    test('the pending list holds 10 executions, and up to 5 more of jobs whose maintenance window is open', async () => {
+      const [previous] = weekdayEvenings(ts.clock.now() - 2 * HOUR, 1);
+      const inside = ts.clock.now() >= previous! && ts.clock.now() < previous! + 50 * MINUTE;
+      const window = inside ? previous! : weekdayEvenings(ts.clock.now(), 1)[0]!;
+      if (!inside) advanceTo(ts, window);
+      const [device] = await connect(['miso_p000']);
+      const windows = [{ startTime: 'cron(0 18 ? * MON-FRI *)', durationInMinutes: 60 }];
+      for (let i = 0; i < 10; i++) await createJob(ts, { jobId: `plain-${i}`, things: ['miso_p000'], document: '{}' });
+      for (let i = 0; i < 6; i++) await createJob(ts, { jobId: `windowed-${i}`, things: ['miso_p000'], document: '{}', schedulingConfig: { maintenanceWindows: windows } });
+      await createJob(ts, { jobId: 'plain-last', things: ['miso_p000'], document: '{}' });
+      const listed = (await device!.accepted('get')).queuedJobs.map((j: { jobId: string }) => j.jobId);
+      assert.deepEqual(listed, [...Array.from({ length: 10 }, (_, i) => `plain-${i}`), ...Array.from({ length: 5 }, (_, i) => `windowed-${i}`)]);
+      advanceTo(ts, window + 61 * MINUTE);
+      assert.equal((await device!.accepted('get')).queuedJobs.length, 10, 'outside the window: ten');
     });
   });
 }
