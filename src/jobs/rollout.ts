@@ -15,7 +15,7 @@ import type { SqlDialect } from '../store/db.js';
 import type { Changes } from './changes.js';
 import { claimDue, type Claim } from './leases.js';
 import { lockJob, pendingOfMany, recount, type Db } from './queries.js';
-import { awaitingRollout, executionOf, jobOf, type JobRow } from './rows.js';
+import { executionOf, jobOf, type JobRow } from './rows.js';
 import { inTransaction, settleJob, type EngineDeps, type Unit } from './unit.js';
 import { openWindow, nextWindowStarts } from './windows.js';
 
@@ -97,7 +97,7 @@ export async function advanceRollout(u: Unit, jobId: string): Promise<void> {
     {
       rollout: job.rolloutConfig,
       scheduling: job.schedulingConfig,
-      awaiting: awaitingRollout(row),
+      awaiting: await awaitingCount(u, jobId),
       notified: row.n_notified,
       succeeded: row.n_succeeded,
       beganAtMs: row.start_at ?? row.created_at,
@@ -107,11 +107,22 @@ export async function advanceRollout(u: Unit, jobId: string): Promise<void> {
     u.nowMs,
   );
   const notified = step.take > 0 ? await notifyNext(u, jobId, step.take) : 0;
-  const pacerNext = notified < step.take ? undefined : step.nextAtMs;
-  const next = earliest(pacerNext, row.end_done === 0 ? row.end_at : undefined);
+  const next = earliest(step.nextAtMs, row.end_done === 0 ? row.end_at : undefined);
   await saveNext(u, jobId, { rollout_minute_start: step.minuteStart, rollout_minute_count: step.minuteCount - (step.take - notified), n_notified: row.n_notified + notified }, next);
   if (notified > 0) await evaluateAbort(u, jobId);
   await settleJob(u, jobId);
+}
+
+/** Things whose QUEUED execution the rollout has not reached (counted, not derived: executions may be deleted). */
+async function awaitingCount(u: Unit, jobId: string): Promise<number> {
+  const { n } = await u.trx
+    .selectFrom('job_executions')
+    .select((eb) => eb.fn.countAll<string | number>().as('n'))
+    .where('job_id', '=', jobId)
+    .where('notified_at', 'is', null)
+    .where('status', '=', 'QUEUED')
+    .executeTakeFirstOrThrow();
+  return Number(n);
 }
 
 async function saveNext(u: Unit, jobId: string, set: Partial<Pick<JobRow, 'rollout_minute_start' | 'rollout_minute_count' | 'n_notified'>>, nextAtMs: number | undefined): Promise<void> {

@@ -5,33 +5,22 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DescribeJobExecutionCommand, ListJobExecutionsForJobCommand } from '@aws-sdk/client-iot';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import type { TestServer } from '../helpers/server.js';
 import { pgSkipReason } from '../helpers/postgres.js';
-import type { DeviceCredentials } from '../mqtt/helpers.js';
 import { refusal } from '../api/iot-jobs-data/helpers.js';
 import { createJob, iotAtClock, JobsDevice } from './helpers.js';
-import { describeJob, MINUTE, names, provisionFleet, tick } from './rollout-helpers.js';
+import { describeJob, MINUTE, names, fleetServer, tick } from './rollout-helpers.js';
 
 for (const engine of ['sqlite', 'postgres'] as const) {
   describe(`jobs abort and retry [${engine}]`, { skip: engine === 'postgres' ? pgSkipReason() : false }, () => {
     let ts: TestServer;
-    let fleet: Map<string, DeviceCredentials>;
-    const connected: JobsDevice[] = [];
+    let connect: (thingNames: string[]) => Promise<JobsDevice[]>;
+    let close: () => Promise<void>;
 
     before(async () => {
-      ts = await startTestServer({ jobsTickMs: 3_600_000, engine });
-      fleet = await provisionFleet(ts, [...names('miso_a', 14), ...names('miso_n', 10), ...names('miso_y', 6)]);
+      ({ ts, connect, close } = await fleetServer(engine, [...names('miso_a', 14), ...names('miso_n', 10), ...names('miso_y', 6)]));
     });
-    after(async () => {
-      await Promise.all(connected.map((d) => d.end()));
-      await ts.close();
-    });
-
-    const connect = async (thingNames: string[]) => {
-      const devices = await Promise.all(thingNames.map((n) => JobsDevice.connect(ts, n, fleet.get(n)!)));
-      connected.push(...devices);
-      return devices;
-    };
+    after(() => close());
     const run = async (d: JobsDevice, jobId: string, status: 'SUCCEEDED' | 'FAILED' | 'REJECTED') => {
       assert.equal((await d.accepted('start-next')).execution.jobId, jobId);
       return d.accepted(`${jobId}/update`, { status });

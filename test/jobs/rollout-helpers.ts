@@ -1,8 +1,8 @@
 import { CreatePolicyCommand, CreateThingCommand, DescribeJobCommand } from '@aws-sdk/client-iot';
-import type { TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
 import type { DeviceCredentials } from '../mqtt/helpers.js';
 import { bothProtocolsPolicy, provisionNamedDevice } from '../api/iot-jobs-data/helpers.js';
-import { iotAtClock } from './helpers.js';
+import { iotAtClock, JobsDevice } from './helpers.js';
 
 export const MINUTE = 60_000;
 
@@ -60,3 +60,23 @@ export async function provisionFleet(ts: TestServer, names: string[], policy = '
 }
 
 export const names = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(3, '0')}`);
+
+/** A server whose scheduler runs only on the test's ticks, with devices provisioned for `thingNames`, connected on demand and closed with it. */
+export async function fleetServer(engine: 'sqlite' | 'postgres', thingNames: string[]) {
+  const ts = await startTestServer({ jobsTickMs: 3_600_000, engine });
+  const fleet = await provisionFleet(ts, thingNames);
+  const connected: JobsDevice[] = [];
+  return {
+    ts,
+    fleet,
+    async connect(names: string[]): Promise<JobsDevice[]> {
+      const devices = await Promise.all(names.map((n) => JobsDevice.connect(ts, n, fleet.get(n)!)));
+      connected.push(...devices);
+      return devices;
+    },
+    async close(): Promise<void> {
+      await Promise.all(connected.map((d) => d.end()));
+      await ts.close();
+    },
+  };
+}

@@ -7,12 +7,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CancelJobCommand, DeleteJobCommand, UpdateJobCommand } from '@aws-sdk/client-iot';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import type { TestServer } from '../helpers/server.js';
 import { pgSkipReason } from '../helpers/postgres.js';
-import type { DeviceCredentials } from '../mqtt/helpers.js';
 import { refusal } from '../api/iot-jobs-data/helpers.js';
 import { createJob, iotAtClock, JobsDevice } from './helpers.js';
-import { advanceTo, describeJob, MINUTE, names, notifiedCount, provisionFleet, tick } from './rollout-helpers.js';
+import { advanceTo, describeJob, MINUTE, names, notifiedCount, fleetServer, tick } from './rollout-helpers.js';
 
 const HOUR = 60 * MINUTE;
 /** "YYYY-MM-DDTHH:MM" (UTC), schedulingConfig's form. */
@@ -38,22 +37,13 @@ function weekdayEvenings(afterMs: number, count: number): number[] {
 for (const engine of ['sqlite', 'postgres'] as const) {
   describe(`jobs scheduling and maintenance windows [${engine}]`, { skip: engine === 'postgres' ? pgSkipReason() : false }, () => {
     let ts: TestServer;
-    let fleet: Map<string, DeviceCredentials>;
-    const connected: JobsDevice[] = [];
+    let connect: (thingNames: string[]) => Promise<JobsDevice[]>;
+    let close: () => Promise<void>;
 
     before(async () => {
-      ts = await startTestServer({ jobsTickMs: 3_600_000, engine });
-      fleet = await provisionFleet(ts, [...names('miso_s', 4), ...names('miso_e', 15), ...names('miso_w', 6), 'miso_p000']);
+      ({ ts, connect, close } = await fleetServer(engine, [...names('miso_s', 4), ...names('miso_e', 15), ...names('miso_w', 6), 'miso_p000']));
     });
-    after(async () => {
-      await Promise.all(connected.map((d) => d.end()));
-      await ts.close();
-    });
-    const connect = async (thingNames: string[]) => {
-      const devices = await Promise.all(thingNames.map((n) => JobsDevice.connect(ts, n, fleet.get(n)!)));
-      connected.push(...devices);
-      return devices;
-    };
+    after(() => close());
 
     test('SCHEDULED until startTime with nothing delivered, then rolling out; CancelJob, UpdateJob and DeleteJob on a scheduled job', async () => {
       const devices = await connect(['miso_s000', 'miso_s001']);
