@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { denied, invalidInput } from '../../errors.js';
-import { nextWindowStarts, presignedUrlConfigIn, type CreateJobInput, type Job, type JobSummary } from '../../jobs/index.js';
+import { nextWindowStarts, presignedUrlConfigIn, scheduleTimeMs, type CreateJobInput, type Job, type JobSummary } from '../../jobs/index.js';
 import { epochSeconds, jsonBody, pathLabel, queryBoolean, queryInteger, queryString } from '../../protocols/rest-json.js';
 import { optionalString, stringList } from '../../registry/validate.js';
 import { serverCertificateNames, urlHost } from '../../server/config.js';
@@ -58,8 +58,14 @@ function createInput(jobId: string, body: Record<string, unknown>): CreateJobInp
 /** "YYYY-MM-DDTHH:MM" in UTC, schedulingConfig's own form. */
 const scheduleTime = (ms: number) => new Date(ms).toISOString().slice(0, 16);
 
-/** True while the job is rolling out (things not yet notified) or canceling executions (§9). */
-const isConcurrent = (job: Pick<Job, 'status' | 'awaitingRollout'>) => (job.status === 'IN_PROGRESS' || job.status === 'SCHEDULED') && job.awaitingRollout > 0;
+/** True while the job is rolling out (things not yet notified) (§9; a SCHEDULED job is not rolling out yet). */
+const isConcurrent = (job: Pick<Job, 'status' | 'awaitingRollout'>) => job.status === 'IN_PROGRESS' && job.awaitingRollout > 0;
+
+/** Windows count from the job's startTime when that is still ahead. */
+function rolloutFromMs(job: Job, nowMs: number): number {
+  const start = job.schedulingConfig?.startTime;
+  return start === undefined ? nowMs : Math.max(nowMs, scheduleTimeMs(start) ?? nowMs);
+}
 
 /** DescribeJob's `job` (aws-wire-protocols.md §3.3): float-second timestamps, exact counters. */
 export function jobOut(job: Job, nowMs: number) {
@@ -80,7 +86,7 @@ export function jobOut(job: Job, nowMs: number) {
     ...(job.abortCriteria ? { abortConfig: { criteriaList: job.abortCriteria } } : {}),
     ...(job.retryCriteria ? { jobExecutionsRetryConfig: { criteriaList: job.retryCriteria } } : {}),
     ...(job.schedulingConfig ? { schedulingConfig: job.schedulingConfig } : {}),
-    ...(windows ? { scheduledJobRollouts: nextWindowStarts(windows, nowMs, SCHEDULED_ROLLOUTS_SHOWN).map((ms) => ({ startTime: scheduleTime(ms) })) } : {}),
+    ...(windows ? { scheduledJobRollouts: nextWindowStarts(windows, rolloutFromMs(job, nowMs), SCHEDULED_ROLLOUTS_SHOWN).map((ms) => ({ startTime: scheduleTime(ms) })) } : {}),
     createdAt: epochSeconds(job.createdAtMs),
     lastUpdatedAt: epochSeconds(job.lastUpdatedAtMs),
     ...(job.completedAtMs !== undefined ? { completedAt: epochSeconds(job.completedAtMs) } : {}),
