@@ -6,7 +6,7 @@ import { iamMigration } from './004-iam.js';
 import { jobsMigration } from './005-jobs.js';
 import { mqttMigration } from './006-mqtt.js';
 import { clusterMigration } from './007-cluster.js';
-import { rolloutsMigration } from './008-rollouts.js';
+import { rolloutsMigration } from './009-rollouts.js';
 
 /** Every migration, in order. A migration, once released, never changes: add a new one. */
 export const migrations: FerryMigration[] = [

@@ -9,7 +9,7 @@ import type { FerryMigration } from './types.js';
  * device). Executions made before this migration were all notified when queued.
  */
 export const rolloutsMigration: FerryMigration = {
-  name: '008-rollouts',
+  name: '009-rollouts',
   async up(db) {
     const nullable: Array<[string, 'text' | 'bigint' | 'varchar(64)']> = [
       ['rollout_config', 'text'],
