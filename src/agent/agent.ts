@@ -23,6 +23,7 @@ import { JobLoop } from './job-loop.js';
 import { JobsClient } from './jobs-client.js';
 import { OutcomeJournal } from './journal.js';
 import { mqttUrlOf, type Kit } from './kit.js';
+import { watchKit, type KitCredentials } from './kit-watch.js';
 import { realDir } from './paths.js';
 import { Poller, type Timer } from './poller.js';
 import type { ProgressRate } from './reporter.js';
@@ -80,6 +81,11 @@ export interface AgentOptions {
   /** Time to wait for a Jobs answer. Default 30 s. */
   requestTimeoutMs?: number;
   keepaliveSec?: number;
+  /**
+   * The kit folder the credentials came from: watched, and when its
+   * certificate, key or root CA change the agent re-reads them and reconnects.
+   */
+  kitDir?: string;
   clock?: Clock;
   logger?: Logger;
 }
@@ -92,6 +98,8 @@ export interface RunningAgent {
   jobs: JobsApi;
   /** The HTTPS data plane client and its poller ('https' and 'auto'). */
   https?: { client: HttpsJobsClient; poller: Poller };
+  /** Uses a new certificate and key from now on: MQTT reconnects with them, HTTPS requests present them. */
+  renew(credentials: KitCredentials): Promise<void>;
   /** Stops: the running job is interrupted (its partial download kept), the connection closed. */
   stop(): Promise<void>;
 }
@@ -109,6 +117,7 @@ export function agentOptionsFromKit(kit: Kit, overrides: Partial<AgentOptions> &
     certPem: kit.certPem,
     keyPem: kit.keyPem,
     caPem: kit.caPem,
+    kitDir: kit.dir,
     ...(c.region ? { region: c.region } : {}),
     ...(c.roleAlias ? { roleAlias: c.roleAlias } : {}),
     ...(c.endpoints.credentialProvider ? { credentialsEndpoint: c.endpoints.credentialProvider } : {}),
@@ -117,7 +126,7 @@ export function agentOptionsFromKit(kit: Kit, overrides: Partial<AgentOptions> &
   };
 }
 
-export function createTools(options: AgentOptions, dir: string, log: Logger): { tools: AgentTools; close(): void } {
+export function createTools(options: AgentOptions, dir: string, log: Logger): { tools: AgentTools; credentials?: CertificateCredentials; close(): void } {
   const httpsAgent = new https.Agent({ ca: [...rootCertificates, options.caPem], keepAlive: true });
   const credentials =
     options.roleAlias && options.credentialsEndpoint
@@ -141,6 +150,7 @@ export function createTools(options: AgentOptions, dir: string, log: Logger): { 
   const hooks = new Hooks(options.hooks ?? [], { env: { FERRY_THING_NAME: options.thingName, FERRY_DIR: dir } });
   return {
     tools: { download, upload, hooks },
+    ...(credentials ? { credentials } : {}),
     close: () => {
       upload.close();
       httpsAgent.destroy();
@@ -156,7 +166,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const log = options.logger ?? pino({ level: 'silent' });
   mkdirSync(options.dir, { recursive: true });
   const dir = realDir(options.dir);
-  const { tools, close } = createTools(options, dir, log);
+  const { tools, credentials, close } = createTools(options, dir, log);
   const connection = transport === 'https' ? undefined : mqttConnection(options, log);
   const mqttJobs = connection && new JobsClient(connection, options.thingName, options.requestTimeoutMs);
   const httpsJobs =
@@ -221,12 +231,20 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   } else {
     poller!.start();
   }
+  const renew = async (c: KitCredentials) => {
+    credentials?.renew(c);
+    httpsJobs?.renew({ certPem: c.certPem, keyPem: c.keyPem, ca: [...rootCertificates, c.caPem] });
+    await connection?.renew(c);
+  };
+  const kitWatch = options.kitDir === undefined ? undefined : watchKit({ dir: options.kitDir, current: options, onChange: renew, log: log.child({ part: 'kit' }) });
   return {
     loop,
     ...(connection ? { connection } : {}),
     jobs,
     ...(httpsJobs && poller ? { https: { client: httpsJobs, poller } } : {}),
+    renew,
     stop: async () => {
+      kitWatch?.close();
       await poller?.stop();
       await loop.stop();
       await connection?.stop();

@@ -71,14 +71,37 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     });
     this.client = client;
     client.on('connect', () => {
+      if (client !== this.client) return;
       this.backoff.reset();
       this.wasOnline = true;
       this.log.info({ url: o.url, clientId: o.clientId }, 'connected');
       this.emit('online');
     });
-    client.on('message', (topic, payload) => this.emit('message', topic, payload));
+    client.on('message', (topic, payload) => client === this.client && this.emit('message', topic, payload));
     client.on('error', (e) => this.log.warn({ err: e.message }, 'mqtt error'));
-    client.on('close', () => this.onClose());
+    client.on('close', () => client === this.client && this.onClose());
+  }
+
+  /**
+   * New credentials (a rotated kit): the connection is closed cleanly and
+   * made again at once with them. What was in flight fails, as on any
+   * disconnect, and the agent asks again after the connect.
+   */
+  async renew(credentials: { certPem: string; keyPem: string; caPem: string | string[] }): Promise<void> {
+    Object.assign(this.options, credentials);
+    const old = this.client;
+    if (this.stopped || !old) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.failInFlight();
+    this.client = undefined;
+    await old.endAsync().catch(() => {});
+    if (this.wasOnline) {
+      this.wasOnline = false;
+      this.emit('offline');
+    }
+    this.backoff.reset();
+    if (!this.stopped) this.start();
   }
 
   private onClose(): void {

@@ -48,6 +48,12 @@ export class CertificateCredentials {
     return this.cached;
   }
 
+  /** A new certificate and key (a rotated kit): the next exchange uses them. */
+  renew(credentials: { certPem: string; keyPem: string }): void {
+    this.options.certPem = credentials.certPem;
+    this.options.keyPem = credentials.keyPem;
+  }
+
   /** For the AWS SDK's `credentials` option. */
   provider(): () => Promise<TemporaryCredentials> {
     return () => this.get();

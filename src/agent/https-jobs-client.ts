@@ -36,7 +36,7 @@ const CODES: Record<string, string> = {
 
 export class HttpsJobsClient extends EventEmitter<JobsApiEvents> implements JobsApi {
   readonly thingName: string;
-  private readonly agent: https.Agent;
+  private agent: https.Agent;
   private readonly base: URL;
   private failed = false;
 
@@ -45,7 +45,20 @@ export class HttpsJobsClient extends EventEmitter<JobsApiEvents> implements Jobs
     this.thingName = options.thingName;
     this.base = new URL(options.endpoint);
     if (this.base.protocol !== 'https:') throw new Error(`the Jobs HTTPS endpoint must be https://host:port, not ${options.endpoint}`);
-    this.agent = new https.Agent({ cert: options.certPem, key: options.keyPem, ca: options.ca, keepAlive: true, maxSockets: 2 });
+    this.agent = this.tlsAgent();
+  }
+
+  private tlsAgent(): https.Agent {
+    const o = this.options;
+    return new https.Agent({ cert: o.certPem, key: o.keyPem, ca: o.ca, keepAlive: true, maxSockets: 2 });
+  }
+
+  /** A new certificate and key (a rotated kit): later requests present them. */
+  renew(credentials: { certPem: string; keyPem: string; ca: string | string[] }): void {
+    Object.assign(this.options, credentials);
+    const old = this.agent;
+    this.agent = this.tlsAgent();
+    old.destroy();
   }
 
   /** True when the last request found no service: no answer, a throttling or a server error. The poller backs off then. */

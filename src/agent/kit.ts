@@ -36,8 +36,10 @@
  * `endpoints.mqtt`) or `"auto"` (both required), and `"pollIntervalSec"`
  * (default 60, at least 5).
  */
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { basename, isAbsolute, join } from 'node:path';
+import { parseJson } from '../json-syntax.js';
+import { writeFileAtomic } from '../fs/write-atomic.js';
 
 export const KIT_CONFIG_FILE = 'kit.json';
 export const KIT_VERSION = 1;
@@ -82,7 +84,7 @@ export function readKit(dir: string): Kit {
   const configPath = join(dir, KIT_CONFIG_FILE);
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(configPath, 'utf8'));
+    raw = parseJson(readFileSync(configPath, 'utf8'));
   } catch (e) {
     throw new Error(`cannot read the kit's ${configPath}: ${(e as Error).message}`);
   }
@@ -128,17 +130,42 @@ export function checkKitConfig(raw: unknown, where = KIT_CONFIG_FILE): KitConfig
   return c as unknown as KitConfig;
 }
 
-/** Writes a kit folder (the key mode 0600). For the operator's tools and tests. */
+/**
+ * Writes a kit folder (the key mode 0600) so that a reader — an agent
+ * watching it — sees the old kit or the new one at every moment, never a mix:
+ * each file is written atomically, kit.json last. Give a new certificate and
+ * key new file names (a rotation does): until kit.json names them, it names
+ * the old pair, still in place. Files the old kit.json named and the new one
+ * does not are removed afterwards.
+ */
 export function writeKit(dir: string, kit: { config: KitConfig; certPem: string; keyPem: string; caPem: string; publicKeyPem?: string }): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const c = kit.config;
-  writeFileSync(join(dir, c.certificateFile ?? KIT_DEFAULT_FILES.certificateFile), kit.certPem);
-  const keyPath = join(dir, c.privateKeyFile ?? KIT_DEFAULT_FILES.privateKeyFile);
-  writeFileSync(keyPath, kit.keyPem, { mode: 0o600 });
-  chmodSync(keyPath, 0o600);
-  writeFileSync(join(dir, c.rootCaFile ?? KIT_DEFAULT_FILES.rootCaFile), kit.caPem);
-  if (kit.publicKeyPem) writeFileSync(join(dir, 'public.pem.key'), kit.publicKeyPem);
-  writeFileSync(join(dir, KIT_CONFIG_FILE), `${JSON.stringify(c, null, 2)}\n`);
+  const previous = kitFileNames(dir);
+  const names = kitFileNamesOf(kit.config);
+  writeFileAtomic(join(dir, names.certificateFile), kit.certPem);
+  writeFileAtomic(join(dir, names.privateKeyFile), kit.keyPem, 0o600);
+  writeFileAtomic(join(dir, names.rootCaFile), kit.caPem);
+  if (kit.publicKeyPem) writeFileAtomic(join(dir, 'public.pem.key'), kit.publicKeyPem);
+  writeFileAtomic(join(dir, KIT_CONFIG_FILE), `${JSON.stringify(kit.config, null, 2)}\n`);
+  const kept = new Set(Object.values(names));
+  for (const name of previous) if (!kept.has(name)) rmSync(join(dir, name), { force: true });
+}
+
+const kitFileNamesOf = (c: Pick<KitConfig, 'certificateFile' | 'privateKeyFile' | 'rootCaFile'>) => ({
+  certificateFile: c.certificateFile ?? KIT_DEFAULT_FILES.certificateFile,
+  privateKeyFile: c.privateKeyFile ?? KIT_DEFAULT_FILES.privateKeyFile,
+  rootCaFile: c.rootCaFile ?? KIT_DEFAULT_FILES.rootCaFile,
+});
+
+/** The files the kit.json in `dir` names inside the folder (none when there is no readable kit). */
+function kitFileNames(dir: string): string[] {
+  try {
+    const c = JSON.parse(readFileSync(join(dir, KIT_CONFIG_FILE), 'utf8')) as KitConfig;
+    // Only plain names: a kit naming a file elsewhere never gets it removed.
+    return Object.values(kitFileNamesOf(c)).filter((n) => typeof n === 'string' && basename(n) === n);
+  } catch {
+    return [];
+  }
 }
 
 /** `mqtts://host:port` from an endpoint as given: a URL, or `host[:port]` (port 8883). */

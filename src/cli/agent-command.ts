@@ -71,7 +71,12 @@ export function agentOptionsFromFlags(f: AgentFlags): AgentOptions {
     ...(f.jobsEndpoint ? { jobsEndpoint: f.jobsEndpoint } : {}),
     ...(f.pollInterval !== undefined ? { pollIntervalMs: f.pollInterval * 1000 } : {}),
   };
-  if (f.kit) return agentOptionsFromKit(readKit(f.kit), overrides);
+  if (f.kit) {
+    const options = agentOptionsFromKit(readKit(f.kit), overrides);
+    // Credentials given on the command line win over the kit's, and over its later changes.
+    if (f.cert || f.key || f.ca) delete options.kitDir;
+    return options;
+  }
   // Without MQTT the endpoint is the Jobs HTTPS one.
   const needed = f.transport === 'https' ? (['jobsEndpoint', 'cert', 'key', 'ca', 'thing'] as const) : (['endpoint', 'cert', 'key', 'ca', 'thing'] as const);
   const missing = needed.filter((k) => !f[k]);

@@ -14,15 +14,15 @@ export function roleArnOf(account: string, nameOrArn: string): string {
 export const arnName = (arn: string): string => arn.slice(arn.lastIndexOf('/') + 1);
 
 /**
- * A job target as an operator types it: a thing name, `group:NAME`,
- * `thing:NAME`, or a full ARN.
+ * A job target as an operator types it: a thing name, `thing:NAME`,
+ * `thing-group:NAME` (`group:` and `thinggroup:` are aliases), or a full ARN.
  */
 export function targetArn(region: string, account: string, target: string): string {
   if (target.startsWith('arn:')) return target;
-  const group = /^(?:group|thinggroup):(.+)$/.exec(target);
+  const group = /^(?:thing-group|thinggroup|group):(.+)$/.exec(target);
   if (group) return iotArn(region, account, `thinggroup/${group[1]}`);
   const name = target.replace(/^thing:/, '');
-  if (!/^[a-zA-Z0-9:_-]{1,128}$/.test(name)) throw new UsageError(`target ${JSON.stringify(target)} is not a thing name, group:NAME or an ARN`);
+  if (!/^[a-zA-Z0-9:_-]{1,128}$/.test(name)) throw new UsageError(`target ${JSON.stringify(target)} is not a thing name, thing-group:NAME or an ARN`);
   return iotArn(region, account, `thing/${name}`);
 }
 

@@ -9,6 +9,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { AdvertisedEndpoints, EndpointsFile } from '../server/contract-files.js';
+import { checkJson } from './files.js';
 import { parseIni } from './ini.js';
 import { UsageError, type CliIo } from './io.js';
 import type { ConnectionFlags } from './command.js';
@@ -46,7 +47,7 @@ export function readEndpointsFile(dataDir: string): EndpointsFile {
   if (!existsSync(file)) {
     throw new UsageError(`no server found: ${file} does not exist (start one with \`ferry server --data-dir ${dataDir}\`, or pass --data-dir / --profile)`);
   }
-  return JSON.parse(readFileSync(file, 'utf8')) as EndpointsFile;
+  return checkJson(readFileSync(file, 'utf8'), file) as EndpointsFile;
 }
 
 export function fromDataDir(dataDir: string): ServerInfo {

@@ -1,10 +1,7 @@
-import https from 'node:https';
 import { Command } from 'commander';
-import { SignatureV4 } from '@smithy/signature-v4';
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { HttpRequest } from '@smithy/protocol-http';
 import type { ClusterStatus } from '../api/ferry/cluster.js';
 import { withServer, type Connection } from './client-config.js';
+import { ferryRequest } from './ferry-api.js';
 import { configureTree, withConnection, type ConnectionFlags } from './command.js';
 import { processIo, type CliIo } from './io.js';
 import { action, printJson, printTable } from './output.js';
@@ -29,25 +26,6 @@ export function clusterCommand(io: CliIo = processIo()): Command {
 }
 
 /** GET /ferry/cluster/nodes on the api endpoint, signed as the IoT control plane. */
-export async function clusterStatus(conn: Connection): Promise<ClusterStatus> {
-  const url = new URL('/ferry/cluster/nodes', conn.info.endpoints.iot);
-  const signer = new SignatureV4({ service: 'iot', region: conn.region, credentials: conn.info.credentials, sha256: Sha256 });
-  const signed = await signer.sign(new HttpRequest({ method: 'GET', protocol: url.protocol, hostname: url.hostname, port: Number(url.port), path: url.pathname, headers: { host: url.host } }));
-  return new Promise((resolve, reject) => {
-    const req = https.request({ host: url.hostname, port: url.port, path: url.pathname, method: 'GET', headers: signed.headers, agent: conn.agent }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        if (res.statusCode !== 200) {
-          const error = new Error((JSON.parse(body || '{}') as { message?: string }).message ?? `status ${res.statusCode}`);
-          error.name = String(res.headers['x-amzn-errortype'] ?? 'Error');
-          return reject(error);
-        }
-        resolve(JSON.parse(body) as ClusterStatus);
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
+export function clusterStatus(conn: Connection): Promise<ClusterStatus> {
+  return ferryRequest<ClusterStatus>(conn, 'GET', '/ferry/cluster/nodes');
 }

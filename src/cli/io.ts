@@ -45,6 +45,18 @@ export class CliExit extends Error {
   }
 }
 
+/**
+ * `ferry … | head -1`: once the reader has gone, what is left to print is
+ * dropped instead of raising EPIPE, so the run ends quietly with the code of
+ * what it did (0 when the operation succeeded). Other write errors still surface.
+ */
+export function tolerateClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') return;
+    throw error;
+  });
+}
+
 export function processIo(): CliIo {
   return {
     stdout: process.stdout,

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { withServer, type Connection } from './client-config.js';
 import { configureTree, withConnection, type ConnectionFlags } from './command.js';
 import { parseS3Url } from './arns.js';
-import { readJsonFile } from './files.js';
+import { checkJson, readJsonFile } from './files.js';
 import { EXIT, UsageError, processIo, type CliIo } from './io.js';
 import { JobView, counterLine } from './job-view.js';
 import { action, printFields, printJson, printTable, when } from './output.js';
@@ -28,17 +28,16 @@ export function documentOf(io: CliIo, value: string): CreateJobInput['document']
     return s3;
   }
   if (value.trimStart().startsWith('{')) {
-    try {
-      JSON.parse(value);
-    } catch (error) {
-      throw new UsageError(`the inline document is not JSON: ${(error as Error).message}`);
-    }
+    checkJson(value, 'the inline document');
     return { text: value };
   }
   return { text: readJsonFile(io, value) };
 }
 
-/** Prints a watch's final state and returns the exit code it means. */
+/**
+ * The exit code a watch's final state means; with --json, prints that state
+ * (without it, the view has already shown the final state, once).
+ */
 export function watchResult(io: CliIo, s: WatchSnapshot, json: boolean | undefined): number {
   if (json) {
     printJson(io.stdout, {
@@ -48,8 +47,6 @@ export function watchResult(io: CliIo, s: WatchSnapshot, json: boolean | undefin
       counters: s.counters,
       executions: s.executions.map((e) => ({ thingName: e.thingName, status: e.status, statusDetails: e.details })),
     });
-  } else if (s.finished) {
-    io.stdout.write(`job ${s.jobId} ${s.job.status}: ${counterLine(s.counters)}\n`);
   }
   if (s.interrupted) return 130;
   return allSucceeded(s.counters) && s.job.status === 'COMPLETED' ? EXIT.ok : EXIT.jobFailed;
@@ -70,7 +67,7 @@ export function jobCommand(io: CliIo = processIo()): Command {
       .command('create')
       .description('create a job for things and thing groups')
       .argument('<job-id>')
-      .requiredOption('--targets <targets>', 'thing names and group:NAME (or ARNs), comma-separated or repeated', collectList)
+      .requiredOption('--targets <targets>', 'thing names and thing-group:NAME (or ARNs), comma-separated or repeated', collectList)
       .requiredOption('--document <file|s3://bucket/key|json>', 'the job document: a file, an object in a bucket (documentSource), or inline JSON')
       .option('--presign-role <role>', 'role (name or ARN) that signs ${aws:iot:s3-presigned-url:…} links')
       .option('--expires-in <seconds>', 'how long each presigned link lives (60 to 3600; default 3600)', integer(60, 3600))

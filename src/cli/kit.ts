@@ -1,14 +1,21 @@
-import { chmodSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeFileAtomic } from '../fs/write-atomic.js';
+import { UsageError } from './io.js';
 import { KIT_CONFIG_FILE, KIT_DEFAULT_FILES, KIT_VERSION, writeKit as writeAgentKit, type KitConfig } from '../agent/kit.js';
 
 /**
  * The connection kit `ferry thing create --kit DIR` writes: the agent's own
  * kit format (src/agent/kit.ts: kit.json, certificate, private key 0600,
- * root CA, public key) plus start.sh, which runs `ferry agent` with it.
+ * root CA, public key), the agent itself as one bundled file, and start.sh,
+ * which runs it with node. Nothing in it names a path of the machine that
+ * wrote it: a device needs Node.js and the folder.
  */
 export interface KitMaterial {
   thingName: string;
+  /** Names a rotated kit's new certificate and key files. */
+  certificateId: string;
   region: string;
   endpoints: { mqtt: string; credentialProvider?: string | undefined; iotJobsData?: string | undefined; s3?: string | undefined };
   roleAlias?: string | undefined;
@@ -19,20 +26,46 @@ export interface KitMaterial {
 }
 
 export const START_SCRIPT = 'start.sh';
+export const AGENT_FILE = 'ferry-agent.mjs';
+
+/**
+ * The bundle `npm run build` makes (scripts/bundle-agent.mjs). This module is
+ * src/cli/kit.ts or dist/cli/kit.js: either way two folders below the package.
+ */
+export const AGENT_BUNDLE = fileURLToPath(new URL(`../../dist/${AGENT_FILE}`, import.meta.url));
 
 const START_SCRIPT_TEXT = `#!/bin/sh
-# Runs the Ferry device agent with this connection kit.
-# FERRY names the ferry command when it is not on PATH (e.g. FERRY="npx ferry");
+# Runs the Ferry device agent with this connection kit: needs only Node.js 20.19 or later.
+# NODE names the node command when it is not on PATH;
 # FERRY_AGENT_DIR is the only folder the agent may write to (default: ./files here).
 KIT="$(cd "$(dirname "$0")" && pwd)"
-exec \${FERRY:-ferry} agent --kit "$KIT" --dir "\${FERRY_AGENT_DIR:-$KIT/files}" "$@"
+exec "\${NODE:-node}" "$KIT/${AGENT_FILE}" --kit "$KIT" --dir "\${FERRY_AGENT_DIR:-$KIT/files}" "$@"
 `;
+
+/** The agent bundle's bytes, or a usage error saying how to build it. */
+export function agentBundle(): Buffer {
+  try {
+    return readFileSync(AGENT_BUNDLE);
+  } catch {
+    throw new UsageError(`the device agent bundle ${AGENT_BUNDLE} is missing: build it with \`npm run build\``);
+  }
+}
 
 const defined = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
-/** Writes the kit into `dir` (made if needed). Returns the folder and its files. */
+/**
+ * Writes the kit into `dir` (made if needed), atomically (src/agent/kit.ts):
+ * over a kit already there (a rotation) the new certificate and key get new
+ * file names, so an agent watching the folder never reads a mixed pair.
+ * Returns the folder and its files.
+ */
 export function writeKit(dir: string, m: KitMaterial): { dir: string; files: Record<string, string> } {
   const root = resolve(dir);
+  const agent = agentBundle();
+  const tag = m.certificateId.slice(0, 12);
+  const fileNames = existsSync(join(root, KIT_CONFIG_FILE))
+    ? { ...KIT_DEFAULT_FILES, certificateFile: `certificate-${tag}.pem.crt`, privateKeyFile: `private-${tag}.pem.key` }
+    : KIT_DEFAULT_FILES;
   const config: KitConfig = {
     kitVersion: KIT_VERSION,
     thingName: m.thingName,
@@ -40,18 +73,20 @@ export function writeKit(dir: string, m: KitMaterial): { dir: string; files: Rec
     region: m.region,
     ...(m.roleAlias ? { roleAlias: m.roleAlias } : {}),
     endpoints: defined({ mqtt: m.endpoints.mqtt, credentialProvider: m.endpoints.credentialProvider, s3: m.endpoints.s3, iotJobsData: m.endpoints.iotJobsData }),
-    ...KIT_DEFAULT_FILES,
+    ...fileNames,
   };
   writeAgentKit(root, { config, certPem: m.certificatePem, keyPem: m.privateKeyPem, caPem: m.rootCaPem, publicKeyPem: m.publicKeyPem });
+  const agentFile = join(root, AGENT_FILE);
+  writeFileAtomic(agentFile, agent, 0o644);
   const start = join(root, START_SCRIPT);
-  writeFileSync(start, START_SCRIPT_TEXT, { mode: 0o755 });
-  chmodSync(start, 0o755);
+  writeFileAtomic(start, START_SCRIPT_TEXT, 0o755);
   const files = {
     config: join(root, KIT_CONFIG_FILE),
-    certificate: join(root, KIT_DEFAULT_FILES.certificateFile),
-    privateKey: join(root, KIT_DEFAULT_FILES.privateKeyFile),
-    rootCa: join(root, KIT_DEFAULT_FILES.rootCaFile),
+    certificate: join(root, fileNames.certificateFile),
+    privateKey: join(root, fileNames.privateKeyFile),
+    rootCa: join(root, fileNames.rootCaFile),
     publicKey: join(root, 'public.pem.key'),
+    agent: agentFile,
     start,
   };
   return { dir: root, files };

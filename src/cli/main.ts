@@ -1,25 +1,16 @@
 import { Command } from 'commander';
-import { serverCommand } from './server-command.js';
-import { thingCommand } from './thing-command.js';
-import { policyCommand } from './policy-command.js';
-import { bucketCommand } from './bucket-command.js';
-import { cpCommand } from './cp-command.js';
-import { roleCommand } from './role-command.js';
-import { jobCommand } from './job-command.js';
-import { demoCommand } from './demo-command.js';
-import { agentCommand } from './agent-command.js';
-import { configCommand } from './config-command.js';
-import { clusterCommand } from './cluster-command.js';
+import { tolerateClosedPipe } from './io.js';
+import { verbsFor } from './verbs.js';
+import { ferryVersion } from './version.js';
+
+tolerateClosedPipe(process.stdout);
+tolerateClosedPipe(process.stderr);
 
 const program = new Command('ferry')
   .description('Ferry: deliver files and jobs to IoT fleets over AWS IoT Jobs, S3 and IAM wire protocols')
-  .showHelpAfterError()
-  .addCommand(serverCommand());
-program.addCommand(thingCommand()).addCommand(policyCommand()).addCommand(bucketCommand()).addCommand(cpCommand());
-program.addCommand(roleCommand()).addCommand(jobCommand()).addCommand(demoCommand());
-program.addCommand(agentCommand());
-program.addCommand(configCommand());
-program.addCommand(clusterCommand());
+  .version(ferryVersion(), '-V, --version', "print Ferry's version")
+  .showHelpAfterError();
+for (const verb of await verbsFor(process.argv.slice(2))) program.addCommand(verb);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`ferry: ${(error as Error).message}\n`);

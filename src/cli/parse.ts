@@ -33,3 +33,13 @@ export function positiveNumber(value: string): number {
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
   return n;
 }
+
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** A duration as `90`, `90s`, `15m`, `12h` or `7d`, in whole seconds. */
+export function durationSeconds(value: string): number {
+  const m = /^(\d+)([smhd]?)$/.exec(value.trim());
+  const n = m ? Number(m[1]) * UNIT_SECONDS[m[2] || 's']! : NaN;
+  if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError('expected a duration such as 90s, 15m, 12h or 7d');
+  return n;
+}

@@ -1,9 +1,9 @@
 import { Command } from 'commander';
 import { withServer } from './client-config.js';
 import { configureTree, withConnection, type ConnectionFlags } from './command.js';
-import { processIo, type CliIo } from './io.js';
+import { processIo, UsageError, type CliIo } from './io.js';
 import { action, printFields, printJson, printTable } from './output.js';
-import { collectPairs } from './parse.js';
+import { collectPairs, durationSeconds } from './parse.js';
 import { createThing, deleteThing, describeThing, listThings } from './ops/things.js';
 
 interface CreateFlags extends ConnectionFlags {
@@ -11,6 +11,8 @@ interface CreateFlags extends ConnectionFlags {
   policy?: string;
   roleAlias?: string;
   attribute?: Record<string, string>;
+  rotate?: boolean;
+  grace?: number;
 }
 
 /** `ferry thing create|list|describe|delete`: the story's first step. */
@@ -25,9 +27,12 @@ export function thingCommand(io: CliIo = processIo()): Command {
       .option('--kit <dir>', 'write the connection kit here (default ./NAME-kit)')
       .option('--policy <name>', 'attach this IoT policy to the certificate')
       .option('--role-alias <alias>', 'role alias the device uses with the credentials provider (written into the kit)')
-      .option('--attribute <key=value>', 'thing attribute (repeatable)', collectPairs),
+      .option('--attribute <key=value>', 'thing attribute (repeatable)', collectPairs)
+      .option('--rotate', 'the thing has a certificate or DIR a kit: issue a new certificate and rewrite the kit; the server retires the old certificate once the new one connects')
+      .option('--grace <duration>', 'with --rotate: the old certificate stays ACTIVE at most this long if the new one never connects (e.g. 12h, 7d; default 7d)', durationSeconds),
   ).action(
     action(io, async (name: string, flags: CreateFlags) => {
+      if (flags.grace !== undefined && !flags.rotate) throw new UsageError('--grace goes with --rotate');
       const created = await withServer(flags, io, (conn) =>
         createThing(conn, {
           name,
@@ -35,6 +40,8 @@ export function thingCommand(io: CliIo = processIo()): Command {
           policy: flags.policy,
           roleAlias: flags.roleAlias,
           kitDir: flags.kit ?? `${name}-kit`,
+          rotate: flags.rotate,
+          graceSeconds: flags.grace,
         }),
       );
       const { certificatePem: _c, privateKeyPem: _k, publicKeyPem: _p, ...result } = created;
@@ -45,8 +52,13 @@ export function thingCommand(io: CliIo = processIo()): Command {
         ['certificate', result.certificateId],
         ['policy', result.policy ?? '(none: attach one with `ferry policy attach`)'],
         ['connection kit', result.kitDir],
+        ...(result.retiring ? retiringFields(result.retiring) : []),
       ]);
-      io.stdout.write(`Start the device with: ${result.kitDir}/start.sh\n`);
+      if (result.retiring?.length) {
+        io.stdout.write(`Deliver the new kit to the device: the server retires the old certificate when the new one first connects.\n`);
+      } else {
+        io.stdout.write(`Start the device with: ${result.kitDir}/start.sh\n`);
+      }
     }),
   );
 
@@ -73,6 +85,7 @@ export function thingCommand(io: CliIo = processIo()): Command {
         ['version', t.version],
         ['attributes', attributes(t.attributes)],
         ['principals', t.principals.join(', ') || '(none)'],
+        ...retiringFields(t.retiring),
       ]);
     }),
   );
@@ -93,6 +106,10 @@ export function thingCommand(io: CliIo = processIo()): Command {
 
   return configureTree(thing, io);
 }
+
+/** The old certificates a rotation retires, and by when at the latest. */
+const retiringFields = (retiring: Array<{ certificateId: string; retireAt: number }>): Array<[string, string]> =>
+  retiring.map((r) => ['retiring', `${r.certificateId} (ACTIVE until the new certificate connects, at most until ${new Date(r.retireAt * 1000).toISOString()})`]);
 
 const attributes = (a: Record<string, string> | undefined) =>
   a && Object.keys(a).length ? Object.entries(a).map(([k, v]) => `${k}=${v}`).join(',') : '';

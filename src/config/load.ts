@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { ConfigError, validateConfig, type ConfigValues } from './validate.js';
+import { parseJson } from '../json-syntax.js';
 
 /**
  * Reads a configuration file — TOML (`.toml`) or JSON (`.json`) — and checks
@@ -21,7 +22,7 @@ export function readConfigFile(path: string): ConfigValues {
 export function parseConfigText(text: string, file: string): unknown {
   const ext = extname(file).toLowerCase();
   try {
-    if (ext === '.json') return JSON.parse(text) as unknown;
+    if (ext === '.json') return parseJson(text);
     if (ext === '.toml') return parseToml(text);
   } catch (error) {
     throw new ConfigError(file, [{ path: '(syntax)', message: (error as Error).message.split('\n')[0]! }]);

@@ -12,6 +12,8 @@ export const CREDENTIALS_SERVICE = 'credentials.iot.amazonaws.com';
 /** What the credentials provider needs of the registry. */
 export interface DeviceIdentities {
   resolveDeviceIdentity(certificate: string, options: IdentityOptions): Promise<DeviceIdentity | DeviceRefusal>;
+  /** Credentials were issued for this certificate (a rotated-in certificate's first use retires the old one). */
+  certificateUsed?(certificateId: string): Promise<void>;
 }
 
 /** What the credentials provider needs of the role's permissions: its policies, to see what they read. */
@@ -69,7 +71,9 @@ export class CredentialsProvider {
     if (unnamed) requireNoThingVariables(dependencies((await this.deps.permissions.compiledOf(role.arn)).compiled), CREDENTIALS_THING_VARIABLE, `The policies of role ${role.arn}`);
     // AWS: the alias's duration, never longer than the role's MaxSessionDuration (it may have been lowered since).
     const durationSeconds = Math.min(alias.credentialDurationSeconds, role.maxSessionDuration);
-    return this.deps.sessions.issue(role, { sessionName: identity.certificate.id, durationSeconds, variables: sessionVariables(identity, request.thingName !== undefined) });
+    const issued = await this.deps.sessions.issue(role, { sessionName: identity.certificate.id, durationSeconds, variables: sessionVariables(identity, request.thingName !== undefined) });
+    await this.deps.identities.certificateUsed?.(identity.certificate.id);
+    return issued;
   }
 }
 

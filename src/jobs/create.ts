@@ -6,10 +6,10 @@ import { alreadyExists, invalidInput } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
 import type { Registry, Tag } from '../registry/index.js';
 import { isUniqueViolation } from '../registry/deps.js';
-import { parseJobDocument } from './document.js';
+import { parseJobDocument, refuseUnservedPlaceholders } from './document.js';
 import { readDocumentSource, type ObjectReader } from './document-source.js';
 import type { Job, PresignedUrlConfig } from './job.js';
-import { checkPresignedUrls, type RoleChecks } from './presign-check.js';
+import { checkPresignedUrls, type PresignChecks } from './presign-check.js';
 import { pendingOfMany } from './queries.js';
 import { executionRow, jobOf, type JobRow } from './rows.js';
 import { MAX_TIMEOUT_MINUTES } from './state-machine.js';
@@ -43,7 +43,7 @@ export interface CreateJobInput {
 
 export interface CreateDeps extends EngineDeps {
   registry: Registry;
-  roles: RoleChecks;
+  presignChecks: PresignChecks;
   readObject: ObjectReader;
   s3Origins: () => string[];
 }
@@ -58,7 +58,8 @@ export async function createJob(deps: CreateDeps, principal: Principal, input: C
   const origins = deps.s3Origins();
   const text = await documentText(deps, principal, input, origins);
   const document = parseJobDocument(text);
-  await checkPresignedUrls(deps.roles, document, input.presignedUrlConfig, origins);
+  refuseUnservedPlaceholders(document);
+  await checkPresignedUrls(deps.presignChecks, document, input.presignedUrlConfig, origins);
   const things = await expandTargets(deps.registry, input.targets);
   const jobArn = deps.registry.arns.of('job', input.jobId);
   try {

@@ -4,6 +4,7 @@
  * caller passes the signer and Ferry's own S3 origins.
  */
 import { invalidInput } from '../errors.js';
+import { parseJson } from '../json-syntax.js';
 
 // aws-wire-protocols.md §3.3, §9: a job document is at most 32 KB. Counted in UTF-8 bytes so
 // a document always fits the device's MQTT payload.
@@ -32,7 +33,7 @@ export function parseJobDocument(text: string): unknown {
   let doc: unknown;
   try {
     // Editors on Windows save a byte-order mark; JSON.parse refuses it.
-    doc = JSON.parse(text.replace(/^\uFEFF/, ''));
+    doc = parseJson(text.replace(/^\uFEFF/, ''));
   } catch (e) {
     throw invalidInput(`The job document is not valid JSON: ${(e as Error).message}`, 'invalid-document');
   }
@@ -178,6 +179,31 @@ const badPlaceholder = (placeholder: string, why: string) =>
 function eachString(doc: unknown, visit: (s: string) => void): void {
   if (typeof doc === 'string') visit(doc);
   else if (doc !== null && typeof doc === 'object') for (const v of Object.values(doc)) eachString(v, visit);
+}
+
+// AWS IoT's other placeholders (aws-wire-protocols.md §5): AWS fills these in, Ferry cannot, and a
+// device must never receive one as literal text.
+const AWS_IOT_PLACEHOLDER = /\$\{aws:iot:([^:}]*)/g;
+const SERVED_PLACEHOLDER = 's3-presigned-url';
+const UNSERVED_WHY: Record<string, string> = {
+  'code-sign-signature': 'AWS fills it with a signature made by AWS Signer, which Ferry does not run; sign the file yourself and write the signature into the document',
+  parameter: "AWS fills it from a managed job template's parameters, and Ferry has no managed templates yet; write the value into the document",
+};
+
+/**
+ * Refuses a document using an `${aws:iot:…}` placeholder other than
+ * s3-presigned-url (code-sign-signature, parameter, or a name AWS may add),
+ * naming the first one: Ferry would otherwise hand it to devices unreplaced.
+ */
+export function refuseUnservedPlaceholders(document: unknown): void {
+  eachString(document, (s) => {
+    for (const m of s.matchAll(AWS_IOT_PLACEHOLDER)) {
+      const name = m[1] ?? '';
+      if (name === SERVED_PLACEHOLDER) continue;
+      const why = Object.hasOwn(UNSERVED_WHY, name) ? UNSERVED_WHY[name] : `Ferry replaces only \${aws:iot:${SERVED_PLACEHOLDER}:URL}`;
+      throw invalidInput(`The job document uses the placeholder \${aws:iot:${clip(name)}:…}, which Ferry does not serve: ${why}.`, 'unsupported-placeholder');
+    }
+  });
 }
 
 /**

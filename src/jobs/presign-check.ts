@@ -2,18 +2,22 @@
  * CreateJob's check of a job's presigned-URL config (aws-wire-protocols.md §5):
  * the role exists, trusts iot.amazonaws.com, and may s3:GetObject every
  * object a placeholder names. AWS is vaguer; each refusal here names the role
- * and what it lacks, so the operator can fix it without guessing. Whether the
+ * and what it lacks, so the operator can fix it without guessing. Each
+ * bucket a placeholder names must exist (a typo in its name is the likely
+ * mistake, and granting the role access to it would not help); whether the
  * objects exist is not checked: they may be uploaded after the job is made.
  */
 import { invalidInput } from '../errors.js';
 import { findPresignedPlaceholders } from './document.js';
 import type { PresignedUrlConfig } from './job.js';
 
-/** What the check needs from IAM (IamService.presignableRole, RolePermissions.roleAllows). */
-export interface RoleChecks {
+/** What the check needs from IAM (IamService.presignableRole, RolePermissions.roleAllows) and the object store. */
+export interface PresignChecks {
   /** Throws invalidInput naming the role when it does not exist or does not trust iot.amazonaws.com. */
   presignableRole(roleArn: string): Promise<unknown>;
   roleAllows(roleArn: string, action: string, resource: string): Promise<boolean>;
+  /** Whether this server has the bucket (asked as the server, not as the caller). */
+  bucketExists(bucket: string): Promise<boolean>;
 }
 
 // aws-wire-protocols.md §3.3, §5: expiresInSec 60–3600, default 3600; roleArn 20–2048 characters.
@@ -36,7 +40,7 @@ export function presignedUrlConfigIn(value: unknown): PresignedUrlConfig | undef
   return { roleArn, expiresInSec: expires };
 }
 
-export async function checkPresignedUrls(roles: RoleChecks, document: unknown, config: PresignedUrlConfig | undefined, s3Origins: readonly string[]): Promise<void> {
+export async function checkPresignedUrls(checks: PresignChecks, document: unknown, config: PresignedUrlConfig | undefined, s3Origins: readonly string[]): Promise<void> {
   const placeholders = findPresignedPlaceholders(document, s3Origins);
   if (!config) {
     if (placeholders.length === 0) return;
@@ -46,10 +50,17 @@ export async function checkPresignedUrls(roles: RoleChecks, document: unknown, c
       'presign-config-missing',
     );
   }
-  await roles.presignableRole(config.roleArn);
+  await checks.presignableRole(config.roleArn);
   for (const p of placeholders) {
+    if (!(await checks.bucketExists(p.bucket))) {
+      throw invalidInput(
+        `The bucket ${p.bucket} named by the placeholder for ${p.url} does not exist on this server: ` +
+          'check its name, or create the bucket (an object not uploaded yet is fine).',
+        'no-such-bucket',
+      );
+    }
     const resource = `arn:aws:s3:::${p.bucket}/${p.key}`;
-    if (!(await roles.roleAllows(config.roleArn, 's3:GetObject', resource))) {
+    if (!(await checks.roleAllows(config.roleArn, 's3:GetObject', resource))) {
       throw invalidInput(
         `Role ${config.roleArn} is not allowed s3:GetObject on ${resource} (named by the placeholder for ${p.url}): ` +
           'attach a policy to the role that allows it, e.g. s3:GetObject on arn:aws:s3:::' + `${p.bucket}/*.`,

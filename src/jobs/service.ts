@@ -306,7 +306,11 @@ export class JobsService {
     return {
       ...this.engine,
       registry: this.deps.registry,
-      roles: { presignableRole: (arn) => this.deps.iam.presignableRole(arn), roleAllows: (arn, action, resource) => this.deps.iam.permissions.roleAllows(arn, action, resource) },
+      presignChecks: {
+        presignableRole: (arn) => this.deps.iam.presignableRole(arn),
+        roleAllows: (arn, action, resource) => this.deps.iam.permissions.roleAllows(arn, action, resource),
+        bucketExists: (bucket) => this.deps.objects.bucketExists(bucket),
+      },
       readObject: (principal, loc) => this.deps.objects.getObject(principal, loc),
       s3Origins: () => this.s3Origins(),
     };

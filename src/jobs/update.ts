@@ -14,7 +14,7 @@ import type { Changes } from './changes.js';
 import { checkAbortConfig, checkRetryConfig, checkRolloutConfig, type RawJobConfigs } from './configs.js';
 import { parseJobDocument } from './document.js';
 import type { Job, PresignedUrlConfig } from './job.js';
-import { checkPresignedUrls, type RoleChecks } from './presign-check.js';
+import { checkPresignedUrls, type PresignChecks } from './presign-check.js';
 import { jobOf, type JobRow } from './rows.js';
 import { MAX_TIMEOUT_MINUTES } from './state-machine.js';
 import { inTransaction, lockedJob, type EngineDeps } from './unit.js';
@@ -26,7 +26,7 @@ export interface UpdateJobInput extends Omit<RawJobConfigs, 'schedulingConfig'> 
 }
 
 export interface UpdateDeps extends EngineDeps {
-  roles: RoleChecks;
+  presignChecks: PresignChecks;
 }
 
 const MAX_DESCRIPTION = 2028;
@@ -42,7 +42,7 @@ export async function updateJob(deps: UpdateDeps, jobId: string, input: UpdateJo
   const current = await inTransaction(deps, (u) => lockedJob(u, jobId));
   const hasTimeout = minutes !== undefined || current.value.in_progress_timeout_minutes !== null;
   const retry = checkRetryConfig(input.jobExecutionsRetryConfig, hasTimeout);
-  if (input.presignedUrlConfig) await checkPresignedUrls(deps.roles, parseJobDocument(current.value.document), input.presignedUrlConfig, JSON.parse(current.value.s3_origins) as string[]);
+  if (input.presignedUrlConfig) await checkPresignedUrls(deps.presignChecks, parseJobDocument(current.value.document), input.presignedUrlConfig, JSON.parse(current.value.s3_origins) as string[]);
   return inTransaction(deps, async (u) => {
     const row = await lockedJob(u, jobId);
     if (row.status === 'DELETION_IN_PROGRESS') throw invalidState('job', `Job ${jobId} is being deleted and cannot be updated.`);

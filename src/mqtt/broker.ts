@@ -100,6 +100,8 @@ export async function createFerryBroker(deps: FerryBrokerDeps): Promise<FerryBro
     if (!connection?.device) return;
     announced.add(connection);
     presence.connected(connection);
+    const certificateId = connection.device.certificateId;
+    deps.authority.connected?.(certificateId).catch((error: unknown) => logger.error({ err: error, certificateId }, 'noting the certificate\'s use failed'));
   });
   broker.on('clientDisconnect', (client) => ended(connections.of(client)));
   broker.on('keepaliveTimeout', (client) => connections.of(client)?.noteDisconnect('MQTT_KEEP_ALIVE_TIMEOUT'));

@@ -28,12 +28,15 @@ export type Resolution = { ok: true; device: ResolvedDevice } | { ok: false; rea
 export interface DeviceAuthority {
   /** `certificateId`: lowercase hex SHA-256 of the DER of the certificate the device presented. */
   resolve(certificateId: string, connection: { clientId: string; sourceIp?: string | undefined }): Promise<Resolution>;
+  /** The connection with this certificate was accepted (a rotated-in certificate's first use retires the old one). */
+  connected?(certificateId: string): Promise<void>;
 }
 
 /** The registry's side of DeviceAuthority (structural, so tests can hand in a fake). */
 export interface IdentityResolver {
   /** `certificate`: a PEM or a certificate id. */
   resolveDeviceIdentity(certificate: string, options: { clientId?: string }): Promise<DeviceIdentity | DeviceRefusal>;
+  certificateUsed?(certificateId: string): Promise<void>;
 }
 
 /** The registry as the broker's DeviceAuthority: identity from the registry, decisions from the policy engine. */
@@ -53,6 +56,7 @@ export function registryAuthority(registry: IdentityResolver): DeviceAuthority {
       if (identity.thing) device.thingName = identity.thing.name;
       return { ok: true, device };
     },
+    connected: async (certificateId) => registry.certificateUsed?.(certificateId),
   };
 }
 

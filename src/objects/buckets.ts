@@ -23,6 +23,10 @@ export async function requireBucket(db: Db, bucket: string, lock?: { dialect: Sq
   return { name: row.name, region: row.region, createdAt: row.created_at };
 }
 
+export async function bucketExists(db: Db, bucket: string): Promise<boolean> {
+  return (await db.selectFrom('s3_buckets').select('name').where('name', '=', bucket).executeTakeFirst()) !== undefined;
+}
+
 /**
  * CreateBucket. Re-creating one's own bucket is BucketAlreadyOwnedByYou,
  * except in us-east-1 where S3 answers 200 for legacy compatibility

@@ -124,6 +124,8 @@ export class ObjectStore {
   createBucket = (p: Principal, bucket: string, locationConstraint?: string) => buckets.createBucket(this.deps, p, bucket, locationConstraint);
   /** HeadBucket (s3:ListBucket), or any bucket-level read that only needs the bucket to exist (its own action). */
   headBucket = (p: Principal, bucket: string, action = 's3:ListBucket') => buckets.headBucket(this.deps, p, bucket, action);
+  /** The server's own question (CreateJob's placeholder check), not a caller's: no authorization. */
+  bucketExists = (bucket: string) => buckets.bucketExists(this.deps.db, bucket);
   getBucketLocation = (p: Principal, bucket: string) => buckets.headBucket(this.deps, p, bucket, 's3:GetBucketLocation');
   listBuckets = (p: Principal) => buckets.listBuckets(this.deps, p);
   deleteBucket = (p: Principal, bucket: string) => buckets.deleteBucket(this.deps, p, bucket);

@@ -9,6 +9,7 @@
 export { parsePolicyDocument, type ParseOptions } from './parse.js';
 export { compilePolicies, bindVariables, dependencies, type CompiledPolicySet, type BoundPolicySet } from './compile.js';
 export { evaluate, explain, evaluateTrust } from './evaluate.js';
+export { normalizeName } from './variables.js';
 export { IOT_MAX_CHARS, IAM_MAX_CHARS, IAM_TRUST_MAX_CHARS, nonBlankLength } from './limits.js';
 export type {
   AuthorizationRequest,

@@ -3,6 +3,7 @@ import { checkIamCharacters, checkSize, defaultMaxChars } from './limits.js';
 import { isObject, parseConditionBlock } from './parse-condition.js';
 import { parsePrincipal } from './parse-principal.js';
 import type { Effect, PolicyDialect, PolicyDocument, PolicyKind, PolicyStatement, PolicyVersion } from './types.js';
+import { parseJson as parseJsonText } from '../json-syntax.js';
 
 /**
  * Validates and normalises an IoT or IAM policy document
@@ -49,7 +50,7 @@ export function parsePolicyDocument(text: string, dialect: PolicyDialect, option
 
 function parseJson(text: string): unknown {
   try {
-    return JSON.parse(text);
+    return parseJsonText(text);
   } catch (e) {
     throw malformedPolicy(`Policy document is not valid JSON: ${(e as Error).message}`);
   }

@@ -1,4 +1,4 @@
-import { bindVariables, explain, type BoundPolicySet } from '../policy/index.js';
+import { bindVariables, dependencies, explain, normalizeName, type BoundPolicySet } from '../policy/index.js';
 import { invalidInput, notFound } from '../errors.js';
 import type { Certificates } from './certificates.js';
 import { OFF_MQTT, THING_VARIABLES_OFF_MQTT } from './device-requests.js';
@@ -106,8 +106,10 @@ export class Authorization {
       if (!judge) {
         const { documents, variables } = await this.principalPolicies(input.principal!, mqtt ? input.clientId : undefined, mqtt);
         const chosen = await this.adjust(documents, input.policyNamesToAdd ?? [], input.policyNamesToSkip ?? []);
-        const missing = missingVariables(chosen, variables).map((name) => (!mqtt && name.startsWith('iot:Connection.Thing.') ? `${name} (${THING_VARIABLES_OFF_MQTT})` : name));
-        judge = { chosen, bound: bindVariables(this.parts.identities.compile(chosen), variables), missing };
+        const compiled = this.parts.identities.compile(chosen);
+        const missing = (action: string) =>
+          missingVariables(chosen, variables, dependencies(compiled, action)).map((name) => (!mqtt && name.startsWith('iot:Connection.Thing.') ? `${name} (${THING_VARIABLES_OFF_MQTT})` : name));
+        judge = { chosen, bound: bindVariables(compiled, variables), missing };
         judges.set(mqtt, judge);
       }
       return judge;
@@ -143,11 +145,14 @@ export class Authorization {
   }
 }
 
-/** One way of judging (over MQTT, or over HTTPS): the policies chosen, bound, and the variables left without a value. */
+/**
+ * One way of judging (over MQTT, or over HTTPS): the policies chosen, bound,
+ * and the variables left without a value in the statements that apply to an action.
+ */
 interface Judge {
   chosen: EffectiveDocument[];
   bound: BoundPolicySet;
-  missing: string[];
+  missing(action: string): string[];
 }
 
 function judged(info: { actionType: AuthActionType; resources: string[] }, judge: Judge): AuthResult {
@@ -167,17 +172,21 @@ function judged(info: { actionType: AuthActionType; resources: string[] }, judge
     explicitlyDeniedBy: denying,
     // AWS lists the policies that neither allowed nor denied the request.
     implicitlyDeniedBy: decision === 'IMPLICIT_DENY' ? chosen.filter((d) => !denying.some((p) => p.name === d.policyName)).map((d) => ({ name: d.policyName, arn: d.policyArn })) : [],
-    missingContextValues: judge.missing,
+    // Only the statements about this action: a Publish statement's variable does not explain a Connect refusal.
+    missingContextValues: judge.missing(ACTIONS[info.actionType]),
   };
 }
 
-/** `${var}` references whose variable has no value here (aws-wire-protocols.md §7: such statements never match). */
-function missingVariables(documents: EffectiveDocument[], variables: Record<string, string | undefined>): string[] {
+/**
+ * `${var}` references whose variable has no value here (aws-wire-protocols.md §7: such
+ * statements never match), among the names `read` (dependencies(): lowercased).
+ */
+function missingVariables(documents: EffectiveDocument[], variables: Record<string, string | undefined>, read: ReadonlySet<string>): string[] {
   const missing = new Set<string>();
   for (const d of documents) {
     for (const m of d.document.matchAll(/\$\{([^}*?$]+)\}/g)) {
       const name = m[1]!;
-      if (name.startsWith('iot:') && variables[name] === undefined) missing.add(name);
+      if (name.startsWith('iot:') && variables[name] === undefined && read.has(normalizeName(name))) missing.add(name);
     }
   }
   return [...missing].sort();

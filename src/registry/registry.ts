@@ -14,6 +14,7 @@ import { Policies } from './policies.js';
 import { PolicyCache } from './policy-cache.js';
 import { PolicyTargets } from './policy-targets.js';
 import { Principals } from './principals.js';
+import { CertificateRotations } from './rotations.js';
 import { Tags } from './tags.js';
 import { ThingGroups } from './thing-groups.js';
 import { ThingTypes } from './thing-types.js';
@@ -46,6 +47,7 @@ export class Registry {
   readonly policyTargets: PolicyTargets;
   readonly identities: Identities;
   readonly authorization: Authorization;
+  readonly rotations: CertificateRotations;
 
   constructor(options: RegistryOptions) {
     this.arns = new Arns(options.region, options.accountId);
@@ -73,6 +75,7 @@ export class Registry {
     };
     this.identities = new Identities(deps, parts);
     this.authorization = new Authorization(deps, { ...parts, identities: this.identities });
+    this.rotations = new CertificateRotations(deps, parts);
     this.registerTaggableTypes();
   }
 
@@ -88,8 +91,15 @@ export class Registry {
    * May this certificate do `action` on `resource` in a request off MQTT (the Jobs HTTPS
    * data plane)? Thing policy variables do not resolve there, as on AWS. Throws when not.
    */
-  authorizeDeviceRequest(request: DeviceRequest): Promise<{ certificateId: string }> {
-    return authorizeDeviceRequest(this.identities, request);
+  async authorizeDeviceRequest(request: DeviceRequest): Promise<{ certificateId: string }> {
+    const allowed = await authorizeDeviceRequest(this.identities, request);
+    await this.rotations.certificateUsed(allowed.certificateId);
+    return allowed;
+  }
+
+  /** A device used this certificate successfully (an accepted connection, credentials issued): see rotations.ts. */
+  certificateUsed(certificateId: string): Promise<void> {
+    return this.rotations.certificateUsed(certificateId);
   }
 
   private registerTaggableTypes(): void {

@@ -7,6 +7,7 @@ import { registerQueryApi } from '../api/query/dispatch.js';
 import { registerS3Api } from '../api/s3/index.js';
 import { registerDeviceApi } from '../api/device/index.js';
 import { registerClusterRoutes } from '../api/ferry/cluster.js';
+import { registerRotationRoutes } from '../api/ferry/rotations.js';
 import { registerHealthRoutes } from './health.js';
 import { startMqttListener, type MqttListener } from '../mqtt/listener.js';
 import type { AppContext } from './context.js';
@@ -31,6 +32,7 @@ function apiApp(ctx: AppContext): FastifyInstance {
   registerIotApi(app, ctx);
   registerQueryApi(app, ctx);
   registerClusterRoutes(app, ctx);
+  registerRotationRoutes(app, ctx);
   return app;
 }
 

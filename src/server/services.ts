@@ -56,6 +56,12 @@ export async function createDomainServices(deps: ServiceDeps): Promise<DomainSer
   const jobs = createJobsService({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'jobs' }), registry, iam, objects, ...(deps.options ? { tickIntervalMs: deps.options.jobsTickMs } : {}), ...(deps.cluster ? { timers: { owner: deps.cluster.nodeId, leaseMs: deps.cluster.settings.leaseMs }, singleton: deps.cluster.singleton('jobs-deletions') } : {}) });
   const jobsMqtt = startJobsMqtt({ messaging: deviceMessaging, jobs, clock: deps.clock, logger: deps.logger.child({ component: 'jobs-mqtt' }), thingArn: registry.arns.thing });
   jobs.start();
+  registry.rotations.start({
+    owner: deps.cluster?.nodeId ?? 'local',
+    leaseMs: deps.cluster?.settings.leaseMs ?? 30_000,
+    intervalMs: deps.options?.jobsTickMs ?? 1000,
+    logger: deps.logger.child({ component: 'certificate-rotation' }),
+  });
   if (deps.cluster?.clustered) {
     relayRegistryChanges({ feed: registry.feed, bus: deps.cluster.bus, nodes: deps.cluster.nodes, waitMs: deps.cluster.settings.changeWaitMs, logger: deps.logger.child({ component: 'cluster' }) });
   }
@@ -65,5 +71,6 @@ export async function createDomainServices(deps: ServiceDeps): Promise<DomainSer
 /** Stops background work (timers, schedulers) before the database closes. */
 export async function stopDomainServices(services: DomainServices): Promise<void> {
   await services.jobs.stop();
+  await services.registry.rotations.stop();
   await services.objects.stop();
 }

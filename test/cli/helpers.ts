@@ -1,4 +1,6 @@
+import assert from 'node:assert/strict';
 import { runCli } from '../../src/cli/run.js';
+import { startTestServer, tempDir } from '../helpers/server.js';
 
 export interface CliResult {
   code: number;
@@ -35,4 +37,18 @@ export async function cli(args: string[], opts: { env?: Record<string, string | 
       }
     },
   };
+}
+
+/** A fresh server, a scratch folder, `ok(args)` (ferry on that server, which must exit 0) and the device policy `device`. */
+export async function withDevicePolicy() {
+  const s = await startTestServer();
+  const d = ['--data-dir', s.dataDir];
+  const work = tempDir();
+  const ok = async (args: string[]) => {
+    const r = await cli([...args, ...d]);
+    assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+    return r;
+  };
+  await ok(['policy', 'create', 'device', '--device']);
+  return { s, d, work, ok };
 }

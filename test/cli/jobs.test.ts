@@ -53,7 +53,7 @@ test('job create, describe, list, watch (ends when the job completes), cancel; b
   assert.match(noTargets.stderr, /required option '--targets <targets>'/);
   const badJson = await cli(['job', 'create', 'j0', '--targets', 'miso_things_1', '--document', '{nope', ...d]);
   assert.equal(badJson.code, 2);
-  assert.match(badJson.stderr, /inline document is not JSON/);
+  assert.match(badJson.stderr, /inline document is not JSON: line 1, column 2: expected a double-quoted property name or '}', found 'n'/);
   const badExpiry = await cli(['job', 'create', 'j0', '--targets', 'miso_things_1', '--document', join(work, 'job.json'), '--presign-role', 'miso-role', '--expires-in', '5', ...d]);
   assert.equal(badExpiry.code, 2);
   const noRole = await cli(['job', 'create', 'j0', '--targets', 'miso_things_1', '--document', join(work, 'job.json'), ...d]);
@@ -88,6 +88,7 @@ test('job create, describe, list, watch (ends when the job completes), cancel; b
   assert.match(watched.stdout, /job firmware-1 IN_PROGRESS: 0\/2 finished/);
   assert.match(watched.stdout, /miso_things_1 SUCCEEDED/);
   assert.match(watched.stdout, /job firmware-1 COMPLETED: .*succeeded 2/);
+  assert.equal(watched.stdout.match(/^job firmware-1 COMPLETED/gm)?.length, 1, 'the final line is printed once');
   const final = (await cli(['job', 'watch', 'firmware-1', '--json', ...d])).json();
   assert.equal(final.status, 'COMPLETED');
   assert.equal(final.counters.succeeded, 2);
@@ -101,6 +102,7 @@ test('job create, describe, list, watch (ends when the job completes), cancel; b
   const watchCanceled = await cli(['job', 'watch', 'firmware-2', '--interval', '50', ...d]);
   assert.equal(watchCanceled.code, 3);
   assert.match(watchCanceled.stdout, /job firmware-2 CANCELED/);
+  assert.equal(watchCanceled.stdout.match(/^job firmware-2 CANCELED/gm)?.length, 1, 'the final line is printed once');
   assert.deepEqual((await cli(['job', 'list', '--status', 'CANCELED', '--json', ...d])).json().map((j: { jobId: string }) => j.jobId), ['firmware-2']);
 
   const unknown = await cli(['job', 'watch', 'nope', ...d]);

@@ -30,7 +30,8 @@ test('parseIni reads profiles and the nested services section Ferry writes', () 
 
 test('targets, s3 URLs and ARNs as an operator types them', () => {
   assert.equal(targetArn('r', '1', 'miso_1'), 'arn:aws:iot:r:1:thing/miso_1');
-  assert.equal(targetArn('r', '1', 'group:lobby'), 'arn:aws:iot:r:1:thinggroup/lobby');
+  assert.equal(targetArn('r', '1', 'thing-group:lobby'), 'arn:aws:iot:r:1:thinggroup/lobby');
+  assert.equal(targetArn('r', '1', 'group:lobby'), 'arn:aws:iot:r:1:thinggroup/lobby', 'group: is an alias');
   assert.equal(targetArn('r', '1', 'arn:aws:iot:r:1:thing/x'), 'arn:aws:iot:r:1:thing/x');
   assert.throws(() => targetArn('r', '1', 'bad name'), UsageError);
   assert.deepEqual(parseS3Url('s3://b/a/k.bin'), { bucket: 'b', key: 'a/k.bin' });

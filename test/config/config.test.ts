@@ -96,6 +96,8 @@ trustedProxies = ["10.0.0.0/8"]
     // A syntax error and an unknown format name the file.
     writeFileSync(join(dir, 'broken.toml'), '[listen\n');
     assert.throws(() => readConfigFile(join(dir, 'broken.toml')), (e: Error) => e instanceof ConfigError && /broken\.toml/.test(e.message) && /\(syntax\)/.test(e.message));
+    writeFileSync(join(dir, 'broken.json'), '{\n  "listen": { "mqttPort": 1884, }\n}\n');
+    assert.throws(() => readConfigFile(join(dir, 'broken.json')), (e: Error) => e instanceof ConfigError && /broken\.json/.test(e.message) && /line 2, column 33: expected a double-quoted property name/.test(e.message));
     writeFileSync(join(dir, 'ferry.yaml'), 'a: 1');
     assert.throws(() => readConfigFile(join(dir, 'ferry.yaml')), /name the file \.toml or \.json/);
   } finally {

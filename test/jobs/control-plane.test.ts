@@ -45,6 +45,7 @@ describe('jobs control plane', () => {
       [{ jobId: 'bad id!' }, /jobId/],
       [{ document: undefined }, /needs a document/],
       [{ document: '{nope' }, /not valid JSON/],
+      [{ document: '{\n  "url": "x",\n  "size": 12,\n}' }, /not valid JSON: line 4, column 1: expected a double-quoted property name after the comma, found '}'/],
       [{ document: '[1,2]' }, /must be a JSON object/],
       [{ document: JSON.stringify({ pad: 'x'.repeat(32768) }) }, /too large/],
       [{ documentSource: 'https://s3.amazonaws.com/firmware/fw.bin' }, /either document or documentSource/],
@@ -82,6 +83,36 @@ describe('jobs control plane', () => {
     const later = JSON.stringify({ url: '${aws:iot:s3-presigned-url:https://s3.amazonaws.com/firmware/other/later.bin}' });
     await createJob(ts, { jobId: 'narrow-ok', things: ['t4'], document: later, presignedUrlConfig: { roleArn: narrow } });
     await iam.send(new DeleteRolePolicyCommand({ RoleName: 'narrow', PolicyName: 'other' }));
+  });
+
+  test('a placeholder naming a bucket that does not exist is refused as such, beside one whose object is not uploaded yet', async () => {
+    const url = (bucket: string, key: string) => JSON.stringify({ url: `\${aws:iot:s3-presigned-url:https://s3.amazonaws.com/${bucket}/${key}}` });
+    const e = await refusal(createJob(ts, { jobId: 'typo', things: ['t1'], document: url('firmwrae', 'fw.bin'), presignedUrlConfig: { roleArn } }));
+    assert.equal(e.name, 'InvalidRequestException');
+    assert.match(e.message, /The bucket firmwrae named by the placeholder for https:\/\/s3\.amazonaws\.com\/firmwrae\/fw\.bin does not exist/);
+    assert.doesNotMatch(e.message, /s3:GetObject/);
+    const ok = await createJob(ts, { jobId: 'not-uploaded-yet', things: ['t4'], document: url('firmware', 'later/fw2.bin'), presignedUrlConfig: { roleArn } });
+    assert.equal(ok.jobId, 'not-uploaded-yet');
+    assert.equal((await iot.send(new ListJobsCommand({}))).jobs?.some((j) => j.jobId === 'typo'), false);
+  });
+
+  test('placeholders Ferry does not serve are refused by name, inline or from documentSource, beside a presigned one that is served', async () => {
+    const docs: Array<[string, RegExp]> = [
+      [JSON.stringify({ sig: '${aws:iot:code-sign-signature:s3://us-east-1.firmware/fw.bin@1}' }), /placeholder \$\{aws:iot:code-sign-signature:…\}, which Ferry does not serve: .*AWS Signer/],
+      [JSON.stringify({ steps: [{ url: '${aws:iot:parameter:downloadUrl}' }] }), /placeholder \$\{aws:iot:parameter:…\}, which Ferry does not serve: .*managed job template/],
+      [JSON.stringify({ x: 'a ${aws:iot:s3-presigned-url:https://s3.amazonaws.com/firmware/fw.bin} and ${aws:iot:future-thing:y}' }), /\$\{aws:iot:future-thing:…\}, which Ferry does not serve/],
+    ];
+    for (const [document, message] of docs) {
+      const e = await refusal(createJob(ts, { jobId: 'unserved', things: ['t1'], document, presignedUrlConfig: { roleArn } }));
+      assert.equal(e.name, 'InvalidRequestException', e.message);
+      assert.match(e.message, message);
+    }
+    await ts.s3().send(new PutObjectCommand({ Bucket: 'firmware', Key: 'jobs/signed.json', Body: docs[0]![0] }));
+    const fromSource = await refusal(createJob(ts, { jobId: 'unserved', things: ['t1'], documentSource: `${ts.endpoints.endpoints.s3}/firmware/jobs/signed.json`, presignedUrlConfig: { roleArn } }));
+    assert.match(fromSource.message, /code-sign-signature:…\}, which Ferry does not serve/);
+    assert.equal((await iot.send(new ListJobsCommand({}))).jobs?.some((j) => j.jobId === 'unserved'), false);
+    const served = await createJob(ts, { jobId: 'served', things: ['t4'], document: PLACEHOLDER_DOC, presignedUrlConfig: { roleArn } });
+    assert.equal(served.jobId, 'served');
   });
 
   test('groups are expanded recursively at creation (SNAPSHOT); DescribeJob shows exact counters, float-second times and the document source; tags and listings', async () => {

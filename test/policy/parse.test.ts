@@ -25,6 +25,7 @@ interface Bad {
 const malformed: Bad[] = [
   { text: 'not json', fragment: 'not valid JSON' },
   { text: '{"Version": "2012-10-17", "Statement": [', fragment: 'not valid JSON' },
+  { text: '{\n  "Version": "2012-10-17"\n  "Statement": []\n}', fragment: "not valid JSON: line 3, column 3: expected ',' or '}' after a property value" },
   { text: '', fragment: 'Policy document is empty' },
   { text: '   \n\t ', fragment: 'Policy document is empty' },
   { text: '[]', fragment: 'must be a JSON object' },

@@ -1,46 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DescribeThingCommand, ListThingPrincipalsCommand } from '@aws-sdk/client-iot';
 import { startTestServer, tempDir } from '../helpers/server.js';
+import { run, sectionBlocks } from './sections.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const SECTION = 'Using the AWS CLI, boto3 and the device SDKs';
-
-interface Block {
-  lang: string;
-  text: string;
-  /** The file a block is, named in backticks at the start of the paragraph before it. */
-  file?: string;
-}
-
-/** The fenced blocks of one README section, in order. */
-function sectionBlocks(markdown: string, title: string): Block[] {
-  const start = markdown.indexOf(`\n## ${title}\n`);
-  assert.ok(start >= 0, `README has a section "${title}"`);
-  const end = markdown.indexOf('\n## ', start + 1);
-  const section = markdown.slice(start, end < 0 ? undefined : end);
-  const blocks: Block[] = [];
-  const fence = /\n```(\w+)\n([\s\S]*?)\n```\n/g;
-  for (let m = fence.exec(section); m; m = fence.exec(section)) {
-    const before = section.slice(0, m.index).split(/\n\s*\n/).at(-1) ?? '';
-    const file = /^`([\w.-]+\.\w+)`/.exec(before.trim())?.[1];
-    blocks.push({ lang: m[1]!, text: `${m[2]!}\n`, ...(file ? { file } : {}) });
-  }
-  return blocks;
-}
-
-function run(script: string, cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile('bash', ['-euo', 'pipefail', '-c', script], { cwd, env, timeout: 180_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      done({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
-    });
-  });
-}
 
 test(`the README's "${SECTION}" runs as written: AWS CLI, boto3 and a device on the AWS IoT Device SDK`, async (t) => {
   const blocks = sectionBlocks(readFileSync(join(ROOT, 'README.md'), 'utf8'), SECTION);

@@ -69,6 +69,10 @@ test("TestAuthorization agrees with the engine on DESIGN.md's story policy", asy
   assert.equal(identity.variables['iot:Connection.Thing.IsAttached'], 'false');
   const unresolved = await iot.send(new TestAuthorizationCommand({ principal: cert.certificateArn!, clientId: 'other', authInfos: [{ actionType: 'PUBLISH', resources: [arn('topic/x')] }] }));
   assert.deepEqual(unresolved.authResults![0]!.missingContextValues, ['iot:Connection.Thing.ThingName']);
+  // Connect is judged by the Connect statement alone (client/miso*, no variable): the Publish
+  // statements' thing variable does not explain its refusal.
+  const connect = await iot.send(new TestAuthorizationCommand({ principal: cert.certificateArn!, clientId: 'other', authInfos: [{ actionType: 'CONNECT', resources: [arn('client/other')] }, { actionType: 'PUBLISH', resources: [arn('topic/x')] }] }));
+  assert.deepEqual(connect.authResults!.map((r) => [r.authDecision, r.missingContextValues]), [['IMPLICIT_DENY', []], ['IMPLICIT_DENY', ['iot:Connection.Thing.ThingName']]]);
 });
 
 test('thing-group policies apply through the hierarchy; explicit Deny wins; GetEffectivePolicies; policyNamesToAdd/Skip', async (t) => {

@@ -6,6 +6,10 @@ x509.cryptoProvider.set(webcrypto as never);
 
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
+import type { Clock } from '../../src/clock.js';
+import { Registry } from '../../src/registry/index.js';
+import type { Store } from '../../src/store/db.js';
+
 export { rejectsWith } from '../helpers/assert.js';
 export { storyPolicy } from '../helpers/policies.js';
 
@@ -70,4 +74,22 @@ function randomSerial(): string {
   const bytes = webcrypto.getRandomValues(new Uint8Array(16));
   bytes[0] = bytes[0]! & 0x7f;
   return Buffer.from(bytes).toString('hex');
+}
+
+export async function pkcs8Pem(key: webcrypto.CryptoKey): Promise<string> {
+  const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key));
+  return `-----BEGIN PRIVATE KEY-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n').trim()}\n-----END PRIVATE KEY-----\n`;
+}
+
+/** A registry on a test store, issuing from a CA of its own. */
+export async function testRegistry(store: Store, clock: Clock): Promise<Registry> {
+  const ca = await makeCa('Store Test CA', clock.now());
+  return new Registry({
+    db: store.db,
+    dialect: store.dialect,
+    clock,
+    accountId: '123456789012',
+    region: 'eu-west-1',
+    ca: { certificatePem: ca.pem, privateKeyPem: await pkcs8Pem(ca.keys.privateKey) },
+  });
 }

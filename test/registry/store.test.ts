@@ -1,19 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { webcrypto } from 'node:crypto';
 import { CreateKeysAndCertificateCommand, CreatePolicyCommand, CreateThingCommand, ListThingsCommand, AttachPolicyCommand, ListAttachedPoliciesCommand } from '@aws-sdk/client-iot';
 import { AdjustableClock } from '../../src/clock.js';
 import { isFerryError } from '../../src/errors.js';
-import { Registry } from '../../src/registry/index.js';
 import { engines, openTestStore } from '../helpers/stores.js';
 import { pgSkipReason } from '../helpers/postgres.js';
 import { startTestServer } from '../helpers/server.js';
-import { makeCa, makeDeviceCert, storyPolicy } from './helpers.js';
-
-async function pkcs8Pem(key: webcrypto.CryptoKey): Promise<string> {
-  const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key));
-  return `-----BEGIN PRIVATE KEY-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n').trim()}\n-----END PRIVATE KEY-----\n`;
-}
+import { makeDeviceCert, storyPolicy, testRegistry } from './helpers.js';
 
 async function expectKind(promise: Promise<unknown>, kind: string, reason?: string): Promise<void> {
   await assert.rejects(promise, (e: unknown) => isFerryError(e) && e.kind === kind && (reason === undefined || e.details.reason === reason));
@@ -24,15 +17,7 @@ for (const { engine, skip } of engines()) {
     const { store, dispose } = await openTestStore(engine);
     t.after(dispose);
     const clock = new AdjustableClock();
-    const ca = await makeCa('Store Test CA', clock.now());
-    const registry = new Registry({
-      db: store.db,
-      dialect: store.dialect,
-      clock,
-      accountId: '123456789012',
-      region: 'eu-west-1',
-      ca: { certificatePem: ca.pem, privateKeyPem: await pkcs8Pem(ca.keys.privateKey) },
-    });
+    const registry = await testRegistry(store, clock);
 
     // Things: concurrent identical creates agree; attribute filters (exact, prefix via substr) and paging.
     const [a, b] = await Promise.all([registry.things.create({ name: 't-1', attributes: { sn: 'AB-1' } }), registry.things.create({ name: 't-1', attributes: { sn: 'AB-1' } })]);

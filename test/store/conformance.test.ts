@@ -6,6 +6,9 @@ import { getOrCreateSetting } from '../../src/store/settings.js';
 import { AccessKeys } from '../../src/iam/access-keys.js';
 import { migrations } from '../../src/store/migrations/index.js';
 import { claimDueRollouts } from '../../src/jobs/rollout.js';
+import { AdjustableClock } from '../../src/clock.js';
+import { makeCsr, testRegistry } from '../registry/helpers.js';
+import { testLogger } from '../helpers/server.js';
 
 /** One suite, run against every storage engine (aedes-persistence's abstract-suite pattern). */
 for (const { engine, skip } of engines()) {
@@ -171,6 +174,64 @@ for (const { engine, skip } of engines()) {
         const row = await store.db.selectFrom('ferry_settings').selectAll().where('name', '=', 'in-tx').executeTakeFirst();
         assert.equal(row, undefined);
       } finally {
+        await dispose();
+      }
+    });
+
+    test('certificate rotations: stored, retired once on the new certificate\'s use or, by two nodes racing, at the grace deadline', async () => {
+      const { store, dispose } = await openTestStore(engine);
+      const clock = new AdjustableClock();
+      const [a, b] = [await testRegistry(store, clock), await testRegistry(store, clock)];
+      const schedule = (owner: string) => ({ owner, leaseMs: 30_000, intervalMs: 3_600_000, logger: testLogger() });
+      a.rotations.start(schedule('node-a'));
+      b.rotations.start(schedule('node-b'));
+      try {
+        const rotatedThing = async (name: string, graceMs: number) => {
+          await a.things.create({ name });
+          const old = await a.certificates.createKeysAndCertificate(true);
+          await a.principals.attach(name, old.certificate.arn);
+          const rotation = await a.rotations.rotate({ thingName: name, csrPem: (await makeCsr(name)).pem, graceMs });
+          return { old: old.certificate, rotation };
+        };
+        const status = async (id: string) => (await a.certificates.describe(id)).status;
+        const attached = async (name: string) => (await a.principals.listForThing(name, {})).items.map((p) => p.principal).sort();
+
+        // The new certificate's first use retires the old one at once; another certificate's use does nothing.
+        const used = await rotatedThing('t-used', 3_600_000);
+        assert.deepEqual(used.rotation.retiring.map((r) => r.certificateId), [used.old.id]);
+        await b.rotations.certificateUsed(used.old.id);
+        assert.equal(await status(used.old.id), 'ACTIVE');
+        await b.rotations.certificateUsed(used.rotation.certificate.id);
+        assert.equal(await status(used.old.id), 'INACTIVE');
+        assert.deepEqual(await attached('t-used'), [used.rotation.certificate.arn]);
+        assert.deepEqual(await a.rotations.pendingFor('t-used'), []);
+
+        // Grace: nothing before the deadline; after it two nodes tick together and it is retired once.
+        const graced = await rotatedThing('t-grace', 60_000);
+        clock.advance(59_000);
+        await Promise.all([a.rotations.tick(), b.rotations.tick()]);
+        assert.equal(await status(graced.old.id), 'ACTIVE');
+        clock.advance(2_000);
+        await Promise.all([a.rotations.tick(), b.rotations.tick()]);
+        assert.equal(await status(graced.old.id), 'INACTIVE');
+        assert.equal(await status(graced.rotation.certificate.id), 'ACTIVE');
+        assert.deepEqual(await attached('t-grace'), [graced.rotation.certificate.arn]);
+        assert.deepEqual(await b.rotations.pendingFor('t-grace'), []);
+
+        // A claim another node holds is left alone until its lease runs out (a node that died mid-retirement).
+        const leased = await rotatedThing('t-leased', 1_000);
+        clock.advance(1_000);
+        await store.db.updateTable('iot_certificate_rotations').set({ timer_owner: 'node-dead', timer_lease_until: clock.now() + 30_000 }).execute();
+        await a.rotations.tick();
+        assert.equal(await status(leased.old.id), 'ACTIVE');
+        clock.advance(30_000);
+        await a.rotations.tick();
+        assert.equal(await status(leased.old.id), 'INACTIVE');
+        // A grace out of range is refused, and nothing is issued.
+        await assert.rejects(a.rotations.rotate({ thingName: 't-leased', csrPem: (await makeCsr('x')).pem, graceMs: 0 }), { kind: 'InvalidInput' });
+        assert.equal((await attached('t-leased')).length, 1);
+      } finally {
+        await Promise.all([a.rotations.stop(), b.rotations.stop()]);
         await dispose();
       }
     });

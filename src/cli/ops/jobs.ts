@@ -16,7 +16,7 @@ import { UsageError } from '../io.js';
 
 export interface CreateJobInput {
   jobId: string;
-  /** Thing names, `group:NAME`, or ARNs. */
+  /** Thing names, `thing-group:NAME` (or `group:NAME`), or ARNs. */
   targets: string[];
   /** The document's text (inline), or the object holding it. */
   document: { text: string } | { bucket: string; key: string };
@@ -31,7 +31,7 @@ export interface CreateJobInput {
 
 /** The story's step 5: a job for things or groups, its document inline or from a bucket, with a presigned-URL config. */
 export async function createJob(conn: Connection, input: CreateJobInput) {
-  if (input.targets.length === 0) throw new UsageError('name at least one target: --targets THING,group:GROUP,…');
+  if (input.targets.length === 0) throw new UsageError('name at least one target: --targets THING,thing-group:GROUP,…');
   if (input.expiresInSec !== undefined && !input.presignRole) throw new UsageError('--expires-in needs --presign-role');
   const account = await conn.accountId();
   const request: CreateJobRequest = {

@@ -21,6 +21,9 @@ export interface DevicePolicyOptions {
   clientPrefix?: string | undefined;
 }
 
+/** The Jobs HTTPS data plane's operations, each an IoT policy action `iot:NAME` on the thing's ARN. */
+const JOBS_HTTPS_ACTIONS = ['GetPendingJobExecutions', 'StartNextPendingJobExecution', 'DescribeJobExecution', 'UpdateJobExecution'] as const;
+
 /**
  * DESIGN.md's story device policy: a device may use its own Jobs topics and
  * nothing else, and (with a role alias) trade its certificate for the role's
@@ -35,6 +38,9 @@ export function devicePolicy(region: string, account: string, o: DevicePolicyOpt
     { Effect: 'Allow', Action: 'iot:Publish', Resource: arn(`topic/${own}`) },
     { Effect: 'Allow', Action: 'iot:Subscribe', Resource: arn(`topicfilter/${own}`) },
     { Effect: 'Allow', Action: 'iot:Receive', Resource: arn(`topic/${own}`) },
+    // The Jobs HTTPS data plane (`ferry agent --transport https`): thing variables do not resolve off MQTT,
+    // so the thing is the certificate's common name, which `ferry thing create` sets to the thing's name.
+    { Effect: 'Allow', Action: JOBS_HTTPS_ACTIONS.map((a) => `iot:${a}`), Resource: arn('thing/${iot:Certificate.Subject.CommonName}') },
   ];
   return JSON.stringify({ Version: '2012-10-17', Statement: statements }, null, 2);
 }
@@ -95,10 +101,15 @@ export async function deletePolicy(conn: Connection, name: string) {
   return { policyName: name, deleted: true };
 }
 
-export const ACTION_TYPES = ['connect', 'publish', 'subscribe', 'receive'] as const;
+/** `--action` words: the MQTT ones, then the Jobs HTTPS data plane's (get-pending-job-executions…). */
+const JOBS_HTTPS_ACTION_TYPES = JOBS_HTTPS_ACTIONS.map((a) => a.replace(/[A-Z]/g, (c, i: number) => `${i ? '-' : ''}${c.toLowerCase()}`));
+export const ACTION_TYPES = ['connect', 'publish', 'subscribe', 'receive', ...JOBS_HTTPS_ACTION_TYPES] as const;
 export type ActionType = (typeof ACTION_TYPES)[number];
 
-const RESOURCE_KIND: Record<ActionType, string> = { connect: 'client', publish: 'topic', subscribe: 'topicfilter', receive: 'topic' };
+const RESOURCE_KIND: Record<string, string> = { connect: 'client', publish: 'topic', subscribe: 'topicfilter', receive: 'topic' };
+const isJobsHttps = (action: ActionType) => JOBS_HTTPS_ACTION_TYPES.includes(action);
+/** The IoT policy action: iot:Connect, iot:GetPendingJobExecutions… */
+const iotAction = (action: ActionType) => `iot:${action.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase())}`;
 
 export interface AuthorizationQuestion {
   target: { thing?: string | undefined; cert?: string | undefined };
@@ -123,28 +134,73 @@ export async function testAuthorization(conn: Connection, q: AuthorizationQuesti
   const principal = (await targetsOf(conn, q.target))[0]!;
   const clientId = q.clientId ?? q.target.thing;
   const account = await conn.accountId();
-  const given = q.resources.length ? q.resources : q.action === 'connect' && clientId ? [clientId] : [];
-  if (given.length === 0) throw new UsageError(`name the ${q.action === 'connect' ? 'client id (--client-id)' : 'topic (--resource)'} to test`);
-  const resources = given.map((r) => (r.startsWith('arn:') ? r : iotArn(conn.region, account, `${RESOURCE_KIND[q.action]}/${r}`)));
+  // Over HTTPS the resource is a thing (default: the one tested); over MQTT the client id for connect.
+  const fallback = isJobsHttps(q.action) ? q.target.thing : q.action === 'connect' ? clientId : undefined;
+  const given = q.resources.length ? q.resources : fallback ? [fallback] : [];
+  if (given.length === 0) throw new UsageError(`name the ${q.action === 'connect' ? 'client id (--client-id)' : isJobsHttps(q.action) ? 'thing (--resource)' : 'topic (--resource)'} to test`);
+  const resources = given.map((r) => (r.startsWith('arn:') ? r : iotArn(conn.region, account, `${RESOURCE_KIND[q.action] ?? 'thing'}/${r}`)));
   const out = await conn.iot().send(
     new TestAuthorizationCommand({
       principal,
       ...(clientId ? { clientId } : {}),
-      authInfos: resources.map((resource) => ({ actionType: q.action.toUpperCase() as 'CONNECT', resources: [resource] })),
+      // Ferry's TestAuthorization also takes the Jobs HTTPS actions (GET_PENDING_JOB_EXECUTIONS…), judged as an HTTPS request is.
+      authInfos: resources.map((resource) => ({ actionType: q.action.toUpperCase().replaceAll('-', '_') as 'CONNECT', resources: [resource] })),
     }),
   );
-  const action = `iot:${q.action[0]!.toUpperCase()}${q.action.slice(1)}`;
+  const action = iotAction(q.action);
+  const allowing = await allowedResources(conn, out.authResults ?? [], action);
   return {
     principal,
     clientId,
     action,
-    results: (out.authResults ?? []).map((r, i) => explain(r, resources[i] ?? '', action, clientId)),
+    results: (out.authResults ?? []).map((r, i) => explain(r, resources[i] ?? '', action, clientId, allowing)),
   };
+}
+
+/**
+ * For the policies behind an implicit deny: the resources their Allow
+ * statements for `action` name, so the explanation shows what would be allowed.
+ */
+async function allowedResources(conn: Connection, results: AuthResult[], action: string): Promise<Map<string, string[]>> {
+  const policies = new Set(results.filter((r) => r.authDecision === 'IMPLICIT_DENY').flatMap((r) => names(r.denied?.implicitDeny?.policies)));
+  const found = new Map<string, string[]>();
+  for (const name of policies) {
+    const document = (await conn.iot().send(new GetPolicyCommand({ policyName: name }))).policyDocument;
+    found.set(name, allowStatementResources(document ?? '', action));
+  }
+  return found;
+}
+
+/** The Resource values of a policy's Allow statements whose Action covers `action` (IoT actions match case-insensitively, with * and ?). */
+export function allowStatementResources(document: string, action: string): string[] {
+  let statements: unknown;
+  try {
+    statements = (JSON.parse(document) as { Statement?: unknown }).Statement;
+  } catch {
+    return [];
+  }
+  const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : []);
+  const covers = (pattern: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i').test(action);
+  const out: string[] = [];
+  for (const st of Array.isArray(statements) ? statements : [statements]) {
+    const s = (st ?? {}) as Record<string, unknown>;
+    if (s.Effect !== 'Allow') continue;
+    const applies = s.Action !== undefined ? list(s.Action).some(covers) : s.NotAction !== undefined && !list(s.NotAction).some(covers);
+    if (applies) out.push(...(s.Resource !== undefined ? list(s.Resource) : list(s.NotResource).map((r) => `anything but ${r}`)));
+  }
+  return out;
+}
+
+/** `; its iot:Connect statements allow only client/miso*` — or that it has none. */
+function allowedElsewhere(policies: string[], action: string, allowing: Map<string, string[]>): string {
+  const resources = [...new Set(policies.flatMap((p) => allowing.get(p) ?? []))];
+  const whose = policies.length === 1 ? 'its' : 'their';
+  return resources.length ? ` (${whose} ${action} statements allow only ${resources.join(', ')})` : ` (${whose} statements have no Allow for ${action})`;
 }
 
 const names = (list: Array<{ policyName?: string | undefined }> | undefined) => (list ?? []).map((p) => p.policyName ?? '?');
 
-function explain(r: AuthResult, fallback: string, action: string, clientId: string | undefined) {
+function explain(r: AuthResult, fallback: string, action: string, clientId: string | undefined, allowing: Map<string, string[]>) {
   const resource = r.authInfo?.resources?.[0] ?? fallback;
   const allowedBy = names(r.allowed?.policies);
   const explicit = names(r.denied?.explicitDeny?.policies);
@@ -155,7 +211,7 @@ function explain(r: AuthResult, fallback: string, action: string, clientId: stri
   if (decision === 'ALLOWED') why = `allowed by ${allowedBy.join(', ')}`;
   else if (decision === 'EXPLICIT_DENY') why = `a Deny statement in ${explicit.join(', ')} refuses it (a Deny wins over any Allow)`;
   else if (implicit.length === 0) why = 'no policy is attached to this certificate or its thing groups, so everything is denied';
-  else why = `no statement in ${implicit.join(', ')} allows ${action} on this resource`;
+  else why = `no statement in ${implicit.join(', ')} allows ${action} on this resource${allowedElsewhere(implicit, action, allowing)}`;
   if (decision !== 'ALLOWED' && missing.length) {
     why += `; policy variables ${missing.join(', ')} have no value${
       missing.some((m) => m.startsWith('iot:Connection.Thing')) ? ` (client id ${clientId ?? '(none)'} names no thing this certificate is attached to)` : ''

@@ -1,7 +1,7 @@
 import {
   AttachPolicyCommand,
   AttachThingPrincipalCommand,
-  CreateKeysAndCertificateCommand,
+  CreateCertificateFromCsrCommand,
   CreateThingCommand,
   DeleteCertificateCommand,
   DeleteThingCommand,
@@ -14,8 +14,15 @@ import {
   UpdateCertificateCommand,
   type ThingAttribute,
 } from '@aws-sdk/client-iot';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { PendingRetirement, RotateCertificateResponse } from '../../api/ferry/rotations.js';
+import { KIT_CONFIG_FILE } from '../../agent/kit.js';
+import { createCertificateSigningRequest, generateKeyPair } from '../../pki/index.js';
 import type { Connection } from '../client-config.js';
-import { writeKit } from '../kit.js';
+import { ferryRequest } from '../ferry-api.js';
+import { UsageError } from '../io.js';
+import { agentBundle, writeKit } from '../kit.js';
 import { arnName } from '../arns.js';
 
 export interface CreatedThing {
@@ -25,6 +32,8 @@ export interface CreatedThing {
   certificateArn: string;
   policy?: string | undefined;
   kitDir?: string | undefined;
+  /** With --rotate: the old certificates the server retires once the new one is used (or their grace ends). */
+  retiring?: PendingRetirement[] | undefined;
   /** The PEMs, when no kit was asked for (the caller decides where they go). */
   certificatePem: string;
   privateKeyPem: string;
@@ -38,46 +47,125 @@ export interface CreateThingInput {
   policy?: string | undefined;
   /** Write a connection kit here. */
   kitDir?: string | undefined;
-  /** The role alias the kit's agent uses with the credentials provider. */
+  /** The role alias the kit's agent uses with the credentials provider (default: the kit's, when rewriting one). */
+  roleAlias?: string | undefined;
+  /** Replace the thing's certificate and its kit (refused without it when either exists). */
+  rotate?: boolean | undefined;
+  /** With rotate: how long the old certificate stays ACTIVE if the new one never connects. */
+  graceSeconds?: number | undefined;
+}
+
+/** What a kit folder already holds, if anything. */
+interface ExistingKit {
+  dir: string;
+  thingName?: string | undefined;
   roleAlias?: string | undefined;
 }
 
+function existingKit(dir: string): ExistingKit | undefined {
+  const file = join(resolve(dir), KIT_CONFIG_FILE);
+  if (!existsSync(file)) return undefined;
+  try {
+    const c = JSON.parse(readFileSync(file, 'utf8')) as { thingName?: unknown; roleAlias?: unknown };
+    return { dir, thingName: typeof c.thingName === 'string' ? c.thingName : undefined, roleAlias: typeof c.roleAlias === 'string' ? c.roleAlias : undefined };
+  } catch {
+    return { dir };
+  }
+}
+
+/** The thing's ARN and certificate ARNs, or undefined when there is no such thing. */
+async function existingThing(conn: Connection, thingName: string): Promise<{ thingArn: string; certificates: string[] } | undefined> {
+  let thingArn: string;
+  try {
+    thingArn = (await conn.iot().send(new DescribeThingCommand({ thingName }))).thingArn!;
+  } catch (error) {
+    if ((error as Error).name === 'ResourceNotFoundException') return undefined;
+    throw error;
+  }
+  return { thingArn, certificates: (await thingPrincipals(conn, thingName)).filter((p) => p.includes(':cert/')) };
+}
+
 /**
- * The story's step 1 and 2 for one device: the thing, an active certificate
- * with its keys (made by the server), the certificate attached to the thing
- * and, when named, the policy to the certificate; then the connection kit.
+ * Over an existing certificate or kit, `thing create` would leave a second
+ * ACTIVE certificate and overwrite the kit a running agent uses: refused,
+ * naming both, unless --rotate. A kit of another thing is never overwritten.
+ */
+function refuseOverwrite(input: CreateThingInput, certificates: string[], kit: ExistingKit | undefined): void {
+  if (kit?.thingName !== undefined && kit.thingName !== input.name) {
+    throw new UsageError(`${kit.dir} holds the connection kit of thing ${kit.thingName}, not ${input.name}: nothing was changed; give another --kit folder`);
+  }
+  if (input.rotate || (certificates.length === 0 && !kit)) return;
+  const has = certificates.length === 0 ? 'has no certificate' : `already has certificate ${certificates.map(arnName).join(', ')}`;
+  const holds = kit ? `${kit.dir} already holds its connection kit` : `${input.kitDir ?? 'the kit folder'} holds no kit`;
+  throw new UsageError(
+    `thing ${input.name} ${has} and ${holds}: nothing was changed. Pass --rotate to issue a new certificate and rewrite the kit for you to deliver; ` +
+      'the server keeps the old certificate ACTIVE until the new one first connects (or --grace runs out), then deactivates and detaches it.',
+  );
+}
+
+/** A key made here (it never reaches the server) and its CSR, named for the thing: policies may use ${iot:Certificate.Subject.CommonName}. */
+async function deviceKey(thingName: string) {
+  const pair = await generateKeyPair('rsa-2048');
+  const csr = await createCertificateSigningRequest({ ...pair, commonName: thingName });
+  return { ...pair, csr };
+}
+
+/**
+ * The story's step 1 and 2 for one device: the thing, a key made here and an
+ * active certificate for it (its subject's common name the thing's name),
+ * the certificate attached to the thing and, when named, the policy to the
+ * certificate; then the connection kit. With `rotate` over a thing that has
+ * a certificate, the server issues the new one and retires the old one once
+ * the new one is used (src/registry/rotations.ts).
  */
 export async function createThing(conn: Connection, input: CreateThingInput): Promise<CreatedThing> {
+  // A kit needs the agent bundle: without it, fail before anything is created.
+  if (input.kitDir) agentBundle();
   const iot = conn.iot();
-  const thing = await iot.send(
-    new CreateThingCommand({ thingName: input.name, ...(input.attributes ? { attributePayload: { attributes: input.attributes } } : {}) }),
-  );
-  const cert = await iot.send(new CreateKeysAndCertificateCommand({ setAsActive: true }));
-  const certificateArn = cert.certificateArn!;
-  await iot.send(new AttachThingPrincipalCommand({ thingName: input.name, principal: certificateArn }));
-  if (input.policy) await iot.send(new AttachPolicyCommand({ policyName: input.policy, target: certificateArn }));
+  const existing = await existingThing(conn, input.name);
+  const kit = input.kitDir ? existingKit(input.kitDir) : undefined;
+  refuseOverwrite(input, existing?.certificates ?? [], kit);
+  const key = await deviceKey(input.name);
+  const thingArn =
+    existing?.thingArn ??
+    (await iot.send(new CreateThingCommand({ thingName: input.name, ...(input.attributes ? { attributePayload: { attributes: input.attributes } } : {}) }))).thingArn!;
+  let issued: { certificateId: string; certificateArn: string; certificatePem: string; retiring?: PendingRetirement[] };
+  if (input.rotate && existing && existing.certificates.length > 0) {
+    issued = await ferryRequest<RotateCertificateResponse>(conn, 'POST', `/ferry/things/${encodeURIComponent(input.name)}/certificate-rotations`, {
+      certificateSigningRequest: key.csr,
+      ...(input.graceSeconds !== undefined ? { graceSeconds: input.graceSeconds } : {}),
+      ...(input.policy ? { policyNames: [input.policy] } : {}),
+    });
+  } else {
+    const cert = await iot.send(new CreateCertificateFromCsrCommand({ certificateSigningRequest: key.csr, setAsActive: true }));
+    issued = { certificateId: cert.certificateId!, certificateArn: cert.certificateArn!, certificatePem: cert.certificatePem! };
+    await iot.send(new AttachThingPrincipalCommand({ thingName: input.name, principal: issued.certificateArn }));
+    if (input.policy) await iot.send(new AttachPolicyCommand({ policyName: input.policy, target: issued.certificateArn }));
+  }
   const created: CreatedThing = {
-    thingName: thing.thingName ?? input.name,
-    thingArn: thing.thingArn!,
-    certificateId: cert.certificateId!,
-    certificateArn,
+    thingName: input.name,
+    thingArn,
+    certificateId: issued.certificateId,
+    certificateArn: issued.certificateArn,
     policy: input.policy,
-    certificatePem: cert.certificatePem!,
-    privateKeyPem: cert.keyPair?.PrivateKey ?? '',
-    publicKeyPem: cert.keyPair?.PublicKey ?? '',
+    ...(issued.retiring ? { retiring: issued.retiring } : {}),
+    certificatePem: issued.certificatePem,
+    privateKeyPem: key.privateKeyPem,
+    publicKeyPem: key.publicKeyPem,
   };
   if (input.kitDir) {
-    const kit = writeKit(input.kitDir, {
+    const written = writeKit(input.kitDir, {
       thingName: created.thingName,
+      certificateId: created.certificateId,
       region: conn.region,
       endpoints: await deviceEndpoints(conn),
-      roleAlias: input.roleAlias,
+      roleAlias: input.roleAlias ?? kit?.roleAlias,
       certificatePem: created.certificatePem,
       privateKeyPem: created.privateKeyPem,
       publicKeyPem: created.publicKeyPem,
       rootCaPem: conn.info.ca ?? '',
     });
-    created.kitDir = kit.dir;
+    created.kitDir = written.dir;
   }
   return created;
 }
@@ -124,7 +212,8 @@ export async function thingPrincipals(conn: Connection, thingName: string): Prom
 export async function describeThing(conn: Connection, thingName: string) {
   const thing = await conn.iot().send(new DescribeThingCommand({ thingName }));
   const { $metadata: _, ...rest } = thing;
-  return { ...rest, principals: await thingPrincipals(conn, thingName) };
+  const { retiring } = await ferryRequest<{ retiring: PendingRetirement[] }>(conn, 'GET', `/ferry/things/${encodeURIComponent(thingName)}/certificate-rotations`);
+  return { ...rest, principals: await thingPrincipals(conn, thingName), retiring };
 }
 
 /**

@@ -6,6 +6,7 @@ import { iamMigration } from './004-iam.js';
 import { jobsMigration } from './005-jobs.js';
 import { mqttMigration } from './006-mqtt.js';
 import { clusterMigration } from './007-cluster.js';
+import { certificateRotationsMigration } from './008-certificate-rotations.js';
 import { rolloutsMigration } from './009-rollouts.js';
 
 /** Every migration, in order. A migration, once released, never changes: add a new one. */
@@ -17,5 +18,6 @@ export const migrations: FerryMigration[] = [
   jobsMigration,
   mqttMigration,
   clusterMigration,
+  certificateRotationsMigration,
   rolloutsMigration,
 ];

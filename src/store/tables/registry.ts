@@ -127,6 +127,26 @@ export interface IotTagsTable {
   tag_value: string;
 }
 
+/**
+ * A certificate being replaced (`ferry thing create --rotate`): the old one
+ * stays ACTIVE until the new one is first used or `retire_at` passes, then it
+ * is deactivated and detached from the thing. Ferry's own table (no AWS API).
+ */
+export interface IotCertificateRotationsTable {
+  /** The certificate to retire (one pending rotation per certificate). */
+  old_certificate_id: string;
+  new_certificate_id: string;
+  thing_name: string;
+  requested_at: number;
+  /** When the old certificate is retired: the grace deadline, moved to the new certificate's first use. */
+  retire_at: number;
+  /** The new certificate's first MQTT connect or HTTPS use, once seen. */
+  new_seen_at: number | null;
+  /** The node retiring it now, and until when (the leased-timer pattern of job_executions). */
+  timer_owner: string | null;
+  timer_lease_until: number | null;
+}
+
 export interface RegistryTables {
   iot_things: IotThingsTable;
   iot_thing_attributes: IotThingAttributesTable;
@@ -140,4 +160,5 @@ export interface RegistryTables {
   iot_policy_versions: IotPolicyVersionsTable;
   iot_policy_targets: IotPolicyTargetsTable;
   iot_tags: IotTagsTable;
+  iot_certificate_rotations: IotCertificateRotationsTable;
 }

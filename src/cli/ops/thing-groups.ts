@@ -1,0 +1,86 @@
+import {
+  AddThingToThingGroupCommand,
+  CreateThingGroupCommand,
+  DeleteThingGroupCommand,
+  DescribeThingGroupCommand,
+  ListThingGroupsCommand,
+  ListThingsInThingGroupCommand,
+  RemoveThingFromThingGroupCommand,
+  type GroupNameAndArn,
+} from '@aws-sdk/client-iot';
+import type { Connection } from '../client-config.js';
+
+export interface CreateThingGroupInput {
+  name: string;
+  parent?: string | undefined;
+  description?: string | undefined;
+  attributes?: Record<string, string> | undefined;
+}
+
+/** CreateThingGroup: a static thing group, optionally below a parent. */
+export async function createThingGroup(conn: Connection, input: CreateThingGroupInput) {
+  const properties = {
+    ...(input.description !== undefined ? { thingGroupDescription: input.description } : {}),
+    ...(input.attributes ? { attributePayload: { attributes: input.attributes } } : {}),
+  };
+  const out = await conn.iot().send(
+    new CreateThingGroupCommand({
+      thingGroupName: input.name,
+      ...(input.parent ? { parentGroupName: input.parent } : {}),
+      ...(Object.keys(properties).length ? { thingGroupProperties: properties } : {}),
+    }),
+  );
+  return { thingGroupName: out.thingGroupName!, thingGroupArn: out.thingGroupArn!, thingGroupId: out.thingGroupId! };
+}
+
+/** AddThingToThingGroup or RemoveThingFromThingGroup, for each thing in turn. */
+export async function changeMembers(conn: Connection, group: string, things: string[], change: 'add' | 'remove') {
+  for (const thingName of things) {
+    const input = { thingGroupName: group, thingName };
+    await conn.iot().send(change === 'add' ? new AddThingToThingGroupCommand(input) : new RemoveThingFromThingGroupCommand(input));
+  }
+  return { thingGroupName: group, [change === 'add' ? 'added' : 'removed']: things };
+}
+
+/** Every page of a listing that answers with `nextToken`. */
+async function allPages<T>(page: (nextToken: string | undefined) => Promise<{ items: T[]; nextToken?: string | undefined }>): Promise<T[]> {
+  const items: T[] = [];
+  let nextToken: string | undefined;
+  do {
+    const p = await page(nextToken);
+    items.push(...p.items);
+    nextToken = p.nextToken;
+  } while (nextToken);
+  return items;
+}
+
+/** ListThingGroups: all of them, or the children of `parent` (`recursive`: all its descendants). */
+export function listThingGroups(conn: Connection, options: { parent?: string | undefined; recursive?: boolean | undefined } = {}): Promise<GroupNameAndArn[]> {
+  return allPages(async (nextToken) => {
+    const out = await conn.iot().send(
+      new ListThingGroupsCommand({
+        maxResults: 250,
+        ...(nextToken ? { nextToken } : {}),
+        ...(options.parent ? { parentGroup: options.parent } : {}),
+        ...(options.recursive ? { recursive: true } : {}),
+      }),
+    );
+    return { items: out.thingGroups ?? [], nextToken: out.nextToken };
+  });
+}
+
+/** DescribeThingGroup and ListThingsInThingGroup (its direct members). */
+export async function describeThingGroup(conn: Connection, name: string) {
+  const { $metadata: _, ...group } = await conn.iot().send(new DescribeThingGroupCommand({ thingGroupName: name }));
+  const things = await allPages(async (nextToken) => {
+    const out = await conn.iot().send(new ListThingsInThingGroupCommand({ thingGroupName: name, maxResults: 250, ...(nextToken ? { nextToken } : {}) }));
+    return { items: out.things ?? [], nextToken: out.nextToken };
+  });
+  return { ...group, things };
+}
+
+/** DeleteThingGroup (its things stay; they only leave the group). */
+export async function deleteThingGroup(conn: Connection, name: string) {
+  await conn.iot().send(new DeleteThingGroupCommand({ thingGroupName: name }));
+  return { thingGroupName: name };
+}
