@@ -2,6 +2,7 @@
  * The operator's changes to jobs and executions (aws-wire-protocols.md §3.3):
  * CancelJob, DeleteJob, CancelJobExecution, DeleteJobExecution.
  */
+import { sql } from 'kysely';
 import { invalidInput, invalidState, notFound } from '../errors.js';
 import type { Registry } from '../registry/index.js';
 import { findExecution, lockJob, moveCounters, pendingOfMany, recount, writeExecution } from './queries.js';
@@ -143,9 +144,17 @@ export function deleteExecution(deps: EngineDeps, jobId: string, thingName: stri
       .where('execution_number', '=', executionNumber)
       .execute();
     await moveCounters(u.trx, jobId, exec.status, undefined, u.nowMs);
+    await forgetNotified(u, exec);
     u.changes.deleted(exec);
     await settleJob(u, jobId);
   });
+}
+
+/** The things notified count each thing once: a thing whose last execution is deleted is no longer one of them. */
+async function forgetNotified(u: Unit, exec: JobExecution): Promise<void> {
+  if (exec.notifiedAtMs === undefined) return;
+  const left = await u.trx.selectFrom('job_executions').select('execution_number').where('job_id', '=', exec.jobId).where('thing_name', '=', exec.thingName).executeTakeFirst();
+  if (!left) await u.trx.updateTable('jobs').set({ n_notified: sql`n_notified - 1` }).where('job_id', '=', exec.jobId).where('n_notified', '>', 0).execute();
 }
 
 export async function existingExecution(u: Unit, jobId: string, thingName: string, executionNumber?: number): Promise<JobExecution> {
