@@ -9,8 +9,9 @@ import { action, printFields, printJson, printTable, when } from './output.js';
 import { collectList, integer } from './parse.js';
 import { allSucceeded, cancelJob, counters, createJob, describeJob, listJobs, type CreateJobInput } from './ops/jobs.js';
 import { watchJob, type WatchSnapshot } from './ops/watch.js';
+import { abortFlag, exponentialFlag, retryFlag, rolloutRequest, windowFlag, type RolloutFlags } from './rollout-flags.js';
 
-interface CreateFlags extends ConnectionFlags {
+interface CreateFlags extends ConnectionFlags, RolloutFlags {
   targets: string[];
   document: string;
   presignRole?: string;
@@ -71,7 +72,15 @@ export function jobCommand(io: CliIo = processIo()): Command {
       .option('--presign-role <role>', 'role (name or ARN) that signs ${aws:iot:s3-presigned-url:…} links')
       .option('--expires-in <seconds>', 'how long each presigned link lives (60 to 3600; default 3600)', integer(60, 3600))
       .option('--description <text>', 'job description')
-      .option('--timeout <minutes>', 'in-progress timeout of each execution (1 to 10080)', integer(1, 10080)),
+      .option('--timeout <minutes>', 'in-progress timeout of each execution (1 to 10080)', integer(1, 10080))
+      .option('--rate <per-minute>', 'notify at most this many things a minute (1 to 1000)', integer(1, 1000))
+      .option('--exponential <BASE,FACTOR,notified|succeeded:N>', 'start at BASE a minute, times FACTOR each time another N things are notified (or succeed); --rate caps it', exponentialFlag)
+      .option('--abort <TYPE:PCT:MIN>', 'cancel the job once PCT % of ended executions are TYPE (FAILED, REJECTED, TIMED_OUT, ALL), after MIN things were notified; repeatable', abortFlag)
+      .option('--retry <TYPE:N>', 'retry a FAILED, TIMED_OUT (needs --timeout) or ALL failed execution up to N times; repeatable', retryFlag)
+      .option('--start <YYYY-MM-DDTHH:MM>', 'keep the job SCHEDULED until this UTC time (30 minutes to a year ahead)')
+      .option('--end <YYYY-MM-DDTHH:MM>', 'stop the rollout at this UTC time (see --end-behavior)')
+      .option('--end-behavior <behavior>', 'at --end: STOP_ROLLOUT (default), CANCEL or FORCE_CANCEL')
+      .option('--window <CRON:MINUTES>', "roll out only inside this maintenance window, e.g. 'cron(0 18 ? * MON-FRI *):60' (AWS cron, UTC); repeatable", windowFlag),
   ).action(
     action(io, async (jobId: string, flags: CreateFlags) => {
       const document = documentOf(io, flags.document);
@@ -84,6 +93,7 @@ export function jobCommand(io: CliIo = processIo()): Command {
           expiresInSec: flags.expiresIn,
           description: flags.description,
           inProgressTimeoutMinutes: flags.timeout,
+          rollout: rolloutRequest(flags),
         }),
       );
       if (flags.json) return printJson(io.stdout, out);

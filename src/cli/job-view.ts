@@ -1,6 +1,7 @@
 import type { Output } from './io.js';
 import { bar } from './progress.js';
 import { finishedOf, totalOf, type Counters } from './ops/jobs.js';
+import { rolloutLine } from './rollout-view.js';
 import type { WatchSnapshot, WatchedExecution } from './ops/watch.js';
 
 const COUNTER_LABELS: Array<[keyof Counters, string]> = [
@@ -35,6 +36,8 @@ export function renderSnapshot(s: WatchSnapshot, maxDevices = 20): string[] {
     `job ${s.jobId}  ${s.job.status ?? '?'}  ${bar(total ? done / total : 0)}  ${done}/${total} finished`,
     `  ${counterLine(s.counters)}`,
   ];
+  const rollout = rolloutLine(s.job, s.counters);
+  if (rollout) lines.push(`  ${rollout}`);
   const width = Math.max(0, ...s.executions.map((e) => e.thingName.length));
   for (const e of s.executions.slice(0, maxDevices)) {
     const extra = e.status === 'IN_PROGRESS' ? (e.progress !== undefined ? percent(e.progress) : (e.details.step ?? '')) : reasonOf(e);
@@ -52,6 +55,7 @@ export function renderSnapshot(s: WatchSnapshot, maxDevices = 20): string[] {
 export class JobView {
   private drawn = 0;
   private lastCounters = '';
+  private lastRollout: string | undefined;
   private readonly seen = new Map<string, string>();
 
   constructor(private readonly out: Output) {}
@@ -70,6 +74,9 @@ export class JobView {
       this.lastCounters = countersNow;
       this.out.write(`job ${s.jobId} ${s.job.status}: ${finishedOf(s.counters)}/${total} finished (${counterLine(s.counters)})\n`);
     }
+    const rollout = rolloutLine(s.job, s.counters);
+    if (rollout && rollout !== this.lastRollout) this.out.write(`  rollout: ${rollout}\n`);
+    this.lastRollout = rollout;
     for (const e of s.executions) {
       // Progress in quarters, or the phase the agent reports (e.g. installing) when it gives no percent.
       const working = e.status === 'IN_PROGRESS';

@@ -2,10 +2,11 @@
  * The operator's changes to jobs and executions (aws-wire-protocols.md §3.3):
  * CancelJob, DeleteJob, CancelJobExecution, DeleteJobExecution.
  */
+import { sql } from 'kysely';
 import { invalidInput, invalidState, notFound } from '../errors.js';
 import type { Registry } from '../registry/index.js';
 import { findExecution, lockJob, moveCounters, pendingOfMany, recount, writeExecution } from './queries.js';
-import { executionOf, jobOf } from './rows.js';
+import { executionOf, jobOf, type JobRow } from './rows.js';
 import { applyServiceTransition, isTerminal, refusalError } from './state-machine.js';
 import type { JobExecution } from './types.js';
 import { commitExecution, inTransaction, lockedJob, settleJob, track, type EngineDeps, type Unit } from './unit.js';
@@ -35,22 +36,33 @@ export function cancelJob(deps: EngineDeps, jobId: string, input: CancelJobInput
     const row = await lockedJob(u, jobId);
     if (row.status === 'DELETION_IN_PROGRESS') throw invalidState('job', `Job ${jobId} is being deleted and cannot be canceled.`);
     if (row.status === 'COMPLETED') throw invalidState('job', `Job ${jobId} is COMPLETED and cannot be canceled.`);
-    const update = {
-      status: 'CANCELED',
-      force_canceled: input.force || row.force_canceled !== 0 ? 1 : 0,
-      reason_code: input.reasonCode ?? row.reason_code,
-      comment: input.comment ?? row.comment,
-      last_updated_at: u.nowMs,
-    };
-    await u.trx.updateTable('jobs').set(update).where('job_id', '=', jobId).execute();
-    const statuses = input.force ? ['QUEUED', 'IN_PROGRESS'] : ['QUEUED'];
-    const rows = await u.trx.selectFrom('job_executions').selectAll().where('job_id', '=', jobId).where('status', 'in', statuses).execute();
-    await cancelAll(u, rows.map(executionOf), input.force);
-    await recount(u.trx, jobId, u.nowMs);
-    const after = (await settleJob(u, jobId))!;
-    if (row.status !== 'CANCELED') u.changes.job('canceled', jobOf(after));
-    return jobOf(after);
+    return cancelJobInUnit(u, row, input);
   });
+}
+
+/**
+ * Cancels the locked job (CancelJob, an abort criterion, an endTime): QUEUED
+ * executions (rolled out or not) are CANCELED, with force the IN_PROGRESS ones
+ * too; the pacer stops.
+ */
+export async function cancelJobInUnit(u: Unit, row: JobRow, input: CancelJobInput): Promise<Job> {
+  const jobId = row.job_id;
+  const update = {
+    status: 'CANCELED',
+    force_canceled: input.force || row.force_canceled !== 0 ? 1 : 0,
+    reason_code: input.reasonCode ?? row.reason_code,
+    comment: input.comment ?? row.comment,
+    last_updated_at: u.nowMs,
+    rollout_next_at: null,
+  };
+  await u.trx.updateTable('jobs').set(update).where('job_id', '=', jobId).execute();
+  const statuses = input.force ? ['QUEUED', 'IN_PROGRESS'] : ['QUEUED'];
+  const rows = await u.trx.selectFrom('job_executions').selectAll().where('job_id', '=', jobId).where('status', 'in', statuses).execute();
+  await cancelAll(u, rows.map(executionOf), input.force);
+  await recount(u.trx, jobId, u.nowMs);
+  const after = (await settleJob(u, jobId))!;
+  if (row.status !== 'CANCELED') u.changes.job('canceled', jobOf(after));
+  return jobOf(after);
 }
 
 async function cancelAll(u: Unit, executions: JobExecution[], force: boolean): Promise<void> {
@@ -65,7 +77,7 @@ async function cancelAll(u: Unit, executions: JobExecution[], force: boolean): P
 }
 
 /**
- * DeleteJob: without force only a COMPLETED or CANCELED job (§3.3). The job
+ * DeleteJob: without force only a COMPLETED, CANCELED or SCHEDULED job (§3.3). The job
  * is marked DELETION_IN_PROGRESS, then purged (purgeJob); a crash between
  * the two leaves the mark, and the scheduler finishes the purge.
  */
@@ -73,7 +85,8 @@ export function markJobDeleted(deps: EngineDeps, jobId: string, force: boolean):
   return inTransaction(deps, async (u) => {
     const row = await lockedJob(u, jobId);
     if (row.status === 'DELETION_IN_PROGRESS') return;
-    if (!force && row.status !== 'COMPLETED' && row.status !== 'CANCELED') {
+    // A SCHEDULED job has reached no device yet: it goes without force, as a finished one does.
+    if (!force && row.status !== 'COMPLETED' && row.status !== 'CANCELED' && row.status !== 'SCHEDULED') {
       throw invalidState('job', `Job ${jobId} is ${row.status}: cancel it first, or delete it with force=true.`);
     }
     await u.trx.updateTable('jobs').set({ status: 'DELETION_IN_PROGRESS', last_updated_at: u.nowMs }).where('job_id', '=', jobId).execute();
@@ -131,9 +144,17 @@ export function deleteExecution(deps: EngineDeps, jobId: string, thingName: stri
       .where('execution_number', '=', executionNumber)
       .execute();
     await moveCounters(u.trx, jobId, exec.status, undefined, u.nowMs);
+    await forgetNotified(u, exec);
     u.changes.deleted(exec);
     await settleJob(u, jobId);
   });
+}
+
+/** The things notified count each thing once: a thing whose last execution is deleted is no longer one of them. */
+async function forgetNotified(u: Unit, exec: JobExecution): Promise<void> {
+  if (exec.notifiedAtMs === undefined) return;
+  const left = await u.trx.selectFrom('job_executions').select('execution_number').where('job_id', '=', exec.jobId).where('thing_name', '=', exec.thingName).executeTakeFirst();
+  if (!left) await u.trx.updateTable('jobs').set({ n_notified: sql`n_notified - 1` }).where('job_id', '=', exec.jobId).where('n_notified', '>', 0).execute();
 }
 
 export async function existingExecution(u: Unit, jobId: string, thingName: string, executionNumber?: number): Promise<JobExecution> {

@@ -17,6 +17,8 @@ import { expandTargets } from './targets.js';
 import type { JobExecution } from './types.js';
 import { inTransaction, settleJob, type EngineDeps, type Unit } from './unit.js';
 import type { Changes } from './changes.js';
+import { checkJobConfigs, scheduleTimeMs, type JobConfigs, type RawJobConfigs } from './configs.js';
+import { advanceRollout } from './rollout.js';
 
 export interface CreateJobInput {
   jobId: string;
@@ -29,9 +31,11 @@ export interface CreateJobInput {
   presignedUrlConfig?: PresignedUrlConfig | undefined;
   inProgressTimeoutInMinutes?: number | undefined;
   tags?: Tag[] | undefined;
+  /** jobExecutionsRolloutConfig, abortConfig, jobExecutionsRetryConfig, schedulingConfig as the request gave them (checked here). */
+  configs?: RawJobConfigs | undefined;
   /**
    * Fields Ferry does not enforce yet, by name, as the request gave them
-   * (jobExecutionsRolloutConfig, abortConfig, …): any that is set is refused,
+   * (jobTemplateArn, namespaceId, …): any that is set is refused,
    * never stored and ignored.
    */
   notYetSupported?: Record<string, unknown> | undefined;
@@ -50,6 +54,7 @@ const MAX_DESCRIPTION = 2028;
 
 export async function createJob(deps: CreateDeps, principal: Principal, input: CreateJobInput): Promise<{ value: Job; changes: Changes }> {
   checkInput(input);
+  const configs = checkJobConfigs(input.configs ?? {}, { nowMs: deps.clock.now(), hasTimeout: input.inProgressTimeoutInMinutes !== undefined });
   const origins = deps.s3Origins();
   const text = await documentText(deps, principal, input, origins);
   const document = parseJobDocument(text);
@@ -59,11 +64,14 @@ export async function createJob(deps: CreateDeps, principal: Principal, input: C
   const jobArn = deps.registry.arns.of('job', input.jobId);
   try {
     return await inTransaction(deps, async (u) => {
-      const row = jobRowFor(input, jobArn, text, origins, things.length, u.nowMs);
+      // Without a rollout or scheduling config every thing is notified at once, as before; otherwise the pacer decides.
+      const paced = configs.rollout !== undefined || configs.scheduling !== undefined;
+      const row = jobRowFor(input, configs, jobArn, text, origins, things.length, u.nowMs, paced);
       await u.trx.insertInto('jobs').values(row).execute();
       await u.trx.insertInto('job_targets').values([...new Set(input.targets)].map((target_arn) => ({ job_id: input.jobId, target_arn }))).execute();
       await deps.registry.tags.put(u.trx, jobArn, input.tags ?? []);
-      await queueExecutions(u, input.jobId, things);
+      await queueExecutions(u, input.jobId, things, paced ? undefined : u.nowMs);
+      if (paced) await advanceRollout(u, input.jobId);
       return jobOf((await settleJob(u, input.jobId)) ?? row);
     });
   } catch (error) {
@@ -104,11 +112,14 @@ async function documentText(deps: CreateDeps, principal: Principal, input: Creat
   return readDocumentSource(deps.readObject, principal, input.documentSource!, origins);
 }
 
-function jobRowFor(input: CreateJobInput, jobArn: string, document: string, origins: string[], queued: number, nowMs: number): JobRow {
+function jobRowFor(input: CreateJobInput, configs: JobConfigs, jobArn: string, document: string, origins: string[], queued: number, nowMs: number, paced: boolean): JobRow {
+  const startAt = configs.scheduling?.startTime === undefined ? null : scheduleTimeMs(configs.scheduling.startTime)!;
+  const endAt = configs.scheduling?.endTime === undefined ? null : scheduleTimeMs(configs.scheduling.endTime)!;
   return {
     job_id: input.jobId,
     job_arn: jobArn,
-    status: 'IN_PROGRESS',
+    // aws-wire-protocols.md §9: SCHEDULED until schedulingConfig.startTime.
+    status: startAt === null ? 'IN_PROGRESS' : 'SCHEDULED',
     target_selection: 'SNAPSHOT',
     targets: JSON.stringify(input.targets),
     description: input.description ?? null,
@@ -132,13 +143,29 @@ function jobRowFor(input: CreateJobInput, jobArn: string, document: string, orig
     n_canceled: 0,
     n_removed: 0,
     n_timed_out: 0,
+    ...configColumns(configs),
+    start_at: startAt,
+    end_at: endAt,
+    rollout_next_at: null,
+    rollout_minute_start: null,
+    rollout_minute_count: 0,
+    n_notified: paced ? 0 : queued,
+    end_done: 0,
+    rollout_owner: null,
+    rollout_lease_until: null,
   };
+}
+
+/** The configurations' columns (JSON; NULL when not given). */
+export function configColumns(configs: JobConfigs): Pick<JobRow, 'rollout_config' | 'abort_config' | 'retry_config' | 'scheduling_config'> {
+  const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
+  return { rollout_config: json(configs.rollout), abort_config: json(configs.abort), retry_config: json(configs.retry), scheduling_config: json(configs.scheduling) };
 }
 
 const INSERT_CHUNK = 500;
 
-/** One QUEUED execution per thing (version 1, execution number 1; §1.4). */
-async function queueExecutions(u: Unit, jobId: string, things: string[]): Promise<void> {
+/** One QUEUED execution per thing (version 1, execution number 1; §1.4), notified at `notifiedAtMs` (or left for the pacer). */
+async function queueExecutions(u: Unit, jobId: string, things: string[], notifiedAtMs: number | undefined): Promise<void> {
   const before = await pendingOfMany(u.trx, things);
   for (const [thing, pending] of before) u.changes.track(thing, pending);
   const executions: JobExecution[] = things.map((thingName) => ({
@@ -152,6 +179,7 @@ async function queueExecutions(u: Unit, jobId: string, things: string[]): Promis
     versionNumber: 1,
     retryAttempt: 0,
     forceCanceled: false,
+    ...(notifiedAtMs === undefined ? {} : { notifiedAtMs }),
   }));
   for (let i = 0; i < executions.length; i += INSERT_CHUNK) {
     await u.trx.insertInto('job_executions').values(executions.slice(i, i + INSERT_CHUNK).map(executionRow)).execute();

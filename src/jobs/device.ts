@@ -13,23 +13,38 @@ import { applyDeviceUpdate, startNext, type DeviceUpdateRequest, type Refusal, t
 import type { JobExecution } from './types.js';
 import { commitExecution, inTransaction, lockedJob, settleJob, type EngineDeps } from './unit.js';
 import { existingExecution } from './control.js';
+import type { SchedulingConfig } from './configs.js';
+import { openWindow } from './windows.js';
+import { afterExecutionEnded } from './ending.js';
 
-// aws-wire-protocols.md §1.4, §9: GetPendingJobExecutions and notify list at most 10 executions.
+// aws-wire-protocols.md §1.4, §9: GetPendingJobExecutions and notify list at most 10 executions, and
+// up to 5 more of jobs with a scheduling config while their maintenance window is open.
 export const MAX_PENDING_LISTED = 10;
+export const MAX_EXTRA_IN_WINDOW = 5;
 
 export interface PendingLists {
   inProgress: JobExecution[];
   queued: JobExecution[];
 }
 
-/** The first ten pending executions, IN_PROGRESS ones first. */
-export function pendingLists(pending: readonly JobExecution[]): PendingLists {
-  const shown = pending.slice(0, MAX_PENDING_LISTED);
+/** The first ten pending executions, then up to five more for which `inWindow` holds; IN_PROGRESS ones first. */
+export function pendingLists(pending: readonly JobExecution[], inWindow: (e: JobExecution) => boolean = () => false): PendingLists {
+  const shown = [...pending.slice(0, MAX_PENDING_LISTED), ...pending.slice(MAX_PENDING_LISTED).filter(inWindow).slice(0, MAX_EXTRA_IN_WINDOW)];
   return { inProgress: shown.filter((e) => e.status === 'IN_PROGRESS'), queued: shown.filter((e) => e.status === 'QUEUED') };
 }
 
-export async function pendingForDevice(db: Db, thingName: string): Promise<PendingLists> {
-  return pendingLists(await pendingOf(db, thingName));
+export async function pendingForDevice(db: Db, thingName: string, nowMs: number): Promise<PendingLists> {
+  const pending = await pendingOf(db, thingName);
+  if (pending.length <= MAX_PENDING_LISTED) return pendingLists(pending);
+  const jobIds = [...new Set(pending.slice(MAX_PENDING_LISTED).map((e) => e.jobId))];
+  const scheduled = await db.selectFrom('jobs').select(['job_id', 'scheduling_config']).where('job_id', 'in', jobIds).where('scheduling_config', 'is not', null).execute();
+  const open = new Set(
+    scheduled.filter((r) => {
+      const windows = (JSON.parse(r.scheduling_config!) as SchedulingConfig).maintenanceWindows;
+      return windows !== undefined && openWindow(windows, nowMs) !== undefined;
+    }).map((r) => r.job_id),
+  );
+  return pendingLists(pending, (e) => open.has(e.jobId));
 }
 
 /** An execution with its job (for the document and the in-progress timeout). */
@@ -47,9 +62,16 @@ export async function describeForDevice(db: Db, thingName: string, jobId: string
     if (jobId === '$next') return undefined;
     throw notFound('job-execution', `Job ${jobId} has no execution${executionNumber === undefined ? '' : ` number ${executionNumber}`} on thing ${thingName}.`);
   }
+  visibleToDevice(execution);
   const job = await findJob(db, execution.jobId);
   if (!job) throw notFound('job', `Job ${execution.jobId} does not exist.`);
   return { execution, job: jobOf(job) };
+}
+
+/** A thing the rollout has not reached sees nothing of the job: the same answer as for no execution at all. */
+function visibleToDevice(execution: JobExecution): JobExecution {
+  if (execution.notifiedAtMs === undefined) throw notFound('job-execution', `Job ${execution.jobId} has no execution on thing ${execution.thingName}.`);
+  return execution;
 }
 
 /** The head changed under us (another request of the same thing won the race): pick again. */
@@ -95,10 +117,11 @@ export interface DeviceUpdate extends DeviceUpdateRequest {
 export function updateFromDevice(deps: EngineDeps, thingName: string, jobId: string, request: DeviceUpdate): Promise<{ value: DeviceOutcome<ExecutionWithJob>; changes: Changes }> {
   return inTransaction(deps, async (u) => {
     const job = await lockedJob(u, jobId);
-    const current = await existingExecution(u, jobId, thingName, request.executionNumber);
+    const current = visibleToDevice(await existingExecution(u, jobId, thingName, request.executionNumber));
     const result = applyDeviceUpdate(current, request, { nowMs: u.nowMs, ...timeoutOf(job.in_progress_timeout_minutes) });
     if (!result.ok) return { ok: false as const, refusal: result, current };
     await commitExecution(u, current, result.next);
+    await afterExecutionEnded(u, result.next);
     const settled = (await settleJob(u, jobId)) ?? job;
     return { ok: true as const, value: { execution: result.next, job: jobOf(settled) } };
   });

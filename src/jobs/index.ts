@@ -8,3 +8,7 @@ export type { PendingLists, DeviceOutcome, DeviceUpdate } from './device.js';
 export type { CreateJobInput } from './create.js';
 export { presignedUrlConfigIn } from './presign-check.js';
 export * from './types.js';
+export { nextWindowStarts } from './windows.js';
+export { scheduleTimeMs } from './configs.js';
+export type { JobConfigs, RolloutConfig, AbortCriteria, RetryCriteria, SchedulingConfig, MaintenanceWindow } from './configs.js';
+export type { UpdateJobInput } from './update.js';

@@ -1,4 +1,5 @@
 /** A job as the engine keeps it (times in epoch ms; the protocols convert). */
+import type { AbortCriteria, RetryCriteria, RolloutConfig, SchedulingConfig } from './configs.js';
 import type { JobExecution, JobProcessCounters, JobStatus, TargetSelection } from './types.js';
 
 export interface PresignedUrlConfig {
@@ -30,10 +31,18 @@ export interface Job {
   lastUpdatedAtMs: number;
   completedAtMs?: number;
   counters: JobProcessCounters;
+  rolloutConfig?: RolloutConfig;
+  abortCriteria?: AbortCriteria[];
+  retryCriteria?: RetryCriteria[];
+  schedulingConfig?: SchedulingConfig;
+  /** Things the rollout has notified so far (each once, retries not counted). */
+  notifiedThings: number;
+  /** Things with an execution the rollout has not reached yet (invisible to their devices). */
+  awaitingRollout: number;
 }
 
 /** ListJobs' summary. */
-export type JobSummary = Pick<Job, 'jobId' | 'jobArn' | 'status' | 'targetSelection' | 'createdAtMs' | 'lastUpdatedAtMs' | 'completedAtMs'>;
+export type JobSummary = Pick<Job, 'jobId' | 'jobArn' | 'status' | 'targetSelection' | 'createdAtMs' | 'lastUpdatedAtMs' | 'completedAtMs' | 'awaitingRollout'>;
 
 /** What a device receives: an execution and, when asked for, its document rendered for this delivery. */
 export interface DeliveredExecution {

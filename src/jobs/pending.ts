@@ -13,10 +13,13 @@ export function sortPending(list: readonly JobExecution[]): JobExecution[] {
 
 const sameExecution = (a: JobExecution, b: JobExecution) => a.jobId === b.jobId && a.executionNumber === b.executionNumber;
 
+/** Whether the device sees the execution: pending, and reached by the rollout (a thing not rolled out to sees nothing of the job). */
+export const visiblePending = (e: JobExecution): boolean => !isTerminal(e.status) && e.notifiedAtMs !== undefined;
+
 /** The pending list once `changed` (the new state of one execution of this thing) is applied. */
 export function pendingAfter(before: readonly JobExecution[], changed: JobExecution): JobExecution[] {
   const rest = before.filter((e) => !sameExecution(e, changed));
-  return sortPending(isTerminal(changed.status) ? rest : [...rest, changed]);
+  return sortPending(visiblePending(changed) ? [...rest, changed] : rest);
 }
 
 /** The same, with one execution gone altogether (DeleteJobExecution, DeleteJob). */

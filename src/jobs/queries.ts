@@ -33,13 +33,14 @@ export async function findExecution(db: Db, jobId: string, thingName: string, ex
   return row ? executionOf(row) : undefined;
 }
 
-/** The thing's QUEUED and IN_PROGRESS executions, IN_PROGRESS first, each in queue order. */
+/** The thing's QUEUED and IN_PROGRESS executions the rollout has reached, IN_PROGRESS first, each in queue order. */
 export async function pendingOf(db: Db, thingName: string): Promise<JobExecution[]> {
   const rows = await db
     .selectFrom('job_executions')
     .selectAll()
     .where('thing_name', '=', thingName)
     .where('status', 'in', ['QUEUED', 'IN_PROGRESS'])
+    .where('notified_at', 'is not', null)
     .orderBy('queued_at')
     .orderBy('job_id')
     .execute();
@@ -51,7 +52,13 @@ export async function pendingOfMany(db: Db, thingNames: readonly string[]): Prom
   const out = new Map<string, JobExecution[]>(thingNames.map((t) => [t, []]));
   for (let i = 0; i < thingNames.length; i += 500) {
     const chunk = thingNames.slice(i, i + 500);
-    const rows = await db.selectFrom('job_executions').selectAll().where('thing_name', 'in', chunk).where('status', 'in', ['QUEUED', 'IN_PROGRESS']).execute();
+    const rows = await db
+      .selectFrom('job_executions')
+      .selectAll()
+      .where('thing_name', 'in', chunk)
+      .where('status', 'in', ['QUEUED', 'IN_PROGRESS'])
+      .where('notified_at', 'is not', null)
+      .execute();
     for (const row of rows) out.get(row.thing_name)?.push(executionOf(row));
   }
   for (const [thing, list] of out) out.set(thing, sortPending(list));
@@ -91,11 +98,15 @@ export async function moveCounters(trx: Transaction<Database>, jobId: string, fr
 
 /** Recounts a job's counters from its executions (after bulk changes; the job row is locked). */
 export async function recount(trx: Transaction<Database>, jobId: string, nowMs: number): Promise<void> {
+  // Counters count things: a thing's latest execution (a retry's history rows stay as they ended).
   const rows = await trx
-    .selectFrom('job_executions')
-    .select(['status', (eb) => eb.fn.countAll<string | number>().as('n')])
-    .where('job_id', '=', jobId)
-    .groupBy('status')
+    .selectFrom('job_executions as e')
+    .select(['e.status', (eb) => eb.fn.countAll<string | number>().as('n')])
+    .where('e.job_id', '=', jobId)
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('job_executions as later').select('later.job_id').whereRef('later.job_id', '=', 'e.job_id').whereRef('later.thing_name', '=', 'e.thing_name').whereRef('later.execution_number', '>', 'e.execution_number'))),
+    )
+    .groupBy('e.status')
     .execute();
   const set: Record<string, number> = { last_updated_at: nowMs };
   for (const column of Object.values(COUNTER_COLUMN)) set[column] = 0;

@@ -3,13 +3,16 @@
  * IN_PROGRESS one becomes REMOVED, each in its own transaction under its job's lock.
  */
 import type { Changes } from './changes.js';
-import { findExecution, lockJob, pendingOf } from './queries.js';
+import { findExecution, lockJob } from './queries.js';
+import { executionOf } from './rows.js';
 import { applyServiceTransition } from './state-machine.js';
 import { commitExecution, inTransaction, settleJob, type EngineDeps } from './unit.js';
 
 export async function removeThingExecutions(deps: EngineDeps, thingName: string): Promise<Changes[]> {
   const out: Changes[] = [];
-  for (const pending of await pendingOf(deps.db, thingName)) {
+  // Every unfinished execution, rolled out to the device or not.
+  const unfinished = await deps.db.selectFrom('job_executions').selectAll().where('thing_name', '=', thingName).where('status', 'in', ['QUEUED', 'IN_PROGRESS']).execute();
+  for (const pending of unfinished.map(executionOf)) {
     const { changes } = await inTransaction(deps, async (u) => {
       if (!(await lockJob(u.trx, u.dialect, pending.jobId))) return;
       const exec = await findExecution(u.trx, pending.jobId, thingName, pending.executionNumber);

@@ -1,6 +1,7 @@
 /** Rows of the jobs tables ↔ the engine's records. */
 import type { Selectable } from 'kysely';
 import type { JobExecutionsTable, JobsTable } from '../store/tables/jobs.js';
+import type { AbortCriteria, RetryCriteria, RolloutConfig, SchedulingConfig } from './configs.js';
 import type { Job } from './job.js';
 import { nextTimeoutAtMs } from './state-machine.js';
 import type { JobExecution, JobExecutionStatus, JobProcessCounters, JobStatus, TargetSelection } from './types.js';
@@ -33,6 +34,12 @@ export function countersOf(row: JobRow): JobProcessCounters {
   };
 }
 
+/** Things whose execution the rollout has not reached: every thing counted, less those notified. */
+export function awaitingRollout(row: JobRow): number {
+  const things = Object.values(countersOf(row)).reduce((n, c) => n + c, 0);
+  return Math.max(0, things - row.n_notified);
+}
+
 export function jobOf(row: JobRow): Job {
   const job: Job = {
     jobId: row.job_id,
@@ -46,6 +53,8 @@ export function jobOf(row: JobRow): Job {
     createdAtMs: row.created_at,
     lastUpdatedAtMs: row.last_updated_at,
     counters: countersOf(row),
+    notifiedThings: row.n_notified,
+    awaitingRollout: awaitingRollout(row),
   };
   if (row.description !== null) job.description = row.description;
   if (row.document_source !== null) job.documentSource = row.document_source;
@@ -54,6 +63,10 @@ export function jobOf(row: JobRow): Job {
   if (row.reason_code !== null) job.reasonCode = row.reason_code;
   if (row.comment !== null) job.comment = row.comment;
   if (row.completed_at !== null) job.completedAtMs = row.completed_at;
+  if (row.rollout_config !== null) job.rolloutConfig = JSON.parse(row.rollout_config) as RolloutConfig;
+  if (row.abort_config !== null) job.abortCriteria = JSON.parse(row.abort_config) as AbortCriteria[];
+  if (row.retry_config !== null) job.retryCriteria = JSON.parse(row.retry_config) as RetryCriteria[];
+  if (row.scheduling_config !== null) job.schedulingConfig = JSON.parse(row.scheduling_config) as SchedulingConfig;
   return job;
 }
 
@@ -73,6 +86,7 @@ export function executionOf(row: ExecutionRow): JobExecution {
   if (row.started_at !== null) exec.startedAtMs = row.started_at;
   if (row.step_timeout_at !== null) exec.stepTimeoutAtMs = row.step_timeout_at;
   if (row.in_progress_timeout_at !== null) exec.inProgressTimeoutAtMs = row.in_progress_timeout_at;
+  if (row.notified_at !== null) exec.notifiedAtMs = row.notified_at;
   return exec;
 }
 
@@ -90,6 +104,7 @@ export function executionColumns(exec: JobExecution) {
     in_progress_timeout_at: exec.inProgressTimeoutAtMs ?? null,
     timeout_at: nextTimeoutAtMs(exec) ?? null,
     force_canceled: exec.forceCanceled ? 1 : 0,
+    notified_at: exec.notifiedAtMs ?? null,
   };
 }
 

@@ -36,6 +36,8 @@ import { findJob } from './queries.js';
 import { jobOf } from './rows.js';
 import type { StartNextRequest } from './state-machine.js';
 import { claimDueTimeouts, jobsBeingDeleted, releaseTimer, timeOut } from './timers.js';
+import { claimDueRollouts, stepRollout } from './rollout.js';
+import { updateJob, type UpdateJobInput } from './update.js';
 import type { JobExecution } from './types.js';
 import type { EngineDeps } from './unit.js';
 
@@ -61,6 +63,7 @@ export interface Announced<T> {
 }
 
 const TIMEOUTS_PER_TICK = 500;
+const ROLLOUTS_PER_TICK = 100;
 /**
  * How many things' notifications are prepared (documents rendered, links
  * signed) and handed to the broker at once. Each takes at least one turn of
@@ -148,6 +151,8 @@ export class JobsService {
         await this.announce((await timeOut(this.engine, key)).changes);
         await releaseTimer(db, key, owner);
       }
+      const due = await claimDueRollouts(db, dialect, { nowMs: this.deps.clock.now(), limit: ROLLOUTS_PER_TICK, owner, leaseMs });
+      for (const jobId of due) await this.announce((await stepRollout(this.engine, jobId)).changes);
       const finishDeletions = async () => {
         for (const jobId of await jobsBeingDeleted(db)) await this.announce((await purgeJob(this.purgeDeps(), jobId)).changes);
       };
@@ -170,6 +175,11 @@ export class JobsService {
 
   listJobs(filter: ListJobsFilter): Promise<Page<JobSummary>> {
     return listJobs(this.deps.store.db, filter);
+  }
+
+  /** UpdateJob: the changed configurations apply from the pacer's next minute, a new timeout to executions started afterwards. */
+  updateJob(jobId: string, input: UpdateJobInput): Promise<Job> {
+    return this.announced(updateJob(this.createDeps(), jobId, input));
   }
 
   cancelJob(jobId: string, input: CancelJobInput): Promise<Job> {
@@ -205,7 +215,7 @@ export class JobsService {
   // ---- the device's side ----
 
   pending(thingName: string): Promise<PendingLists> {
-    return pendingForDevice(this.deps.store.db, thingName);
+    return pendingForDevice(this.deps.store.db, thingName, this.deps.clock.now());
   }
 
   async startNext(thingName: string, request: StartNextRequest): Promise<Announced<DeviceOutcome<DeliveredExecution | undefined>>> {

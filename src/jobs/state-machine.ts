@@ -322,17 +322,30 @@ function timeOut(current: JobExecution, which: 'step' | 'in-progress', nowMs: nu
 }
 
 /**
- * FAILED or TIMED_OUT → QUEUED for another attempt (§1.7, §9): retryAttempt
- * counts up; startedAt is cleared so it reflects the new attempt; the last
- * attempt's statusDetails stay visible until the device reports again.
+ * FAILED or TIMED_OUT → another attempt (§9 retry config): a new QUEUED
+ * execution of the same job and thing, with the next executionNumber, version
+ * 1, retryAttempt + 1, and fresh statusDetails; the ended attempt stays as it
+ * ended (its history). A retry goes to a device the rollout already reached,
+ * so it is visible (notified) at once.
  */
 function retry(current: JobExecution, nowMs: number): TransitionResult {
   if (!RETRYABLE.has(current.status)) {
     return refuse('InvalidStateTransition', `Only FAILED or TIMED_OUT job executions are retried (it is ${current.status}).`);
   }
-  const { startedAtMs: _started, ...rest } = withoutTimers(current);
-  const next: JobExecution = { ...rest, status: 'QUEUED', retryAttempt: current.retryAttempt + 1 };
-  return { ok: true, next: bump(next, nowMs) };
+  const next: JobExecution = {
+    jobId: current.jobId,
+    thingName: current.thingName,
+    status: 'QUEUED',
+    statusDetails: {},
+    queuedAtMs: nowMs,
+    lastUpdatedAtMs: nowMs,
+    executionNumber: current.executionNumber + 1,
+    versionNumber: 1,
+    retryAttempt: current.retryAttempt + 1,
+    forceCanceled: false,
+    notifiedAtMs: nowMs,
+  };
+  return { ok: true, next };
 }
 
 // ---------------------------------------------------------------------------

@@ -9,7 +9,8 @@ import { findExecution, type Db } from './queries.js';
 import { applyServiceTransition, nextTimeout } from './state-machine.js';
 import { commitExecution, inTransaction, settleJob, type EngineDeps } from './unit.js';
 import { lockJob } from './queries.js';
-import { sql } from 'kysely';
+import { afterExecutionEnded } from './ending.js';
+import { claimDue, type Claim } from './leases.js';
 import type { SqlDialect } from '../store/db.js';
 
 export interface ExecutionKey {
@@ -18,24 +19,12 @@ export interface ExecutionKey {
   executionNumber: number;
 }
 
-/**
- * Claims up to `limit` due timers for `owner` until `nowMs + leaseMs`, in one
- * statement: timers no other node holds a live lease on. PostgreSQL skips rows
- * another node is claiming at that moment (FOR UPDATE SKIP LOCKED); SQLite runs
- * the one statement under its write lock (as BEGIN IMMEDIATE would). A node
- * that dies holding a claim loses it when the lease runs out, by the clock of
- * whoever looks next; firing is idempotent, so the lease decides only who works.
- */
-export async function claimDueTimeouts(db: Db, dialect: SqlDialect, claim: { nowMs: number; limit: number; owner: string; leaseMs: number }): Promise<ExecutionKey[]> {
-  const lock = dialect === 'postgres' ? sql`for update skip locked` : sql``;
-  const { rows } = await sql<{ job_id: string; thing_name: string; execution_number: number }>`
-    update job_executions set timer_owner = ${claim.owner}, timer_lease_until = ${claim.nowMs + claim.leaseMs}
-    where (job_id, thing_name, execution_number) in (
-      select job_id, thing_name, execution_number from job_executions
-      where timeout_at <= ${claim.nowMs} and (timer_lease_until is null or timer_lease_until <= ${claim.nowMs})
-      order by timeout_at limit ${claim.limit} ${lock})
-    returning job_id, thing_name, execution_number`.execute(db);
-  return rows.map((r) => ({ jobId: r.job_id, thingName: r.thing_name, executionNumber: Number(r.execution_number) }));
+const TIMERS = { table: 'job_executions', keys: ['job_id', 'thing_name', 'execution_number'], due: 'timeout_at', owner: 'timer_owner', leaseUntil: 'timer_lease_until' } as const;
+
+/** Claims up to `limit` due timers for `owner` until `nowMs + leaseMs` (see claimDue). */
+export async function claimDueTimeouts(db: Db, dialect: SqlDialect, claim: Claim): Promise<ExecutionKey[]> {
+  const rows = await claimDue(db, dialect, TIMERS, claim);
+  return rows.map((r) => ({ jobId: String(r.job_id), thingName: String(r.thing_name), executionNumber: Number(r.execution_number) }));
 }
 
 /** Gives a claimed timer back (fired or found not due): a later deadline of the same execution is anyone's again. */
@@ -60,6 +49,7 @@ export function timeOut(deps: EngineDeps, key: ExecutionKey): Promise<{ value: b
     const result = applyServiceTransition(exec, { kind: 'timeout', which: timer.which }, u.nowMs);
     if (!result.ok) return false;
     await commitExecution(u, exec, result.next);
+    await afterExecutionEnded(u, result.next);
     await settleJob(u, key.jobId);
     return true;
   });

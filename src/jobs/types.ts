@@ -36,6 +36,8 @@ export interface JobExecution {
   inProgressTimeoutAtMs?: number;
   /** True when canceled with force=true. */
   forceCanceled: boolean;
+  /** When the rollout reached this thing (it became visible to the device); absent: not rolled out yet. */
+  notifiedAtMs?: number;
 }
 
 /** What the rejected responses and UpdateJobExecution's executionState carry. */

@@ -39,10 +39,7 @@ describe('jobs control plane', () => {
   test('CreateJob refuses what it cannot honour, naming the field, and stores nothing', async () => {
     const base = { jobId: 'refused', things: ['t1'], document: '{"a":1}' };
     const cases: Array<[Record<string, unknown>, RegExp]> = [
-      [{ jobExecutionsRolloutConfig: { maximumPerMinute: 10 } }, /jobExecutionsRolloutConfig is not supported by Ferry yet/],
-      [{ abortConfig: { criteriaList: [{ failureType: 'FAILED', action: 'CANCEL', thresholdPercentage: 10, minNumberOfExecutedThings: 1 }] } }, /abortConfig is not supported/],
-      [{ jobExecutionsRetryConfig: { criteriaList: [{ failureType: 'FAILED', numberOfRetries: 1 }] } }, /jobExecutionsRetryConfig is not supported/],
-      [{ schedulingConfig: { startTime: '2030-01-01T00:00' } }, /schedulingConfig is not supported/],
+      [{ jobExecutionsRolloutConfig: { maximumPerMinute: 1001 } }, /jobExecutionsRolloutConfig.maximumPerMinute 1001 is not valid: it must be an integer from 1 to 1000/],
       [{ jobTemplateArn: arnOf(ts, 'jobtemplate/x'), document: undefined }, /jobTemplateArn is not supported/],
       [{ targetSelection: 'CONTINUOUS' }, /CONTINUOUS is not supported by Ferry yet/],
       [{ jobId: 'bad id!' }, /jobId/],

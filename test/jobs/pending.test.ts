@@ -15,6 +15,7 @@ const exec = (jobId: string, status: JobExecutionStatus, queuedAtMs: number): Jo
   versionNumber: 1,
   retryAttempt: 0,
   forceCanceled: false,
+  notifiedAtMs: queuedAtMs,
 });
 
 test('the pending list: IN_PROGRESS first, then QUEUED, each in queue order', () => {
@@ -36,6 +37,9 @@ test('§1.5: which changes publish notify, notify-next, both or neither', () => 
   assert.deepEqual(change([a, b], { ...a, status: 'SUCCEEDED' }), [true, true], 'the head finishing: both');
   assert.deepEqual(change([a, b], { ...b, status: 'FAILED' }), [true, false], 'a later job finishing: notify only');
   assert.deepEqual(change([a], { ...a, status: 'CANCELED' }), [true, true], 'the last one leaving: both (empty list, no next)');
+  const { notifiedAtMs: _n, ...hidden } = b;
+  assert.equal(change([a], hidden), 'nothing', 'an execution the rollout has not reached: the device hears nothing');
+  assert.deepEqual(change([a], hidden.status === 'QUEUED' ? { ...hidden, notifiedAtMs: 5 } : hidden), [true, false], 'the rollout reaching it: notify');
 });
 
 test('request topics map to operations; anything else under jobs/ is InvalidTopic', () => {

@@ -331,7 +331,8 @@ for (const { name, event, to, allowedFrom } of SERVICE_EVENTS) {
       }
       const next = accepted(r);
       assert.equal(next.status, to);
-      assert.equal(next.versionNumber, current.versionNumber + 1);
+      // A retry is a new execution (its own version 1); every other event bumps the version.
+      assert.equal(next.versionNumber, event.kind === 'retry' ? 1 : current.versionNumber + 1);
       assert.equal(next.lastUpdatedAtMs, NOW);
       assert.equal('stepTimeoutAtMs' in next, false);
       assert.equal('inProgressTimeoutAtMs' in next, false);
@@ -364,14 +365,15 @@ test('timeout: refused unless the named timer is running and due', () => {
   assert.equal(accepted(applyServiceTransition(running, { kind: 'timeout', which: due.which }, due.atMs)).status, 'TIMED_OUT');
 });
 
-test('retry: re-queues with retryAttempt+1, clears startedAt, keeps the last statusDetails', () => {
+test('retry: a new QUEUED execution with the next executionNumber, retryAttempt+1, no startedAt, fresh statusDetails, visible at once', () => {
   const failed = exec('FAILED', { statusDetails: { reason: 'download failed' }, retryAttempt: 1 });
   const next = accepted(applyServiceTransition(failed, { kind: 'retry' }, NOW));
   assert.equal(next.status, 'QUEUED');
   assert.equal(next.retryAttempt, 2);
   assert.equal('startedAtMs' in next, false);
-  assert.deepEqual(next.statusDetails, { reason: 'download failed' });
-  assert.equal(next.executionNumber, failed.executionNumber);
+  assert.deepEqual(next.statusDetails, {});
+  assert.equal(next.executionNumber, failed.executionNumber + 1);
+  assert.equal(next.notifiedAtMs, NOW);
   // The new attempt starts its own in-progress timer.
   const restarted = accepted(applyDeviceUpdate(next, { status: 'IN_PROGRESS' }, { nowMs: NOW + MIN, inProgressTimeoutInMinutes: 5 }));
   assert.equal(restarted.startedAtMs, NOW + MIN);

@@ -5,6 +5,7 @@ import { engines, openTestStore } from '../helpers/stores.js';
 import { getOrCreateSetting } from '../../src/store/settings.js';
 import { AccessKeys } from '../../src/iam/access-keys.js';
 import { migrations } from '../../src/store/migrations/index.js';
+import { claimDueRollouts } from '../../src/jobs/rollout.js';
 import { AdjustableClock } from '../../src/clock.js';
 import { makeCsr, testRegistry } from '../registry/helpers.js';
 import { testLogger } from '../helpers/server.js';
@@ -90,6 +91,71 @@ for (const { engine, skip } of engines()) {
         assert.equal(session.principal.kind, 'role-session');
         await assert.rejects(keys.resolve('ASIATEMP', 'other', 5000), { details: { reason: 'invalid-token' } });
         await assert.rejects(keys.resolve('ASIATEMP', 'tok', 10_000), { details: { reason: 'expired-token' } });
+      } finally {
+        await dispose();
+      }
+    });
+
+    test('rollouts: configurations, pacer state and notification times round-trip; a due pacer step is claimed once per lease', async () => {
+      const { store, dispose } = await openTestStore(engine);
+      try {
+        const now = 1_790_000_000_000;
+        const job = (job_id: string, rollout_next_at: number | null) => ({
+          job_id,
+          job_arn: `arn:aws:iot:r:1:job/${job_id}`,
+          status: 'IN_PROGRESS',
+          target_selection: 'SNAPSHOT',
+          targets: '[]',
+          description: null,
+          document: '{}',
+          document_source: null,
+          s3_origins: '[]',
+          presign_role_arn: null,
+          presign_expires_sec: null,
+          in_progress_timeout_minutes: null,
+          force_canceled: 0,
+          reason_code: null,
+          comment: null,
+          created_at: now,
+          last_updated_at: now,
+          completed_at: null,
+          n_queued: 1,
+          n_in_progress: 0,
+          n_succeeded: 0,
+          n_failed: 0,
+          n_rejected: 0,
+          n_canceled: 0,
+          n_removed: 0,
+          n_timed_out: 0,
+          rollout_config: JSON.stringify({ maximumPerMinute: 10 }),
+          abort_config: null,
+          retry_config: null,
+          scheduling_config: JSON.stringify({ startTime: '2026-12-03T10:00' }),
+          start_at: now + 3_600_000,
+          end_at: null,
+          rollout_next_at,
+          rollout_minute_start: now,
+          rollout_minute_count: 7,
+          n_notified: 7,
+          end_done: 0,
+          rollout_owner: null,
+          rollout_lease_until: null,
+        });
+        await store.db.insertInto('jobs').values([job('due', now - 1), job('later', now + 60_000), job('idle', null)]).execute();
+        await store.db
+          .insertInto('job_executions')
+          .values({ job_id: 'due', thing_name: 't', execution_number: 1, status: 'QUEUED', status_details: '{}', queued_at: now, started_at: null, last_updated_at: now, version_number: 1, retry_attempt: 0, step_timeout_at: null, in_progress_timeout_at: null, timeout_at: null, force_canceled: 0, notified_at: null })
+          .execute();
+        const row = await store.db.selectFrom('jobs').selectAll().where('job_id', '=', 'due').executeTakeFirstOrThrow();
+        assert.deepEqual([JSON.parse(row.rollout_config!), row.start_at, row.rollout_minute_count, row.n_notified, typeof row.rollout_minute_start], [{ maximumPerMinute: 10 }, now + 3_600_000, 7, 7, 'number']);
+        const exec = await store.db.selectFrom('job_executions').selectAll().where('job_id', '=', 'due').executeTakeFirstOrThrow();
+        assert.equal(exec.notified_at, null, 'not rolled out yet');
+
+        const claim = (owner: string, at: number) => claimDueRollouts(store.db, store.dialect, { nowMs: at, limit: 10, owner, leaseMs: 30_000 });
+        const [first, second] = await Promise.all([claim('node-a', now), claim('node-b', now)]);
+        assert.deepEqual([...first!, ...second!], ['due'], 'one node claims the due step; the others are not due');
+        assert.deepEqual(await claim('node-b', now + 29_000), [], 'held while the lease lives');
+        assert.deepEqual(await claim('node-b', now + 30_000), ['due'], 'taken over once the lease ran out');
       } finally {
         await dispose();
       }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { denied, invalidInput } from '../../errors.js';
-import { presignedUrlConfigIn, type CreateJobInput, type Job, type JobSummary } from '../../jobs/index.js';
+import { nextWindowStarts, presignedUrlConfigIn, scheduleTimeMs, type CreateJobInput, type Job, type JobSummary } from '../../jobs/index.js';
 import { epochSeconds, jsonBody, pathLabel, queryBoolean, queryInteger, queryString } from '../../protocols/rest-json.js';
 import { optionalString, stringList } from '../../registry/validate.js';
 import { serverCertificateNames, urlHost } from '../../server/config.js';
@@ -12,7 +12,10 @@ import { tagsIn } from './tags.js';
  * CreateJob fields Ferry does not enforce yet (a later issue): refused when set,
  * never stored and ignored.
  */
-const NOT_YET_SUPPORTED = ['jobExecutionsRolloutConfig', 'abortConfig', 'jobExecutionsRetryConfig', 'schedulingConfig', 'jobTemplateArn', 'documentParameters', 'namespaceId', 'destinationPackageVersions'] as const;
+const NOT_YET_SUPPORTED = ['jobTemplateArn', 'documentParameters', 'namespaceId', 'destinationPackageVersions'] as const;
+
+/** DescribeJob lists the next seven maintenance-window starts (aws-wire-protocols.md §9). */
+const SCHEDULED_ROLLOUTS_SHOWN = 7;
 
 /** Every origin of Ferry's S3 listener (each name its certificate covers), so placeholders may name any of them. */
 export function ownS3Origins(ctx: AppContext): string[] {
@@ -42,12 +45,31 @@ function createInput(jobId: string, body: Record<string, unknown>): CreateJobInp
     presignedUrlConfig: presignedUrlConfigIn(body.presignedUrlConfig),
     inProgressTimeoutInMinutes: timeoutConfigIn(body.timeoutConfig),
     tags: tagsIn(body.tags),
+    configs: {
+      jobExecutionsRolloutConfig: body.jobExecutionsRolloutConfig,
+      abortConfig: body.abortConfig,
+      jobExecutionsRetryConfig: body.jobExecutionsRetryConfig,
+      schedulingConfig: body.schedulingConfig,
+    },
     notYetSupported: Object.fromEntries(NOT_YET_SUPPORTED.map((field) => [field, body[field]])),
   };
 }
 
+/** "YYYY-MM-DDTHH:MM" in UTC, schedulingConfig's own form. */
+const scheduleTime = (ms: number) => new Date(ms).toISOString().slice(0, 16);
+
+/** True while the job is rolling out (things not yet notified) (§9; a SCHEDULED job is not rolling out yet). */
+const isConcurrent = (job: Pick<Job, 'status' | 'awaitingRollout'>) => job.status === 'IN_PROGRESS' && job.awaitingRollout > 0;
+
+/** Windows count from the job's startTime when that is still ahead. */
+function rolloutFromMs(job: Job, nowMs: number): number {
+  const start = job.schedulingConfig?.startTime;
+  return start === undefined ? nowMs : Math.max(nowMs, scheduleTimeMs(start) ?? nowMs);
+}
+
 /** DescribeJob's `job` (aws-wire-protocols.md §3.3): float-second timestamps, exact counters. */
-export function jobOut(job: Job) {
+export function jobOut(job: Job, nowMs: number) {
+  const windows = job.schedulingConfig?.maintenanceWindows;
   return {
     jobArn: job.jobArn,
     jobId: job.jobId,
@@ -60,14 +82,18 @@ export function jobOut(job: Job) {
     ...(job.description !== undefined ? { description: job.description } : {}),
     ...(job.presignedUrlConfig ? { presignedUrlConfig: { ...job.presignedUrlConfig } } : {}),
     // A real describe-job shows {} when unset (§3.3).
-    jobExecutionsRolloutConfig: {},
+    jobExecutionsRolloutConfig: job.rolloutConfig ?? {},
+    ...(job.abortCriteria ? { abortConfig: { criteriaList: job.abortCriteria } } : {}),
+    ...(job.retryCriteria ? { jobExecutionsRetryConfig: { criteriaList: job.retryCriteria } } : {}),
+    ...(job.schedulingConfig ? { schedulingConfig: job.schedulingConfig } : {}),
+    ...(windows ? { scheduledJobRollouts: nextWindowStarts(windows, rolloutFromMs(job, nowMs), SCHEDULED_ROLLOUTS_SHOWN).map((ms) => ({ startTime: scheduleTime(ms) })) } : {}),
     createdAt: epochSeconds(job.createdAtMs),
     lastUpdatedAt: epochSeconds(job.lastUpdatedAtMs),
     ...(job.completedAtMs !== undefined ? { completedAt: epochSeconds(job.completedAtMs) } : {}),
-    // Snapshot jobs queue every execution at creation: nothing is left rolling out (processingTargets omitted).
-    jobProcessDetails: { ...job.counters },
+    // processingTargets: the targets still being rolled out; omitted once every thing was notified.
+    jobProcessDetails: { ...(isConcurrent(job) ? { processingTargets: job.targets } : {}), ...job.counters },
     ...(job.inProgressTimeoutInMinutes !== undefined ? { timeoutConfig: { inProgressTimeoutInMinutes: job.inProgressTimeoutInMinutes } } : {}),
-    isConcurrent: false,
+    isConcurrent: isConcurrent(job),
   };
 }
 
@@ -80,7 +106,7 @@ function summaryOut(job: JobSummary) {
     createdAt: epochSeconds(job.createdAtMs),
     lastUpdatedAt: epochSeconds(job.lastUpdatedAtMs),
     ...(job.completedAtMs !== undefined ? { completedAt: epochSeconds(job.completedAtMs) } : {}),
-    isConcurrent: false,
+    isConcurrent: isConcurrent(job),
   };
 }
 
@@ -100,7 +126,22 @@ export function registerJobRoutes(app: FastifyInstance, ctx: AppContext): void {
   iotOperation(app, ctx, 'GET', '/jobs/:jobId', async (request) => {
     const job = await jobs().describeJob(pathLabel(request, 'jobId'));
     // documentSource is a sibling of job (§3.3).
-    return { ...(job.documentSource !== undefined ? { documentSource: job.documentSource } : {}), job: jobOut(job) };
+    return { ...(job.documentSource !== undefined ? { documentSource: job.documentSource } : {}), job: jobOut(job, ctx.clock.now()) };
+  });
+
+  // UpdateJob (§3.3): only the fields given change.
+  iotOperation(app, ctx, 'PATCH', '/jobs/:jobId', async (request) => {
+    if (queryString(request, 'namespaceId') !== undefined) throw invalidInput('namespaceId is not supported by Ferry yet: Ferry\'s jobs have no namespace.', 'not-yet-supported');
+    const body = jsonBody(request);
+    await jobs().updateJob(pathLabel(request, 'jobId'), {
+      description: optionalString(body.description, 'description', Number.MAX_SAFE_INTEGER),
+      presignedUrlConfig: presignedUrlConfigIn(body.presignedUrlConfig),
+      inProgressTimeoutInMinutes: timeoutConfigIn(body.timeoutConfig),
+      jobExecutionsRolloutConfig: body.jobExecutionsRolloutConfig,
+      abortConfig: body.abortConfig,
+      jobExecutionsRetryConfig: body.jobExecutionsRetryConfig,
+    });
+    return {};
   });
 
   // §3.3, §5: the stored document, placeholders not substituted.

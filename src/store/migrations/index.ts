@@ -7,6 +7,7 @@ import { jobsMigration } from './005-jobs.js';
 import { mqttMigration } from './006-mqtt.js';
 import { clusterMigration } from './007-cluster.js';
 import { certificateRotationsMigration } from './008-certificate-rotations.js';
+import { rolloutsMigration } from './009-rollouts.js';
 
 /** Every migration, in order. A migration, once released, never changes: add a new one. */
 export const migrations: FerryMigration[] = [
@@ -18,4 +19,5 @@ export const migrations: FerryMigration[] = [
   mqttMigration,
   clusterMigration,
   certificateRotationsMigration,
+  rolloutsMigration,
 ];

@@ -7,7 +7,7 @@
 export interface JobsTable {
   job_id: string;
   job_arn: string;
-  /** IN_PROGRESS, COMPLETED, CANCELED, DELETION_IN_PROGRESS. */
+  /** IN_PROGRESS, SCHEDULED, COMPLETED, CANCELED, DELETION_IN_PROGRESS. */
   status: string;
   target_selection: string;
   /** JSON array of the target ARNs as CreateJob named them. */
@@ -41,6 +41,26 @@ export interface JobsTable {
   n_canceled: number;
   n_removed: number;
   n_timed_out: number;
+  /** JSON of the checked configurations (../../jobs/configs.ts), NULL when not given. */
+  rollout_config: string | null;
+  abort_config: string | null;
+  retry_config: string | null;
+  scheduling_config: string | null;
+  /** schedulingConfig's startTime / endTime in epoch ms. */
+  start_at: number | null;
+  end_at: number | null;
+  /** When the pacer next looks at the job (a rollout minute, a window, the start or end time); NULL: never. */
+  rollout_next_at: number | null;
+  /** The start of the rollout minute the pacer is in, and how many things it notified in it. */
+  rollout_minute_start: number | null;
+  rollout_minute_count: number;
+  /** Things notified so far (first attempts; retries are not counted). */
+  n_notified: number;
+  /** 1 once the endTime's endBehavior has been applied. */
+  end_done: number;
+  /** The node that claimed the due pacer step, and until when. */
+  rollout_owner: string | null;
+  rollout_lease_until: number | null;
 }
 
 /** One row per target ARN, so ListJobs can filter by thing group. */
@@ -66,6 +86,8 @@ export interface JobExecutionsTable {
   /** The earlier running deadline (nextTimeout): what the scheduler polls. */
   timeout_at: number | null;
   force_canceled: number;
+  /** When the execution was rolled out to (became visible to) the device; NULL: not yet. */
+  notified_at: number | null;
   /** The node that claimed the due timer, and until when (its lease: another node takes over after). */
   timer_owner?: string | null;
   timer_lease_until?: number | null;
