@@ -6,6 +6,7 @@ import { iamMigration } from './004-iam.js';
 import { jobsMigration } from './005-jobs.js';
 import { mqttMigration } from './006-mqtt.js';
 import { clusterMigration } from './007-cluster.js';
+import { fleetMigration } from './008-fleet.js';
 
 /** Every migration, in order. A migration, once released, never changes: add a new one. */
 export const migrations: FerryMigration[] = [
@@ -16,4 +17,5 @@ export const migrations: FerryMigration[] = [
   jobsMigration,
   mqttMigration,
   clusterMigration,
+  fleetMigration,
 ];
