@@ -36,7 +36,8 @@ export async function matchingDocuments(db: Kysely<Database>, request: Omit<Sear
   for await (const chunk of allDocuments(db)) {
     for (const doc of chunk) if ((after === undefined || doc.thingName > after) && matches(query, doc)) out.push(doc);
   }
-  return out;
+  // Code-unit order on every engine (the token compares the same way), whatever the database's collation.
+  return out.sort((a, b) => (a.thingName < b.thingName ? -1 : 1));
 }
 
 export async function searchIndex(db: Kysely<Database>, request: SearchRequest): Promise<SearchPage> {

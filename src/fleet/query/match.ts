@@ -44,7 +44,8 @@ function termPattern(text: string, quoted: boolean): RegExp {
   return new RegExp(`^${source}$`, 'isu');
 }
 
-const escapeRegExp = (c: string) => c.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+// Only the syntax characters: in unicode mode, escaping anything else (`\-`) is an error.
+const escapeRegExp = (c: string) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 const NUMBER = /^-?\d+(\.\d+)?$/;
 

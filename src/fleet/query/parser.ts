@@ -101,7 +101,7 @@ class Parser {
       if (field !== undefined) throw invalidQuery(`a field cannot be named inside the group of field ${field}`, t.position);
       this.checkField(t);
       this.next();
-      return this.fieldValue(t.text);
+      return this.fieldValue(t.text, t.position);
     }
     if (t.kind === 'word' && (following.kind === '<' || following.kind === '<=' || following.kind === '>' || following.kind === '>=')) {
       if (field !== undefined) throw invalidQuery(`a field cannot be named inside the group of field ${field}`, t.position);
@@ -115,12 +115,12 @@ class Parser {
     return this.counted(field, this.termOf(t), t.position);
   }
 
-  private fieldValue(field: string): Query {
+  /** A term's position is where its field name starts. */
+  private fieldValue(field: string, position: number): Query {
     const t = this.peek();
     if (t.kind === '(') return this.group(field, this.next());
-    if (t.kind === '[' || t.kind === '{') return this.range(field);
-    const value = this.value();
-    return this.counted(field, this.termOf(value), value.position);
+    if (t.kind === '[' || t.kind === '{') return this.range(field, position);
+    return this.counted(field, this.termOf(this.value()), position);
   }
 
   private group(field: string | undefined, open: Token): Query {
@@ -130,7 +130,7 @@ class Parser {
     return inner;
   }
 
-  private range(field: string): Query {
+  private range(field: string, position: number): Query {
     const open = this.next();
     const lower = this.value();
     const to = this.next();
@@ -141,7 +141,7 @@ class Parser {
     const match: Match = { kind: 'range' };
     if (!(lower.kind === 'word' && lower.text === '*')) match.lower = { value: lower.text, inclusive: open.kind === '[' };
     if (!(upper.kind === 'word' && upper.text === '*')) match.upper = { value: upper.text, inclusive: close.kind === ']' };
-    return this.counted(field, match, open.position);
+    return this.counted(field, match, position);
   }
 
   private value(): Token {
