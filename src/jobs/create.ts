@@ -76,9 +76,8 @@ function checkInput(input: CreateJobInput): void {
   for (const [field, value] of Object.entries(input.notYetSupported ?? {})) {
     if (isSet(value)) throw invalidInput(`${field} is not supported by Ferry yet: create the job without it.`, 'not-yet-supported');
   }
-  // aws-wire-protocols.md §9: CONTINUOUS jobs follow group membership; Ferry makes SNAPSHOT jobs only, for now.
-  if (input.targetSelection !== undefined && input.targetSelection !== 'SNAPSHOT') {
-    if (input.targetSelection === 'CONTINUOUS') throw invalidInput('targetSelection CONTINUOUS is not supported by Ferry yet: use SNAPSHOT.', 'not-yet-supported');
+  // aws-wire-protocols.md §9: CONTINUOUS jobs follow group membership (continuous.ts).
+  if (input.targetSelection !== undefined && input.targetSelection !== 'SNAPSHOT' && input.targetSelection !== 'CONTINUOUS') {
     throw invalidInput(`targetSelection must be SNAPSHOT or CONTINUOUS (got ${JSON.stringify(input.targetSelection)}).`);
   }
   if (input.description !== undefined && input.description.length > MAX_DESCRIPTION) throw invalidInput(`description must be at most ${MAX_DESCRIPTION} characters.`);
@@ -108,7 +107,7 @@ function jobRowFor(input: CreateJobInput, jobArn: string, document: string, orig
     job_id: input.jobId,
     job_arn: jobArn,
     status: 'IN_PROGRESS',
-    target_selection: 'SNAPSHOT',
+    target_selection: input.targetSelection ?? 'SNAPSHOT',
     targets: JSON.stringify(input.targets),
     description: input.description ?? null,
     document,
@@ -137,7 +136,7 @@ function jobRowFor(input: CreateJobInput, jobArn: string, document: string, orig
 const INSERT_CHUNK = 500;
 
 /** One QUEUED execution per thing (version 1, execution number 1; §1.4). */
-async function queueExecutions(u: Unit, jobId: string, things: string[]): Promise<void> {
+export async function queueExecutions(u: Unit, jobId: string, things: string[]): Promise<void> {
   const before = await pendingOfMany(u.trx, things);
   for (const [thing, pending] of before) u.changes.track(thing, pending);
   const executions: JobExecution[] = things.map((thingName) => ({

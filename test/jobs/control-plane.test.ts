@@ -44,7 +44,7 @@ describe('jobs control plane', () => {
       [{ jobExecutionsRetryConfig: { criteriaList: [{ failureType: 'FAILED', numberOfRetries: 1 }] } }, /jobExecutionsRetryConfig is not supported/],
       [{ schedulingConfig: { startTime: '2030-01-01T00:00' } }, /schedulingConfig is not supported/],
       [{ jobTemplateArn: arnOf(ts, 'jobtemplate/x'), document: undefined }, /jobTemplateArn is not supported/],
-      [{ targetSelection: 'CONTINUOUS' }, /CONTINUOUS is not supported by Ferry yet/],
+      [{ targetSelection: 'SOMETIMES' }, /targetSelection must be SNAPSHOT or CONTINUOUS/],
       [{ jobId: 'bad id!' }, /jobId/],
       [{ document: undefined }, /needs a document/],
       [{ document: '{nope' }, /not valid JSON/],
