@@ -13,6 +13,7 @@ import {
   type IoTClient,
 } from '@aws-sdk/client-iot';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { engines } from '../helpers/stores.js';
 import { rejectsWith } from '../helpers/assert.js';
 import { createPolicy, openPolicy } from '../mqtt/helpers.js';
 import { arnOf, createJob, JobsDevice, provisionDevices } from '../jobs/helpers.js';
@@ -22,7 +23,7 @@ const DOC = JSON.stringify({ operation: 'install', version: '2' });
 
 const queuedIds = (notify: any): string[] => (notify.jobs?.QUEUED ?? []).map((j: { jobId: string }) => j.jobId);
 
-describe('CONTINUOUS jobs follow their groups', () => {
+for (const { engine, skip } of engines()) describe(`CONTINUOUS jobs follow their groups [${engine}]`, { skip }, () => {
   let ts: TestServer;
   let iot: IoTClient;
   const devices = new Map<string, JobsDevice>();
@@ -30,7 +31,7 @@ describe('CONTINUOUS jobs follow their groups', () => {
   const status = async (jobId: string, thingName: string) => (await iot.send(new DescribeJobExecutionCommand({ jobId, thingName }))).execution!.status;
 
   before(async () => {
-    ts = await startTestServer();
+    ts = await startTestServer({ engine });
     iot = ts.iot();
     await createPolicy(iot, 'fleet-devices', openPolicy(ts));
     const creds = await provisionDevices(ts, THINGS, 'fleet-devices');

@@ -16,6 +16,7 @@ import {
   type IoTClient,
 } from '@aws-sdk/client-iot';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { engines } from '../helpers/stores.js';
 import { eventually, rejectsWith } from '../helpers/assert.js';
 import { createPolicy, end, openPolicy } from '../mqtt/helpers.js';
 import { JobsDevice, provisionDevices } from '../jobs/helpers.js';
@@ -35,12 +36,12 @@ const FLEET = Array.from({ length: 40 }, (_, i) => `unit-${String(i).padStart(2,
 /** Every fourth unit runs firmware 1; the rest firmware 2. */
 const OLD_FW = FLEET.filter((_, i) => i % 4 === 0);
 
-describe('dynamic thing groups', () => {
+for (const { engine, skip } of engines()) describe(`dynamic thing groups [${engine}]`, { skip }, () => {
   let ts: TestServer;
   let iot: IoTClient;
 
   before(async () => {
-    ts = await startTestServer();
+    ts = await startTestServer({ engine });
     iot = ts.iot();
     await iot.send(new CreateThingTypeCommand({ thingTypeName: 'camera' }));
     for (const [i, name] of FLEET.entries()) await iot.send(new CreateThingCommand({ thingName: name, attributePayload: { attributes: { fw: i % 4 === 0 ? '1' : '2' } } }));
