@@ -17,6 +17,7 @@ interface CreateFlags extends ConnectionFlags {
   expiresIn?: number;
   description?: string;
   timeout?: number;
+  continuous?: boolean;
 }
 
 /** `--document` is a file, an s3://B/K object (documentSource), or inline JSON. */
@@ -74,7 +75,8 @@ export function jobCommand(io: CliIo = processIo()): Command {
       .option('--presign-role <role>', 'role (name or ARN) that signs ${aws:iot:s3-presigned-url:…} links')
       .option('--expires-in <seconds>', 'how long each presigned link lives (60 to 3600; default 3600)', integer(60, 3600))
       .option('--description <text>', 'job description')
-      .option('--timeout <minutes>', 'in-progress timeout of each execution (1 to 10080)', integer(1, 10080)),
+      .option('--timeout <minutes>', 'in-progress timeout of each execution (1 to 10080)', integer(1, 10080))
+      .option('--continuous', 'a CONTINUOUS job: things that join the target groups later get it too, until it is canceled'),
   ).action(
     action(io, async (jobId: string, flags: CreateFlags) => {
       const document = documentOf(io, flags.document);
@@ -87,6 +89,7 @@ export function jobCommand(io: CliIo = processIo()): Command {
           expiresInSec: flags.expiresIn,
           description: flags.description,
           inProgressTimeoutMinutes: flags.timeout,
+          continuous: flags.continuous,
         }),
       );
       if (flags.json) return printJson(io.stdout, out);

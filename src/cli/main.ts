@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { serverCommand } from './server-command.js';
 import { thingCommand } from './thing-command.js';
+import { thingGroupCommand } from './thing-group-command.js';
 import { policyCommand } from './policy-command.js';
 import { bucketCommand } from './bucket-command.js';
 import { cpCommand } from './cp-command.js';
@@ -15,7 +16,7 @@ const program = new Command('ferry')
   .description('Ferry: deliver files and jobs to IoT fleets over AWS IoT Jobs, S3 and IAM wire protocols')
   .showHelpAfterError()
   .addCommand(serverCommand());
-program.addCommand(thingCommand()).addCommand(policyCommand()).addCommand(bucketCommand()).addCommand(cpCommand());
+program.addCommand(thingCommand()).addCommand(thingGroupCommand()).addCommand(policyCommand()).addCommand(bucketCommand()).addCommand(cpCommand());
 program.addCommand(roleCommand()).addCommand(jobCommand()).addCommand(demoCommand());
 program.addCommand(agentCommand());
 program.addCommand(configCommand());

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliIo } from './io.js';
 import { thingCommand } from './thing-command.js';
+import { thingGroupCommand } from './thing-group-command.js';
 import { policyCommand } from './policy-command.js';
 import { bucketCommand } from './bucket-command.js';
 import { cpCommand } from './cp-command.js';
@@ -11,5 +12,5 @@ import { clusterCommand } from './cluster-command.js';
 
 /** Every operator verb, for runCli (main.ts adds them one by one). */
 export function operatorCommands(io: CliIo): Command[] {
-  return [thingCommand(io), policyCommand(io), bucketCommand(io), cpCommand(io), roleCommand(io), jobCommand(io), demoCommand(io), clusterCommand(io)];
+  return [thingCommand(io), thingGroupCommand(io), policyCommand(io), bucketCommand(io), cpCommand(io), roleCommand(io), jobCommand(io), demoCommand(io), clusterCommand(io)];
 }

@@ -25,6 +25,8 @@ export interface CreateJobInput {
   expiresInSec?: number | undefined;
   description?: string | undefined;
   inProgressTimeoutMinutes?: number | undefined;
+  /** targetSelection CONTINUOUS: things joining the target groups later get the job too. */
+  continuous?: boolean | undefined;
 }
 
 /** The story's step 5: a job for things or groups, its document inline or from a bucket, with a presigned-URL config. */
@@ -41,6 +43,7 @@ export async function createJob(conn: Connection, input: CreateJobInput) {
       ? { presignedUrlConfig: { roleArn: roleArnOf(account, input.presignRole), expiresInSec: input.expiresInSec ?? 3600 } }
       : {}),
     ...(input.inProgressTimeoutMinutes ? { timeoutConfig: { inProgressTimeoutInMinutes: input.inProgressTimeoutMinutes } } : {}),
+    ...(input.continuous ? { targetSelection: 'CONTINUOUS' as const } : {}),
   };
   const out = await conn.iot().send(new CreateJobCommand(request));
   return { jobId: out.jobId!, jobArn: out.jobArn!, description: out.description, targets: request.targets ?? [], documentSource: request.documentSource };
