@@ -10,7 +10,7 @@ import { newUuid } from '../ids.js';
 import { parseQuery } from '../fleet/query/index.js';
 import type { IotThingGroupsTable } from '../store/tables/registry.js';
 import { applyPayload, sameAttributes, validAttributes, withoutEmpty } from './attributes.js';
-import { isUniqueViolation, type RegistryDeps } from './deps.js';
+import type { RegistryDeps } from './deps.js';
 import type { Tags } from './tags.js';
 import { checkGroupAttributes, type ThingGroupProperties, type ThingGroups } from './thing-groups.js';
 import type { DynamicGroupStatus, Tag, ThingGroup } from './types.js';
@@ -62,15 +62,7 @@ export class DynamicThingGroups {
       index_name: query.indexName,
       dynamic_status: 'BUILDING',
     };
-    try {
-      await this.deps.db.transaction().execute(async (trx) => {
-        await trx.insertInto('iot_thing_groups').values(row).execute();
-        await this.tags.put(trx, this.deps.arns.thingGroup(name), input.tags ?? []);
-      });
-    } catch (error) {
-      if (isUniqueViolation(error)) return this.create(name, input);
-      throw error;
-    }
+    if (!(await this.groups.insert(row, input.tags))) return this.create(name, input);
     await this.deps.feed.emit('dynamic-group-query', { groupName: name, queryString: query.queryString });
     return this.groups.toGroup(row, []);
   }

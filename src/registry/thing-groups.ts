@@ -68,16 +68,22 @@ export class ThingGroups {
       index_name: null,
       dynamic_status: null,
     };
+    if (!(await this.insert(row, input.tags))) return this.create(name, input);
+    return this.toGroup(row, await this.rootToParent(this.deps.db, row));
+  }
+
+  /** Writes a new group and its tags; false when one of that name was created meanwhile. */
+  async insert(row: IotThingGroupsTable, tags: Tag[] | undefined): Promise<boolean> {
     try {
       await this.deps.db.transaction().execute(async (trx) => {
         await trx.insertInto('iot_thing_groups').values(row).execute();
-        await this.tags.put(trx, this.deps.arns.thingGroup(name), input.tags ?? []);
+        await this.tags.put(trx, this.deps.arns.thingGroup(row.group_name), tags ?? []);
       });
+      return true;
     } catch (error) {
-      if (isUniqueViolation(error)) return this.create(name, input);
+      if (isUniqueViolation(error)) return false;
       throw error;
     }
-    return this.toGroup(row, await this.rootToParent(this.deps.db, row));
   }
 
   async describe(name: string): Promise<ThingGroup> {
