@@ -18,6 +18,7 @@ interface CreateFlags extends ConnectionFlags, RolloutFlags {
   expiresIn?: number;
   description?: string;
   timeout?: number;
+  continuous?: boolean;
 }
 
 /** `--document` is a file, an s3://B/K object (documentSource), or inline JSON. */
@@ -80,7 +81,8 @@ export function jobCommand(io: CliIo = processIo()): Command {
       .option('--start <YYYY-MM-DDTHH:MM>', 'keep the job SCHEDULED until this UTC time (30 minutes to a year ahead)')
       .option('--end <YYYY-MM-DDTHH:MM>', 'stop the rollout at this UTC time (see --end-behavior)')
       .option('--end-behavior <behavior>', 'at --end: STOP_ROLLOUT (default), CANCEL or FORCE_CANCEL')
-      .option('--window <CRON:MINUTES>', "roll out only inside this maintenance window, e.g. 'cron(0 18 ? * MON-FRI *):60' (AWS cron, UTC); repeatable", windowFlag),
+      .option('--window <CRON:MINUTES>', "roll out only inside this maintenance window, e.g. 'cron(0 18 ? * MON-FRI *):60' (AWS cron, UTC); repeatable", windowFlag)
+      .option('--continuous', 'a CONTINUOUS job: things that join the target groups later get it too, until it is canceled'),
   ).action(
     action(io, async (jobId: string, flags: CreateFlags) => {
       const document = documentOf(io, flags.document);
@@ -94,6 +96,7 @@ export function jobCommand(io: CliIo = processIo()): Command {
           description: flags.description,
           inProgressTimeoutMinutes: flags.timeout,
           rollout: rolloutRequest(flags),
+          continuous: flags.continuous,
         }),
       );
       if (flags.json) return printJson(io.stdout, out);

@@ -57,6 +57,7 @@ export class JobView {
   private lastCounters = '';
   private lastRollout: string | undefined;
   private readonly seen = new Map<string, string>();
+  private shown = 0;
 
   constructor(private readonly out: Output) {}
 
@@ -83,9 +84,12 @@ export class JobView {
       const quarter = working && e.progress !== undefined ? ` ${Math.floor(e.progress * 4) * 25}%` : working && e.details.step ? ` ${e.details.step}` : '';
       const key = `${e.status}${quarter}`;
       if (this.seen.get(e.thingName) === key) continue;
+      // A continuous job reaches things that join its groups after it started: say so.
+      const joined = this.shown > 0 && !this.seen.has(e.thingName) && s.job.targetSelection === 'CONTINUOUS' ? ' (joined)' : '';
       this.seen.set(e.thingName, key);
       const reason = reasonOf(e);
-      this.out.write(`  ${e.thingName} ${e.status}${quarter}${reason && e.status !== 'IN_PROGRESS' ? ` (${reason})` : ''}\n`);
+      this.out.write(`  ${e.thingName} ${e.status}${quarter}${reason && e.status !== 'IN_PROGRESS' ? ` (${reason})` : ''}${joined}\n`);
     }
+    this.shown++;
   }
 }

@@ -5,6 +5,7 @@ import { processIo, UsageError, type CliIo } from './io.js';
 import { action, printFields, printJson, printTable } from './output.js';
 import { collectPairs, durationSeconds } from './parse.js';
 import { createThing, deleteThing, describeThing, listThings } from './ops/things.js';
+import { searchThings } from './ops/fleet.js';
 
 interface CreateFlags extends ConnectionFlags {
   kit?: string;
@@ -59,6 +60,18 @@ export function thingCommand(io: CliIo = processIo()): Command {
       } else {
         io.stdout.write(`Start the device with: ${result.kitDir}/start.sh\n`);
       }
+    }),
+  );
+
+  withConnection(thing.command('search').description('the things a fleet-indexing query matches (SearchIndex)').argument('<query>', 'e.g. "thingName:cam* AND attributes.site:berlin"')).action(
+    action(io, async (query: string, flags: ConnectionFlags) => {
+      const things = await withServer(flags, io, (conn) => searchThings(conn, query));
+      if (flags.json) return printJson(io.stdout, things);
+      printTable(
+        io.stdout,
+        ['NAME', 'TYPE', 'CONNECTED', 'GROUPS', 'ATTRIBUTES'],
+        things.map((t) => [t.thingName, t.thingTypeName, t.connectivity?.connected ? 'yes' : 'no', (t.thingGroupNames ?? []).join(',') || undefined, attributes(t.attributes)]),
+      );
     }),
   );
 

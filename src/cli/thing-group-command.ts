@@ -4,35 +4,38 @@ import { configureTree, withConnection, type ConnectionFlags } from './command.j
 import { processIo, type CliIo } from './io.js';
 import { action, printFields, printJson, printTable, when } from './output.js';
 import { collectPairs } from './parse.js';
+import { groupMembers } from './ops/fleet.js';
 import { changeMembers, createThingGroup, deleteThingGroup, describeThingGroup, listThingGroups } from './ops/thing-groups.js';
 
 interface CreateFlags extends ConnectionFlags {
+  query?: string;
   parent?: string;
   description?: string;
   attribute?: Record<string, string>;
 }
 
 /**
- * `ferry thing-group create|add|remove|list|describe|delete`: static thing
- * groups, named as the AWS CLI names them (`group` is IAM's word). A job
+ * `ferry thing-group create|add|remove|list|describe|members|delete`: static
+ * thing groups and dynamic ones (a fleet-indexing query), named as the AWS CLI names them (`group` is IAM's word). A job
  * targets one as `thing-group:NAME`.
  */
 export function thingGroupCommand(io: CliIo = processIo()): Command {
-  const group = new Command('thing-group').description('thing groups: create, add and remove things, list, describe, delete (a job targets one as thing-group:NAME)');
+  const group = new Command('thing-group').description('thing groups, static or dynamic (--query): create, add and remove things, list, describe, members, delete (a job targets one as thing-group:NAME)');
 
   withConnection(
     group
       .command('create')
-      .description('create a static thing group')
+      .description('create a thing group; with --query, a dynamic group whose members are the things the query matches')
       .argument('<name>')
-      .option('--parent <group>', 'make it a child of this group')
+      .option('--query <query>', 'fleet-indexing query (e.g. "attributes.ring:beta AND connectivity.connected:true")')
+      .option('--parent <group>', 'make it a child of this group (static groups only)')
       .option('--description <text>', 'the group description')
       .option('--attribute <key=value>', 'group attribute (repeatable)', collectPairs),
   ).action(
     action(io, async (name: string, flags: CreateFlags) => {
-      const out = await withServer(flags, io, (conn) => createThingGroup(conn, { name, parent: flags.parent, description: flags.description, attributes: flags.attribute }));
+      const out = await withServer(flags, io, (conn) => createThingGroup(conn, { name, query: flags.query, parent: flags.parent, description: flags.description, attributes: flags.attribute }));
       if (flags.json) return printJson(io.stdout, out);
-      io.stdout.write(`created thing group ${out.thingGroupName} (${out.thingGroupArn})\n`);
+      io.stdout.write(`created ${flags.query === undefined ? '' : 'dynamic '}thing group ${out.thingGroupName} (${out.thingGroupArn})\n`);
     }),
   );
 
@@ -80,6 +83,14 @@ export function thingGroupCommand(io: CliIo = processIo()): Command {
         ['created', when(g.thingGroupMetadata?.creationDate)],
         ['things', g.things.join(', ') || '(none)'],
       ]);
+    }),
+  );
+
+  withConnection(group.command('members').description("list a group's things (with --recursive, its child groups' too)").argument('<name>').option('--recursive', 'include child groups')).action(
+    action(io, async (name: string, flags: ConnectionFlags & { recursive?: boolean }) => {
+      const things = await withServer(flags, io, (conn) => groupMembers(conn, name, flags.recursive ?? false));
+      if (flags.json) return printJson(io.stdout, things);
+      printTable(io.stdout, ['THING'], things.map((t) => [t]));
     }),
   );
 

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 /**
  * CreateJob (aws-wire-protocols.md §3.3): the job and one QUEUED execution per
  * targeted thing, written in one transaction.
@@ -85,9 +86,8 @@ function checkInput(input: CreateJobInput): void {
   for (const [field, value] of Object.entries(input.notYetSupported ?? {})) {
     if (isSet(value)) throw invalidInput(`${field} is not supported by Ferry yet: create the job without it.`, 'not-yet-supported');
   }
-  // aws-wire-protocols.md §9: CONTINUOUS jobs follow group membership; Ferry makes SNAPSHOT jobs only, for now.
-  if (input.targetSelection !== undefined && input.targetSelection !== 'SNAPSHOT') {
-    if (input.targetSelection === 'CONTINUOUS') throw invalidInput('targetSelection CONTINUOUS is not supported by Ferry yet: use SNAPSHOT.', 'not-yet-supported');
+  // aws-wire-protocols.md §9: CONTINUOUS jobs follow group membership (continuous.ts).
+  if (input.targetSelection !== undefined && input.targetSelection !== 'SNAPSHOT' && input.targetSelection !== 'CONTINUOUS') {
     throw invalidInput(`targetSelection must be SNAPSHOT or CONTINUOUS (got ${JSON.stringify(input.targetSelection)}).`);
   }
   if (input.description !== undefined && input.description.length > MAX_DESCRIPTION) throw invalidInput(`description must be at most ${MAX_DESCRIPTION} characters.`);
@@ -120,7 +120,7 @@ function jobRowFor(input: CreateJobInput, configs: JobConfigs, jobArn: string, d
     job_arn: jobArn,
     // aws-wire-protocols.md §9: SCHEDULED until schedulingConfig.startTime.
     status: startAt === null ? 'IN_PROGRESS' : 'SCHEDULED',
-    target_selection: 'SNAPSHOT',
+    target_selection: input.targetSelection ?? 'SNAPSHOT',
     targets: JSON.stringify(input.targets),
     description: input.description ?? null,
     document,
@@ -165,7 +165,7 @@ export function configColumns(configs: JobConfigs): Pick<JobRow, 'rollout_config
 const INSERT_CHUNK = 500;
 
 /** One QUEUED execution per thing (version 1, execution number 1; §1.4), notified at `notifiedAtMs` (or left for the pacer). */
-async function queueExecutions(u: Unit, jobId: string, things: string[], notifiedAtMs: number | undefined): Promise<void> {
+export async function queueExecutions(u: Unit, jobId: string, things: string[], notifiedAtMs: number | undefined): Promise<void> {
   const before = await pendingOfMany(u.trx, things);
   for (const [thing, pending] of before) u.changes.track(thing, pending);
   const executions: JobExecution[] = things.map((thingName) => ({
@@ -185,4 +185,19 @@ async function queueExecutions(u: Unit, jobId: string, things: string[], notifie
     await u.trx.insertInto('job_executions').values(executions.slice(i, i + INSERT_CHUNK).map(executionRow)).execute();
   }
   for (const exec of executions) u.changes.changed(undefined, exec);
+}
+
+/** Whether a job's executions wait for the pacer (a rollout or scheduling config) rather than being notified at once. */
+export const isPaced = (row: Pick<JobRow, 'rollout_config' | 'scheduling_config'>): boolean => row.rollout_config !== null || row.scheduling_config !== null;
+
+/**
+ * Things that join a running job later (a continuous job's late joiners,
+ * AssociateTargetsWithJob): notified at once, as at creation, unless the job
+ * is paced — then the pacer notifies them in turn.
+ */
+export async function queueJoiners(u: Unit, row: JobRow, things: string[]): Promise<void> {
+  const paced = isPaced(row);
+  await queueExecutions(u, row.job_id, things, paced ? undefined : u.nowMs);
+  if (paced) await advanceRollout(u, row.job_id);
+  else await u.trx.updateTable('jobs').set({ n_notified: sql`n_notified + ${things.length}` }).where('job_id', '=', row.job_id).execute();
 }

@@ -18,6 +18,7 @@ import { tell, type JobsAnnouncer } from './announcer.js';
 import type { Changes, JobsAnnouncement } from './changes.js';
 import { cancelExecution, cancelJob, deleteExecution, markJobDeleted, purgeJob, type CancelExecutionInput, type CancelJobInput } from './control.js';
 import { createJob, type CreateDeps, type CreateJobInput } from './create.js';
+import { associateTargets, followMembership } from './continuous.js';
 import { Delivery } from './delivery.js';
 import {
   describeForDevice,
@@ -109,9 +110,17 @@ export class JobsService {
 
   /** Fires due timers now and then, finishes interrupted deletions, and removes deleted things' executions. */
   start(): void {
-    this.stopFeed = this.deps.registry.feed.on('thing-deleted', async ({ thingName }) => {
+    const stopDeleted = this.deps.registry.feed.on('thing-deleted', async ({ thingName }) => {
       for (const changes of await removeThingExecutions(this.engine, thingName)) await this.announce(changes);
     });
+    // Continuous jobs follow their groups: committed before the membership change answers, announced after.
+    const stopMembership = this.deps.registry.feed.on('thing-group-membership', async ({ thingName }) => {
+      for (const changes of await followMembership(this.purgeDeps(), thingName)) this.track(this.announce(changes));
+    });
+    this.stopFeed = () => {
+      stopDeleted();
+      stopMembership();
+    };
     this.timer = setInterval(() => void this.tick(), this.deps.tickIntervalMs ?? 1000);
     this.timer.unref();
   }
@@ -167,6 +176,11 @@ export class JobsService {
   /** The job is committed before the answer; its thousands of notifications may follow it (settled()). */
   async createJob(principal: Principal, input: CreateJobInput): Promise<Job> {
     return this.announcedLater(createJob(this.createDeps(), principal, input));
+  }
+
+  /** AssociateTargetsWithJob (continuous jobs): the new targets' things are notified after the answer. */
+  associateTargets(jobId: string, targets: string[], comment?: string): Promise<Job> {
+    return this.announcedLater(associateTargets(this.purgeDeps(), jobId, targets, comment));
   }
 
   describeJob(jobId: string): Promise<Job> {

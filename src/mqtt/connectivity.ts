@@ -29,7 +29,24 @@ export interface ConnectedRecord {
 
 /** The mqtt_connectivity table: written by the broker on every connect and disconnect, read by the CLI and console. */
 export class ConnectivityStore {
+  private readonly listeners: Array<(thingNames: string[]) => Promise<void>> = [];
+
   constructor(private readonly db: Kysely<Database>) {}
+
+  /** Calls `listener` with the things (client ids and bound thing names) whose connectivity was recorded changed (the fleet index). */
+  onChange(listener: (thingNames: string[]) => Promise<void>): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  private async changed(rows: Array<{ client_id: string; thing_name: string | null }>): Promise<void> {
+    if (rows.length === 0 || this.listeners.length === 0) return;
+    const names = [...new Set(rows.flatMap((r) => (r.thing_name === null ? [r.client_id] : [r.client_id, r.thing_name])))];
+    for (const listener of this.listeners) await listener(names);
+  }
 
   /** Records a connect; returns the lifecycle versionNumber (0 on a client id's first connect, then +1 each time). */
   async connected(record: ConnectedRecord): Promise<number> {
@@ -53,19 +70,22 @@ export class ConnectivityStore {
       .onConflict((oc) => oc.column('client_id').doUpdateSet((eb) => ({ ...update, version_number: eb(eb.ref('mqtt_connectivity.version_number'), '+', 1) })))
       .returning('version_number')
       .executeTakeFirstOrThrow();
+    await this.changed([{ client_id: record.clientId, thing_name: record.thingName ?? null }]);
     return Number(result.version_number);
   }
 
   /** Records a disconnect, unless a newer connection with the same client id has been recorded since; true when recorded. */
   async disconnected(record: { clientId: string; sessionId: string; reason: string; at: number }): Promise<boolean> {
-    const result = await this.db
+    const rows = await this.db
       .updateTable('mqtt_connectivity')
       .set({ connected: 0, disconnected_at: record.at, disconnect_reason: record.reason })
       .where('client_id', '=', record.clientId)
       .where('session_id', '=', record.sessionId)
       .where('connected', '=', 1)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
+      .returning(['client_id', 'thing_name'])
+      .execute();
+    await this.changed(rows);
+    return rows.length > 0;
   }
 
   /** The connections recorded as open on a node. */
@@ -83,7 +103,7 @@ export class ConnectivityStore {
   async nodeStopped(nodeId: string | undefined, reason: string, at: number): Promise<void> {
     let query = this.db.updateTable('mqtt_connectivity').set({ connected: 0, disconnected_at: at, disconnect_reason: reason }).where('connected', '=', 1);
     if (nodeId !== undefined) query = query.where('node_id', '=', nodeId);
-    await query.execute();
+    await this.changed(await query.returning(['client_id', 'thing_name']).execute());
   }
 
   async ofClient(clientId: string): Promise<Connectivity | undefined> {

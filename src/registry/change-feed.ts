@@ -21,6 +21,10 @@ export interface RegistryEvents {
   /** A thing's type or attributes changed (its policy variables may resolve differently). */
   'thing-updated': { thingName: string };
   'thing-deleted': { thingName: string };
+  /** A thing was created (dynamic groups may now match it). */
+  'thing-created': { thingName: string };
+  /** A dynamic group was created or its query changed: the fleet must be evaluated against it. */
+  'dynamic-group-query': { groupName: string; queryString: string };
   /** A thing joined or left a thing group (its group policies changed). */
   'thing-group-membership': { thingName: string; groupName: string; member: boolean };
 }

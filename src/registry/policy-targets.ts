@@ -24,6 +24,10 @@ export class PolicyTargets {
   async attach(policyName: string, targetArn: string): Promise<void> {
     await this.policies.get(policyName);
     const target = await this.requireTarget(targetArn);
+    if (target.kind === 'thing-group' && (await this.groups.get(this.deps.db, target.name))?.dynamic) {
+      // A fleet-indexing query must never grant a connection permissions.
+      throw invalidInput(`Thing group ${target.name} is a dynamic thing group: policies cannot be attached to dynamic thing groups.`);
+    }
     const attached = await this.deps.db.transaction().execute(async (trx) => {
       // On PostgreSQL, serialize attachments to one target (the 10-policy limit).
       if (this.deps.dialect === 'postgres') {

@@ -17,6 +17,7 @@ import { Principals } from './principals.js';
 import { CertificateRotations } from './rotations.js';
 import { Tags } from './tags.js';
 import { ThingGroups } from './thing-groups.js';
+import { DynamicThingGroups } from './dynamic-groups.js';
 import { ThingTypes } from './thing-types.js';
 import { Things } from './things.js';
 
@@ -40,6 +41,7 @@ export class Registry {
   readonly thingTypes: ThingTypes;
   readonly things: Things;
   readonly thingGroups: ThingGroups;
+  readonly dynamicGroups: DynamicThingGroups;
   readonly caCertificates: CaCertificates;
   readonly certificates: Certificates;
   readonly principals: Principals;
@@ -58,6 +60,7 @@ export class Registry {
     this.thingTypes = new ThingTypes(deps, this.tags);
     this.things = new Things(deps, this.thingTypes, this.tags);
     this.thingGroups = new ThingGroups(deps, this.things, this.tags);
+    this.dynamicGroups = new DynamicThingGroups(deps, this.thingGroups, this.tags);
     this.caCertificates = new CaCertificates(deps, this.tags);
     this.certificates = new Certificates(deps, this.caCertificates, this.tags);
     this.principals = new Principals(deps, this.things, this.certificates);

@@ -6,7 +6,7 @@ import { isUniqueViolation, parseJsonObject, type Db, type RegistryDeps } from '
 import { DEFAULT_PAGE, decodeToken, isString, pageOf, type Page, type PageRequest } from './paging.js';
 import type { Tags } from './tags.js';
 import type { Things } from './things.js';
-import type { GroupRef, Tag, ThingGroup } from './types.js';
+import type { DynamicGroupStatus, GroupRef, Tag, ThingGroup } from './types.js';
 import { optionalString, thingGroupName, thingName } from './validate.js';
 
 export interface ThingGroupProperties {
@@ -49,6 +49,7 @@ export class ThingGroups {
     }
     const parent = input.parentName === undefined ? undefined : await this.row(this.deps.db, input.parentName);
     if (input.parentName !== undefined && !parent) throw notFound('thing-group', `Parent thing group ${input.parentName} does not exist.`);
+    if (parent?.query_string != null) throw invalidInput(`Thing group ${parent.group_name} is a dynamic thing group: a dynamic thing group cannot be a parent group.`);
     if (parent && parent.depth >= MAX_DEPTH) throw invalidInput(`A thing group hierarchy can be at most ${MAX_DEPTH} levels deep.`);
     const now = this.deps.clock.now();
     const row: IotThingGroupsTable = {
@@ -62,17 +63,27 @@ export class ThingGroups {
       version: 1,
       created_at: now,
       modified_at: now,
+      query_string: null,
+      query_version: null,
+      index_name: null,
+      dynamic_status: null,
     };
+    if (!(await this.insert(row, input.tags))) return this.create(name, input);
+    return this.toGroup(row, await this.rootToParent(this.deps.db, row));
+  }
+
+  /** Writes a new group and its tags; false when one of that name was created meanwhile. */
+  async insert(row: IotThingGroupsTable, tags: Tag[] | undefined): Promise<boolean> {
     try {
       await this.deps.db.transaction().execute(async (trx) => {
         await trx.insertInto('iot_thing_groups').values(row).execute();
-        await this.tags.put(trx, this.deps.arns.thingGroup(name), input.tags ?? []);
+        await this.tags.put(trx, this.deps.arns.thingGroup(row.group_name), tags ?? []);
       });
+      return true;
     } catch (error) {
-      if (isUniqueViolation(error)) return this.create(name, input);
+      if (isUniqueViolation(error)) return false;
       throw error;
     }
-    return this.toGroup(row, await this.rootToParent(this.deps.db, row));
   }
 
   async describe(name: string): Promise<ThingGroup> {
@@ -151,17 +162,23 @@ export class ThingGroups {
     for (const m of members) await this.deps.feed.emit('thing-group-membership', { thingName: m.thing_name, groupName: name, member: false });
   }
 
-  /** Adding twice is a no-op; an eleventh group or a second group of one hierarchy is refused. */
-  async addThing(ref: MembershipRef): Promise<void> {
+  /**
+   * Adding twice is a no-op; an eleventh group or a second group of one hierarchy is
+   * refused, unless `overrideDynamicGroups` and the thing is in a dynamic group: then it
+   * leaves the dynamic group it joined last (AWS's rule). Dynamic groups are refused.
+   */
+  async addThing(ref: MembershipRef & { overrideDynamicGroups?: boolean | undefined }): Promise<void> {
     const group = await this.identifyGroup(ref);
+    refuseDynamic(group, 'add things to');
     const thing = await this.identifyThing(ref);
+    let overridden: string | undefined;
     const added = await this.deps.db.transaction().execute(async (trx) => {
       // On PostgreSQL, serialize membership changes of one thing (the 10-group and one-per-hierarchy rules).
       if (this.deps.dialect === 'postgres') await trx.selectFrom('iot_things').select('thing_name').where('thing_name', '=', thing).forUpdate().execute();
       const current = await trx
         .selectFrom('iot_thing_group_members as m')
         .innerJoin('iot_thing_groups as g', 'g.group_name', 'm.group_name')
-        .select(['g.group_name', 'g.root_name'])
+        .select(['g.group_name', 'g.root_name', 'g.query_string', 'm.added_at'])
         .where('m.thing_name', '=', thing)
         .execute();
       if (current.some((g) => g.group_name === group.group_name)) return false;
@@ -170,17 +187,51 @@ export class ThingGroups {
         throw invalidInput(`Thing ${thing} is already in thing group ${sameHierarchy.group_name} of the same hierarchy; a thing can be in only one group of a hierarchy.`);
       }
       if (current.length >= MAX_GROUPS_PER_THING) {
-        throw limitExceeded('thing-group', `Thing ${thing} is already in ${MAX_GROUPS_PER_THING} thing groups, the most a thing can belong to.`);
+        const lastDynamic = current.filter((g) => g.query_string !== null).sort((a, b) => b.added_at - a.added_at || (a.group_name < b.group_name ? 1 : -1))[0];
+        if (!ref.overrideDynamicGroups || !lastDynamic) {
+          throw limitExceeded('thing-group', `Thing ${thing} is already in ${MAX_GROUPS_PER_THING} thing groups, the most a thing can belong to.`);
+        }
+        await trx.deleteFrom('iot_thing_group_members').where('group_name', '=', lastDynamic.group_name).where('thing_name', '=', thing).execute();
+        overridden = lastDynamic.group_name;
       }
       await trx.insertInto('iot_thing_group_members').values({ group_name: group.group_name, thing_name: thing, added_at: this.deps.clock.now() }).execute();
       return true;
     });
+    if (overridden !== undefined) await this.deps.feed.emit('thing-group-membership', { thingName: thing, groupName: overridden, member: false });
     if (added) await this.deps.feed.emit('thing-group-membership', { thingName: thing, groupName: group.group_name, member: true });
+  }
+
+  /**
+   * A dynamic group's query now matches the thing (or no longer does). Idempotent, safe when
+   * several nodes evaluate the same change; a thing already in 10 groups does not join (AWS's rule).
+   */
+  async setDynamicMember(groupName: string, thing: string, member: boolean): Promise<boolean> {
+    const changed = await this.deps.db.transaction().execute(async (trx) => {
+      if (!member) {
+        const result = await trx.deleteFrom('iot_thing_group_members').where('group_name', '=', groupName).where('thing_name', '=', thing).executeTakeFirst();
+        return result.numDeletedRows > 0n;
+      }
+      if (this.deps.dialect === 'postgres') await trx.selectFrom('iot_things').select('thing_name').where('thing_name', '=', thing).forUpdate().execute();
+      const exists = await trx.selectFrom('iot_things').select('thing_name').where('thing_name', '=', thing).executeTakeFirst();
+      const group = await trx.selectFrom('iot_thing_groups').select('query_string').where('group_name', '=', groupName).executeTakeFirst();
+      if (!exists || group?.query_string == null) return false;
+      const current = await trx.selectFrom('iot_thing_group_members').select('group_name').where('thing_name', '=', thing).execute();
+      if (current.some((g) => g.group_name === groupName) || current.length >= MAX_GROUPS_PER_THING) return false;
+      const result = await trx
+        .insertInto('iot_thing_group_members')
+        .values({ group_name: groupName, thing_name: thing, added_at: this.deps.clock.now() })
+        .onConflict((oc) => oc.columns(['group_name', 'thing_name']).doNothing())
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+    });
+    if (changed) await this.deps.feed.emit('thing-group-membership', { thingName: thing, groupName, member });
+    return changed;
   }
 
   /** Removing a thing that is not a member is a no-op. */
   async removeThing(ref: MembershipRef): Promise<void> {
     const group = await this.identifyGroup(ref);
+    refuseDynamic(group, 'remove things from');
     const thing = await this.identifyThing(ref);
     const result = await this.deps.db.deleteFrom('iot_thing_group_members').where('group_name', '=', group.group_name).where('thing_name', '=', thing).executeTakeFirst();
     if (result.numDeletedRows > 0n) await this.deps.feed.emit('thing-group-membership', { thingName: thing, groupName: group.group_name, member: false });
@@ -221,7 +272,14 @@ export class ThingGroups {
 
   /** A thing's groups and all their ancestors (whose policies apply to the thing's connections). */
   async groupsWithAncestors(db: Db, thing: string): Promise<string[]> {
-    const direct = await db.selectFrom('iot_thing_group_members').select('group_name').where('thing_name', '=', thing).execute();
+    // Static groups only: a dynamic group has no policies, and a query must never grant permissions.
+    const direct = await db
+      .selectFrom('iot_thing_group_members as m')
+      .innerJoin('iot_thing_groups as g', 'g.group_name', 'm.group_name')
+      .select('m.group_name')
+      .where('m.thing_name', '=', thing)
+      .where('g.query_string', 'is', null)
+      .execute();
     return this.withAncestors(db, direct.map((r) => r.group_name));
   }
 
@@ -269,7 +327,7 @@ export class ThingGroups {
     return name;
   }
 
-  private row(db: Db, name: string): Promise<IotThingGroupsTable | undefined> {
+  row(db: Db, name: string): Promise<IotThingGroupsTable | undefined> {
     return db.selectFrom('iot_thing_groups').selectAll().where('group_name', '=', name).executeTakeFirst();
   }
 
@@ -284,7 +342,7 @@ export class ThingGroups {
     return chain;
   }
 
-  private toGroup(row: IotThingGroupsTable, rootToParent: GroupRef[]): ThingGroup {
+  toGroup(row: IotThingGroupsTable, rootToParent: GroupRef[]): ThingGroup {
     const group: ThingGroup = {
       name: row.group_name,
       id: row.group_id,
@@ -296,6 +354,9 @@ export class ThingGroups {
     };
     if (row.parent_name !== null) group.parentName = row.parent_name;
     if (row.description !== null) group.description = row.description;
+    if (row.query_string !== null) {
+      group.dynamic = { queryString: row.query_string, queryVersion: row.query_version ?? '2017-09-30', indexName: row.index_name ?? 'AWS_Things', status: (row.dynamic_status ?? 'ACTIVE') as DynamicGroupStatus };
+    }
     return group;
   }
 }
@@ -311,7 +372,11 @@ function descendants(all: Array<{ group_name: string; parent_name: string | null
   return out;
 }
 
-function checkGroupAttributes(attributes: Record<string, string>): void {
+function refuseDynamic(group: IotThingGroupsTable, verb: string): void {
+  if (group.query_string !== null) throw invalidInput(`Thing group ${group.group_name} is a dynamic thing group: its members follow its query, you cannot ${verb} it by hand.`);
+}
+
+export function checkGroupAttributes(attributes: Record<string, string>): void {
   if (Object.keys(attributes).length > MAX_GROUP_ATTRIBUTES) {
     throw invalidInput(`A thing group can have at most ${MAX_GROUP_ATTRIBUTES} attributes.`);
   }

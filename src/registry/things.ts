@@ -70,6 +70,7 @@ export class Things {
       if (isUniqueViolation(error)) return this.create(input);
       throw error;
     }
+    await this.deps.feed.emit('thing-created', { thingName: input.name });
     return this.toThing(row, attributes);
   }
 

@@ -38,6 +38,18 @@ export interface ThingGroup {
   attributes: Record<string, string>;
   version: number;
   createdAt: number;
+  /** Present for a dynamic thing group: its fleet-indexing query and how far its evaluation is. */
+  dynamic?: DynamicGroup;
+}
+
+/** BUILDING while the fleet is first evaluated, REBUILDING after a query change, then ACTIVE (DynamicGroupStatus). */
+export type DynamicGroupStatus = 'BUILDING' | 'REBUILDING' | 'ACTIVE';
+
+export interface DynamicGroup {
+  queryString: string;
+  queryVersion: string;
+  indexName: string;
+  status: DynamicGroupStatus;
 }
 
 export const CERTIFICATE_STATUSES = ['ACTIVE', 'INACTIVE', 'REVOKED', 'PENDING_TRANSFER', 'REGISTER_INACTIVE', 'PENDING_ACTIVATION'] as const;

@@ -13,6 +13,7 @@ import { presignUrl } from '../protocols/sigv4/index.js';
 import { createObjectStore, type ObjectStore } from '../objects/index.js';
 import { createJobsService, type JobsService } from '../jobs/index.js';
 import { startJobsMqtt } from '../api/jobs-mqtt/index.js';
+import { FleetIndex } from '../fleet/service.js';
 
 /** What the domain services are built from. */
 export interface ServiceDeps {
@@ -43,6 +44,8 @@ export interface DomainServices {
   objects: ObjectStore;
   /** Jobs and their executions, the timers' scheduler, and (through deviceMessaging) the Jobs MQTT API. */
   jobs: JobsService;
+  /** SearchIndex, the aggregations, the indexing configuration, and dynamic groups' membership kept current. */
+  fleet: FleetIndex;
   /** The Jobs MQTT API's hold on deviceMessaging (a test's scripted stand-in may stop it and answer instead). */
   jobsMqtt: { stop(): void };
 }
@@ -55,6 +58,7 @@ export async function createDomainServices(deps: ServiceDeps): Promise<DomainSer
   const objects = await createObjectStore({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'objects' }), region: deps.region, root: deps.options?.blobDir ?? deps.paths.objects, policies: iam.permissions, ...(deps.options ? { abandonedUploadMs: deps.options.abandonedUploadMs } : {}), ...(deps.cluster ? { singleton: deps.cluster.singleton('objects-sweep'), sharedBlobs: deps.cluster.clustered } : {}) });
   const jobs = createJobsService({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'jobs' }), registry, iam, objects, ...(deps.options ? { tickIntervalMs: deps.options.jobsTickMs } : {}), ...(deps.cluster ? { timers: { owner: deps.cluster.nodeId, leaseMs: deps.cluster.settings.leaseMs }, singleton: deps.cluster.singleton('jobs-deletions') } : {}) });
   const jobsMqtt = startJobsMqtt({ messaging: deviceMessaging, jobs, clock: deps.clock, logger: deps.logger.child({ component: 'jobs-mqtt' }), thingArn: registry.arns.thing });
+  const fleet = new FleetIndex({ db: deps.store.db, registry, logger: deps.logger.child({ component: 'fleet' }), connectivity, ...(deps.cluster ? { singleton: deps.cluster.singleton('fleet-builds') } : {}) });
   jobs.start();
   registry.rotations.start({
     owner: deps.cluster?.nodeId ?? 'local',
@@ -62,14 +66,16 @@ export async function createDomainServices(deps: ServiceDeps): Promise<DomainSer
     intervalMs: deps.options?.jobsTickMs ?? 1000,
     logger: deps.logger.child({ component: 'certificate-rotation' }),
   });
+  fleet.start();
   if (deps.cluster?.clustered) {
     relayRegistryChanges({ feed: registry.feed, bus: deps.cluster.bus, nodes: deps.cluster.nodes, waitMs: deps.cluster.settings.changeWaitMs, logger: deps.logger.child({ component: 'cluster' }) });
   }
-  return { registry, iam, deviceMessaging, connectivity, objects, jobs, jobsMqtt };
+  return { registry, iam, deviceMessaging, connectivity, objects, jobs, jobsMqtt, fleet };
 }
 
 /** Stops background work (timers, schedulers) before the database closes. */
 export async function stopDomainServices(services: DomainServices): Promise<void> {
+  await services.fleet.stop();
   await services.jobs.stop();
   await services.registry.rotations.stop();
   await services.objects.stop();

@@ -67,6 +67,19 @@ function snapshot(status: string, executions: Array<[string, string, Record<stri
   };
 }
 
+test('the job view of a continuous job marks the things that joined after it started', () => {
+  const plain = new Sink();
+  const view = new JobView(plain);
+  const continuous = (executions: Array<[string, string, Record<string, string>]>) => {
+    const s = snapshot('IN_PROGRESS', executions);
+    return { ...s, job: { ...s.job, targetSelection: 'CONTINUOUS' as const } };
+  };
+  view.show(continuous([['a', 'QUEUED', {}]]));
+  view.show(continuous([['a', 'QUEUED', {}], ['late', 'QUEUED', {}]]));
+  assert.match(plain.text, /^  a QUEUED\n/m);
+  assert.match(plain.text, /^  late QUEUED \(joined\)\n/m);
+});
+
 test('the job view: plain lines on change off a terminal, a redrawn block on one', () => {
   const plain = new Sink();
   const view = new JobView(plain);

@@ -41,7 +41,7 @@ describe('jobs control plane', () => {
     const cases: Array<[Record<string, unknown>, RegExp]> = [
       [{ jobExecutionsRolloutConfig: { maximumPerMinute: 1001 } }, /jobExecutionsRolloutConfig.maximumPerMinute 1001 is not valid: it must be an integer from 1 to 1000/],
       [{ jobTemplateArn: arnOf(ts, 'jobtemplate/x'), document: undefined }, /jobTemplateArn is not supported/],
-      [{ targetSelection: 'CONTINUOUS' }, /CONTINUOUS is not supported by Ferry yet/],
+      [{ targetSelection: 'SOMETIMES' }, /targetSelection must be SNAPSHOT or CONTINUOUS/],
       [{ jobId: 'bad id!' }, /jobId/],
       [{ document: undefined }, /needs a document/],
       [{ document: '{nope' }, /not valid JSON/],

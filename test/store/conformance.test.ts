@@ -9,6 +9,7 @@ import { claimDueRollouts } from '../../src/jobs/rollout.js';
 import { AdjustableClock } from '../../src/clock.js';
 import { makeCsr, testRegistry } from '../registry/helpers.js';
 import { testLogger } from '../helpers/server.js';
+import { readIndexingConfiguration, updateIndexingConfiguration } from '../../src/fleet/indexing-config.js';
 
 /** One suite, run against every storage engine (aedes-persistence's abstract-suite pattern). */
 for (const { engine, skip } of engines()) {
@@ -232,6 +233,43 @@ for (const { engine, skip } of engines()) {
         assert.equal((await attached('t-leased')).length, 1);
       } finally {
         await Promise.all([a.rotations.stop(), b.rotations.stop()]);
+        await dispose();
+      }
+    });
+
+    test('dynamic thing groups: query columns read back; a repeated membership insert is a no-op that says so', async () => {
+      const { store, dispose } = await openTestStore(engine);
+      try {
+        const group = { group_name: 'beta', group_id: 'g-1', parent_name: null, root_name: 'beta', depth: 1, description: null, attributes: '{}', version: 1, created_at: 1, modified_at: 1 };
+        await store.db.insertInto('iot_thing_groups').values({ ...group, query_string: 'attributes.ring:beta', query_version: '2017-09-30', index_name: 'AWS_Things', dynamic_status: 'BUILDING' }).execute();
+        await store.db.insertInto('iot_thing_groups').values({ ...group, group_name: 'static', group_id: 'g-2', root_name: 'static', query_string: null, query_version: null, index_name: null, dynamic_status: null }).execute();
+        const dynamic = await store.db.selectFrom('iot_thing_groups').select(['group_name', 'query_string', 'dynamic_status']).where('query_string', 'is not', null).execute();
+        assert.deepEqual(dynamic, [{ group_name: 'beta', query_string: 'attributes.ring:beta', dynamic_status: 'BUILDING' }]);
+        const insert = () =>
+          store.db
+            .insertInto('iot_thing_group_members')
+            .values({ group_name: 'beta', thing_name: 't1', added_at: 5 })
+            .onConflict((oc) => oc.columns(['group_name', 'thing_name']).doNothing())
+            .executeTakeFirst();
+        assert.equal(Number((await insert()).numInsertedOrUpdatedRows), 1);
+        assert.equal(Number((await insert()).numInsertedOrUpdatedRows), 0);
+      } finally {
+        await dispose();
+      }
+    });
+
+    test('fleet indexing configuration: the default, then what was written, replaced whole', async () => {
+      const { store, dispose } = await openTestStore(engine);
+      try {
+        assert.equal((await readIndexingConfiguration(store.db)).thingIndexingConfiguration.thingIndexingMode, 'REGISTRY');
+        await updateIndexingConfiguration(store.db, { thingIndexingConfiguration: { thingIndexingMode: 'REGISTRY_AND_SHADOW', thingConnectivityIndexingMode: 'STATUS' } }, 0);
+        await updateIndexingConfiguration(store.db, { thingGroupIndexingConfiguration: { thingGroupIndexingMode: 'ON' } }, 0);
+        const config = await readIndexingConfiguration(store.db);
+        assert.deepEqual(config.thingIndexingConfiguration, { thingIndexingMode: 'REGISTRY_AND_SHADOW', thingConnectivityIndexingMode: 'STATUS' });
+        assert.deepEqual(config.thingGroupIndexingConfiguration, { thingGroupIndexingMode: 'ON' });
+        await assert.rejects(updateIndexingConfiguration(store.db, { thingIndexingConfiguration: { thingIndexingMode: 'OFF' } }, 2), /dynamic thing group/);
+        assert.equal((await readIndexingConfiguration(store.db)).thingIndexingConfiguration.thingIndexingMode, 'REGISTRY_AND_SHADOW');
+      } finally {
         await dispose();
       }
     });

@@ -13,6 +13,7 @@ import { registerTagRoutes } from './tags.js';
 import { registerRoleAliasRoutes } from './role-aliases.js';
 import { registerJobRoutes } from './jobs.js';
 import { registerJobExecutionRoutes } from './job-executions.js';
+import { registerFleetRoutes } from './fleet.js';
 
 /** The IoT control plane (rest-json), one module per resource family. */
 export function registerIotApi(app: FastifyInstance, ctx: AppContext): void {
@@ -29,4 +30,5 @@ export function registerIotApi(app: FastifyInstance, ctx: AppContext): void {
   registerRoleAliasRoutes(app, ctx);
   registerJobRoutes(app, ctx);
   registerJobExecutionRoutes(app, ctx);
+  registerFleetRoutes(app, ctx);
 }

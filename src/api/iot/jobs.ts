@@ -164,6 +164,13 @@ export function registerJobRoutes(app: FastifyInstance, ctx: AppContext): void {
     return { jobs: page.items.map(summaryOut), ...(page.next ? { nextToken: page.next } : {}) };
   });
 
+  iotOperation(app, ctx, 'POST', '/jobs/:jobId/targets', async (request) => {
+    const body = jsonBody(request);
+    if (queryString(request, 'namespaceId') !== undefined) throw invalidInput('namespaceId is not supported by Ferry yet: Ferry\'s jobs have no namespace.', 'not-yet-supported');
+    const job = await jobs().associateTargets(pathLabel(request, 'jobId'), stringList(body.targets, 'targets'), optionalString(body.comment, 'comment', 2028));
+    return { jobArn: job.jobArn, jobId: job.jobId, ...(job.description !== undefined ? { description: job.description } : {}) };
+  });
+
   iotOperation(app, ctx, 'PUT', '/jobs/:jobId/cancel', async (request) => {
     const body = jsonBody(request);
     const job = await jobs().cancelJob(pathLabel(request, 'jobId'), {

@@ -2,13 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import { invalidInput } from '../../errors.js';
 import { epochSeconds, jsonBody, pathLabel, queryBoolean, queryInteger, queryString } from '../../protocols/rest-json.js';
 import type { GroupRef, ThingGroup } from '../../registry/index.js';
-import { optionalInteger, optionalString, stringList } from '../../registry/validate.js';
+import { optionalBoolean, optionalInteger, optionalString, stringList } from '../../registry/validate.js';
 import type { AppContext } from '../../server/context.js';
 import { iotOperation } from './route.js';
 import { tagsIn } from './tags.js';
 import { attributePayloadIn } from './things.js';
 
-function propertiesIn(value: unknown) {
+export function propertiesIn(value: unknown) {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'object' || Array.isArray(value)) throw invalidInput('thingGroupProperties must be an object.');
   const p = value as { thingGroupDescription?: unknown; attributePayload?: unknown };
@@ -32,6 +32,7 @@ function describe(g: ThingGroup) {
       rootToParentThingGroups: g.rootToParent.map(groupRef),
       creationDate: epochSeconds(g.createdAt),
     },
+    ...(g.dynamic ? { indexName: g.dynamic.indexName, queryString: g.dynamic.queryString, queryVersion: g.dynamic.queryVersion, status: g.dynamic.status } : {}),
   };
 }
 
@@ -84,7 +85,8 @@ export function registerThingGroupRoutes(app: FastifyInstance, ctx: AppContext):
   });
 
   iotOperation(app, ctx, 'PUT', '/thing-groups/addThingToThingGroup', async (request) => {
-    await groups().addThing(membershipIn(jsonBody(request)));
+    const body = jsonBody(request);
+    await groups().addThing({ ...membershipIn(body), overrideDynamicGroups: optionalBoolean(body.overrideDynamicGroups, 'overrideDynamicGroups') });
     return {};
   });
 

@@ -27,6 +27,8 @@ export interface CreateJobInput {
   inProgressTimeoutMinutes?: number | undefined;
   /** Rollout, abort, retry and scheduling configurations, in CreateJob's shapes (rollout-flags.ts). */
   rollout?: Partial<CreateJobRequest> | undefined;
+  /** targetSelection CONTINUOUS: things joining the target groups later get the job too. */
+  continuous?: boolean | undefined;
 }
 
 /** The story's step 5: a job for things or groups, its document inline or from a bucket, with a presigned-URL config. */
@@ -44,6 +46,7 @@ export async function createJob(conn: Connection, input: CreateJobInput) {
       : {}),
     ...(input.inProgressTimeoutMinutes ? { timeoutConfig: { inProgressTimeoutInMinutes: input.inProgressTimeoutMinutes } } : {}),
     ...input.rollout,
+    ...(input.continuous ? { targetSelection: 'CONTINUOUS' as const } : {}),
   };
   const out = await conn.iot().send(new CreateJobCommand(request));
   return { jobId: out.jobId!, jobArn: out.jobArn!, description: out.description, targets: request.targets ?? [], documentSource: request.documentSource };

@@ -1,5 +1,6 @@
 import {
   AddThingToThingGroupCommand,
+  CreateDynamicThingGroupCommand,
   CreateThingGroupCommand,
   DeleteThingGroupCommand,
   DescribeThingGroupCommand,
@@ -15,14 +16,22 @@ export interface CreateThingGroupInput {
   parent?: string | undefined;
   description?: string | undefined;
   attributes?: Record<string, string> | undefined;
+  /** A fleet-indexing query: a dynamic group (CreateDynamicThingGroup), its members the things it matches. */
+  query?: string | undefined;
 }
 
-/** CreateThingGroup: a static thing group, optionally below a parent. */
+/** CreateThingGroup (a static group, optionally below a parent), or CreateDynamicThingGroup when a query is given. */
 export async function createThingGroup(conn: Connection, input: CreateThingGroupInput) {
   const properties = {
     ...(input.description !== undefined ? { thingGroupDescription: input.description } : {}),
     ...(input.attributes ? { attributePayload: { attributes: input.attributes } } : {}),
   };
+  if (input.query !== undefined) {
+    const dynamic = await conn.iot().send(
+      new CreateDynamicThingGroupCommand({ thingGroupName: input.name, queryString: input.query, ...(Object.keys(properties).length ? { thingGroupProperties: properties } : {}) }),
+    );
+    return { thingGroupName: dynamic.thingGroupName!, thingGroupArn: dynamic.thingGroupArn!, thingGroupId: dynamic.thingGroupId!, queryString: dynamic.queryString };
+  }
   const out = await conn.iot().send(
     new CreateThingGroupCommand({
       thingGroupName: input.name,

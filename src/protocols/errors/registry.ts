@@ -62,6 +62,10 @@ const IOT_REASONS: ReasonTable = {
   'certificate-conflict': e('CertificateConflictException', 409),
   'versions-limit': e('VersionsLimitExceededException', 409),
   conflict: e('ConflictException', 409),
+  // The fleet-indexing errors of the IoT model (each httpError 400).
+  'invalid-query': e('InvalidQueryException', 400),
+  'invalid-aggregation': e('InvalidAggregationException', 400),
+  'index-not-ready': e('IndexNotReadyException', 400),
 };
 
 // The Jobs HTTPS data plane: the iot-jobs-data-plane Smithy model's errors and no others

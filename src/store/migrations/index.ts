@@ -8,6 +8,7 @@ import { mqttMigration } from './006-mqtt.js';
 import { clusterMigration } from './007-cluster.js';
 import { certificateRotationsMigration } from './008-certificate-rotations.js';
 import { rolloutsMigration } from './009-rollouts.js';
+import { fleetMigration } from './010-fleet.js';
 
 /** Every migration, in order. A migration, once released, never changes: add a new one. */
 export const migrations: FerryMigration[] = [
@@ -20,4 +21,5 @@ export const migrations: FerryMigration[] = [
   clusterMigration,
   certificateRotationsMigration,
   rolloutsMigration,
+  fleetMigration,
 ];

@@ -44,6 +44,12 @@ export interface IotThingGroupsTable {
   version: number;
   created_at: number;
   modified_at: number;
+  /** A dynamic group's fleet-indexing query; null for a static group. */
+  query_string: string | null;
+  query_version: string | null;
+  index_name: string | null;
+  /** A dynamic group's BUILDING | REBUILDING | ACTIVE; null for a static group. */
+  dynamic_status: string | null;
 }
 
 export interface IotThingGroupMembersTable {

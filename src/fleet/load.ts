@@ -1,0 +1,94 @@
+/**
+ * Reading thing documents (document.ts) from the registry's tables and the
+ * broker's connectivity records, many things at once.
+ */
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.js';
+import type { ThingConnectivityDoc, ThingDocument } from './document.js';
+
+type Db = Kysely<Database>;
+const CHUNK = 500;
+
+/** The documents of these things (those that exist), in name order. */
+export async function documentsOf(db: Db, names: readonly string[]): Promise<ThingDocument[]> {
+  const out: ThingDocument[] = [];
+  for (let i = 0; i < names.length; i += CHUNK) {
+    const chunk = names.slice(i, i + CHUNK);
+    const rows = await db.selectFrom('iot_things').select(['thing_name', 'thing_id', 'thing_type_name']).where('thing_name', 'in', chunk).orderBy('thing_name').execute();
+    out.push(...(await complete(db, rows)));
+  }
+  return out.sort((a, b) => (a.thingName < b.thingName ? -1 : 1));
+}
+
+/** Every thing's document in name order, a chunk at a time. */
+export async function* allDocuments(db: Db): AsyncGenerator<ThingDocument[]> {
+  let after: string | undefined;
+  for (;;) {
+    let query = db.selectFrom('iot_things').select(['thing_name', 'thing_id', 'thing_type_name']).orderBy('thing_name').limit(CHUNK);
+    if (after !== undefined) query = query.where('thing_name', '>', after);
+    const rows = await query.execute();
+    if (rows.length === 0) return;
+    yield await complete(db, rows);
+    after = rows[rows.length - 1]!.thing_name;
+  }
+}
+
+async function complete(db: Db, rows: Array<{ thing_name: string; thing_id: string; thing_type_name: string | null }>): Promise<ThingDocument[]> {
+  if (rows.length === 0) return [];
+  const names = rows.map((r) => r.thing_name);
+  const attributes = await db.selectFrom('iot_thing_attributes').selectAll().where('thing_name', 'in', names).execute();
+  const groups = await db
+    .selectFrom('iot_thing_group_members as m')
+    .innerJoin('iot_thing_groups as g', 'g.group_name', 'm.group_name')
+    .select(['m.thing_name', 'm.group_name'])
+    .where('m.thing_name', 'in', names)
+    .where('g.query_string', 'is', null)
+    .orderBy('m.group_name')
+    .execute();
+  const connectivity = await connectivityOf(db, names);
+  const docs = new Map<string, ThingDocument>();
+  for (const r of rows) {
+    const doc: ThingDocument = {
+      thingName: r.thing_name,
+      thingId: r.thing_id,
+      thingGroupNames: [],
+      attributes: Object.create(null) as Record<string, string>,
+      connectivity: connectivity.get(r.thing_name) ?? { connected: false },
+    };
+    if (r.thing_type_name !== null) doc.thingTypeName = r.thing_type_name;
+    docs.set(r.thing_name, doc);
+  }
+  for (const a of attributes) docs.get(a.thing_name)!.attributes[a.attr_name] = a.attr_value;
+  for (const g of groups) docs.get(g.thing_name)!.thingGroupNames.push(g.group_name);
+  return [...docs.values()];
+}
+
+/**
+ * A thing's connectivity is that of the client id equal to its name (AWS fleet
+ * indexing's rule) or of a connection bound to it another way: a live one
+ * first, then the latest.
+ */
+async function connectivityOf(db: Db, names: string[]): Promise<Map<string, ThingConnectivityDoc>> {
+  const rows = await db
+    .selectFrom('mqtt_connectivity')
+    .select(['client_id', 'thing_name', 'connected', 'connected_at', 'disconnected_at', 'disconnect_reason'])
+    .where((eb) => eb.or([eb('client_id', 'in', names), eb('thing_name', 'in', names)]))
+    .execute();
+  const wanted = new Set(names);
+  const best = new Map<string, (typeof rows)[number]>();
+  for (const row of rows) {
+    for (const thing of new Set([row.client_id, row.thing_name])) {
+      if (thing === null || !wanted.has(thing)) continue;
+      const current = best.get(thing);
+      if (!current || row.connected - current.connected > 0 || (row.connected === current.connected && row.connected_at > current.connected_at)) best.set(thing, row);
+    }
+  }
+  const out = new Map<string, ThingConnectivityDoc>();
+  for (const [thing, row] of best) {
+    const connected = row.connected === 1;
+    const doc: ThingConnectivityDoc = { connected, timestamp: connected || row.disconnected_at === null ? row.connected_at : row.disconnected_at };
+    if (!connected && row.disconnect_reason !== null) doc.disconnectReason = row.disconnect_reason;
+    out.set(thing, doc);
+  }
+  return out;
+}
