@@ -113,7 +113,7 @@ export async function startCluster(deps: { settings: ClusterSettings; store: Sto
     connections.forEach((c) => c.disconnect());
     throw new Error(`cannot reach Redis (${(error as Error).message}): a cluster node needs it at start`, { cause: error });
   }
-  const bus = new RedisBus(nodeId, pub, sub, prefix, logger);
+  const bus = new RedisBus(nodeId, pub, sub, prefix, logger, () => clock.now());
   await bus.start();
   const mq = new RedisEmitter({ nodeId, pub, sub, prefix, logger });
   return {

@@ -5,6 +5,8 @@ import type { DataDirPaths, PkiMaterial } from './data-dir.js';
 import type { ServerOptions } from './config.js';
 import type { Cluster } from '../cluster/index.js';
 import { relayRegistryChanges } from '../cluster/change-relay.js';
+import { JobsRelay } from '../cluster/jobs-relay.js';
+import type { JobsAnnouncer } from '../jobs/index.js';
 import { DeviceMessagingHub } from '../mqtt/device-messaging.js';
 import { ConnectivityStore } from '../mqtt/connectivity.js';
 import { createRegistry, type Registry } from '../registry/index.js';
@@ -54,7 +56,22 @@ export async function createDomainServices(deps: ServiceDeps): Promise<DomainSer
   const connectivity = new ConnectivityStore(deps.store.db);
   const objects = await createObjectStore({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'objects' }), region: deps.region, root: deps.options?.blobDir ?? deps.paths.objects, policies: iam.permissions, ...(deps.options ? { abandonedUploadMs: deps.options.abandonedUploadMs } : {}), ...(deps.cluster ? { singleton: deps.cluster.singleton('objects-sweep'), sharedBlobs: deps.cluster.clustered } : {}) });
   const jobs = createJobsService({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'jobs' }), registry, iam, objects, ...(deps.options ? { tickIntervalMs: deps.options.jobsTickMs } : {}), ...(deps.cluster ? { timers: { owner: deps.cluster.nodeId, leaseMs: deps.cluster.settings.leaseMs }, singleton: deps.cluster.singleton('jobs-deletions') } : {}) });
-  const jobsMqtt = startJobsMqtt({ messaging: deviceMessaging, jobs, clock: deps.clock, logger: deps.logger.child({ component: 'jobs-mqtt' }), thingArn: registry.arns.thing });
+  const cluster = deps.cluster?.clustered ? deps.cluster : undefined;
+  const relay = cluster
+    ? (local: JobsAnnouncer) =>
+        new JobsRelay({
+          bus: cluster.bus,
+          nodes: cluster.nodes,
+          local,
+          nodesOf: (ids) => connectivity.nodesOf(ids),
+          connectedOn: (nodeId) => connectivity.connectedOn(nodeId),
+          isLocal: (clientId) => deviceMessaging.isConnected(clientId),
+          pendingLists: (things) => jobs.pendingLists(things),
+          thingsChangedSince: (things, since) => jobs.thingsChangedSince(things, since),
+          logger: deps.logger.child({ component: 'cluster' }),
+        })
+    : undefined;
+  const jobsMqtt = startJobsMqtt({ messaging: deviceMessaging, jobs, clock: deps.clock, logger: deps.logger.child({ component: 'jobs-mqtt' }), thingArn: registry.arns.thing, ...(relay ? { relay } : {}) });
   jobs.start();
   if (deps.cluster?.clustered) {
     relayRegistryChanges({ feed: registry.feed, bus: deps.cluster.bus, nodes: deps.cluster.nodes, waitMs: deps.cluster.settings.changeWaitMs, logger: deps.logger.child({ component: 'cluster' }) });
