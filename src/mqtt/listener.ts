@@ -5,6 +5,7 @@ import type { AppContext } from '../server/context.js';
 import { createFerryBroker, type FerryBroker } from './broker.js';
 import { registryAuthority } from './device-authority.js';
 import { MqttArns } from './topics.js';
+import { acceptProxyProtocol } from '../protocols/proxy/accept.js';
 
 export interface MqttListener {
   port: number;
@@ -48,6 +49,7 @@ export async function startMqttListener(opts: {
     { key: opts.tls.key, cert: opts.tls.cert, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' },
     (socket) => broker.handle(socket),
   );
+  acceptProxyProtocol(server, ctx.options.trustedProxies, opts.logger);
   server.on('tlsClientError', (error) => opts.logger.debug({ err: error.message }, 'mqtt tls handshake failed'));
   try {
     await new Promise<void>((resolve, reject) => {

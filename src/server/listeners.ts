@@ -10,6 +10,7 @@ import { registerClusterRoutes } from '../api/ferry/cluster.js';
 import { registerHealthRoutes } from './health.js';
 import { startMqttListener, type MqttListener } from '../mqtt/listener.js';
 import type { AppContext } from './context.js';
+import { acceptProxyProtocol } from '../protocols/proxy/accept.js';
 
 export interface Listeners {
   ports: { api: number; device: number; s3: number; mqtt: number };
@@ -57,8 +58,9 @@ function nameTheNode(app: FastifyInstance, ctx: AppContext): FastifyInstance {
   return app;
 }
 
-async function listen(app: FastifyInstance, host: string, port: number): Promise<number> {
-  await app.listen({ host, port });
+async function listen(app: FastifyInstance, ctx: AppContext, port: number): Promise<number> {
+  acceptProxyProtocol(app.server, ctx.options.trustedProxies, ctx.logger);
+  await app.listen({ host: ctx.options.host, port });
   return (app.server.address() as AddressInfo).port;
 }
 
@@ -83,9 +85,9 @@ export async function startListeners(ctx: AppContext): Promise<Listeners> {
     const s3 = nameTheNode(s3App(ctx), ctx);
     apps.push(s3);
     const ports = {
-      api: await listen(api, host, ctx.options.apiPort),
-      device: await listen(device, host, ctx.options.devicePort),
-      s3: await listen(s3, host, ctx.options.s3Port),
+      api: await listen(api, ctx, ctx.options.apiPort),
+      device: await listen(device, ctx, ctx.options.devicePort),
+      s3: await listen(s3, ctx, ctx.options.s3Port),
       mqtt: 0,
     };
     mqtt = await startMqttListener({ host, port: ctx.options.mqttPort, tls: tlsFor(ctx, true), logger: ctx.logger, ctx });
