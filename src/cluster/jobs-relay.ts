@@ -15,13 +15,18 @@ const TOPIC = 'jobs';
 export const CATCH_UP_MARGIN_MS = 60_000;
 
 /** What one bus event says: these things' pending lists changed (flags: 1 the list, 2 the head). */
-type Relayed = { k: 'pending'; t: Array<[thingName: string, flags: number]> } | { k: 'catch-up'; since: number };
+type Relayed = { k: 'pending'; t: Array<[thingName: string, flags: number]>; at: number } | { k: 'catch-up'; since: number };
+
+/** This node's renderer: the broker's announcer, told when (wall clock) the change was committed. */
+export interface LocalNotifier extends JobsAnnouncer {
+  pendingChanged(changes: readonly PendingChange[], committedAtMs?: number): Promise<void>;
+}
 
 export interface JobsRelayDeps {
   bus: ClusterBus;
   nodes: ClusterNodes;
   /** Renders and publishes notify / notify-next from this node (the broker's announcer). */
-  local: JobsAnnouncer;
+  local: LocalNotifier;
   /** The node each client id is connected to now (mqtt_connectivity). */
   nodesOf(clientIds: readonly string[]): Promise<Map<string, string>>;
   /** Client ids recorded connected to a node. */
@@ -67,12 +72,13 @@ export class JobsRelay implements JobsAnnouncer {
   async pendingChanged(changes: readonly PendingChange[]): Promise<void> {
     const elsewhere = await this.heldElsewhere(changes.map((c) => c.thingName));
     const remote = changes.filter((c) => elsewhere.has(c.thingName));
+    const at = Date.now();
     if (remote.length > 0) {
-      const event: Relayed = { k: 'pending', t: remote.map((c) => [c.thingName, (c.listChanged ? 1 : 0) | (c.nextChanged ? 2 : 0)]) };
+      const event: Relayed = { k: 'pending', t: remote.map((c) => [c.thingName, (c.listChanged ? 1 : 0) | (c.nextChanged ? 2 : 0)]), at };
       // Unsent (Redis away): this node's resync asks the others to catch up once it is back.
       await this.deps.bus.publish(TOPIC, event).catch((e: unknown) => this.deps.logger.warn({ err: e, things: remote.length }, 'jobs: telling the other nodes failed; they catch up when the bus is back'));
     }
-    await this.deps.local.pendingChanged(remote.length === 0 ? changes : changes.filter((c) => !elsewhere.has(c.thingName)));
+    await this.deps.local.pendingChanged(remote.length === 0 ? changes : changes.filter((c) => !elsewhere.has(c.thingName)), at);
   }
 
   executionEvent(...args: Parameters<JobsAnnouncer['executionEvent']>): Promise<void> {
@@ -101,7 +107,10 @@ export class JobsRelay implements JobsAnnouncer {
     const mine = message.t.filter(([thing]) => this.deps.isLocal(thing));
     if (mine.length === 0) return;
     const lists = await this.deps.pendingLists(mine.map(([thing]) => thing));
-    await this.deps.local.pendingChanged(mine.map(([thing, flags]) => ({ thingName: thing, pending: lists.get(thing) ?? [], listChanged: (flags & 1) !== 0, nextChanged: (flags & 2) !== 0 })));
+    await this.deps.local.pendingChanged(
+      mine.map(([thing, flags]) => ({ thingName: thing, pending: lists.get(thing) ?? [], listChanged: (flags & 1) !== 0, nextChanged: (flags & 2) !== 0 })),
+      message.at,
+    );
   }
 
   /** Announces again, to this node's devices, every thing whose executions changed since `sinceMs`. */

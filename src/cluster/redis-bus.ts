@@ -36,6 +36,8 @@ export class RedisBus implements ClusterBus {
     private readonly logger: Logger,
     /** This node's clock (when a gap began). */
     now: () => number,
+    /** Told how long each publish took (metrics). */
+    private readonly observe: (kind: 'publish' | 'publish-and-wait', seconds: number) => void = () => {},
   ) {
     sub.on('message', (channel: string, text: string) => void this.receive(channel, text));
     for (const connection of [pub, sub]) {
@@ -68,13 +70,16 @@ export class RedisBus implements ClusterBus {
   }
 
   async publish(topic: string, message: unknown): Promise<void> {
+    const started = performance.now();
     await this.pub.publish(this.channel(topic), JSON.stringify({ f: this.nodeId, m: message } satisfies Envelope));
+    this.observe('publish', (performance.now() - started) / 1000);
   }
 
   async publishAndWait(topic: string, message: unknown, nodes: string[], timeoutMs: number): Promise<{ missing: string[] }> {
     const pending = new Set(nodes.filter((n) => n !== this.nodeId));
     if (pending.size === 0) return { missing: [] };
     const id = randomUUID();
+    const started = performance.now();
     const done = new Promise<string[]>((resolve) => this.waiting.set(id, { pending, resolve }));
     const timer = setTimeout(() => this.finish(id), timeoutMs);
     try {
@@ -85,6 +90,7 @@ export class RedisBus implements ClusterBus {
     }
     const missing = await done;
     clearTimeout(timer);
+    this.observe('publish-and-wait', (performance.now() - started) / 1000);
     return { missing };
   }
 

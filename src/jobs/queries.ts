@@ -58,6 +58,13 @@ export async function pendingOfMany(db: Db, thingNames: readonly string[]): Prom
   return out;
 }
 
+/** How many jobs, or executions, there are of each status. */
+export async function countByStatus(db: Db, of: 'jobs' | 'executions'): Promise<Record<string, number>> {
+  const table = of === 'jobs' ? 'jobs' : 'job_executions';
+  const rows = await db.selectFrom(table).select((eb) => ['status', eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
+  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+}
+
 /** Which of these things have an execution changed (queued, updated, ended) at or after `sinceMs`. */
 export async function thingsChangedSince(db: Db, thingNames: readonly string[], sinceMs: number): Promise<string[]> {
   const out: string[] = [];

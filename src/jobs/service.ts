@@ -32,7 +32,7 @@ import {
 import type { DeliveredExecution, Job, JobSummary } from './job.js';
 import { describeExecution, describeJob, listExecutionsForJob, listExecutionsForThing, listJobs, type ListExecutionsFilter, type ListForThingFilter, type ListJobsFilter } from './listing.js';
 import { removeThingExecutions } from './removal.js';
-import { findJob, pendingOfMany, thingsChangedSince } from './queries.js';
+import { countByStatus, findJob, pendingOfMany, thingsChangedSince } from './queries.js';
 import { jobOf } from './rows.js';
 import type { StartNextRequest } from './state-machine.js';
 import { claimDueTimeouts, jobsBeingDeleted, releaseTimer, timeOut } from './timers.js';
@@ -231,6 +231,11 @@ export class JobsService {
   /** Which of these things had an execution change at or after `sinceMs` (catching up after a gap in the bus). */
   thingsChangedSince(thingNames: readonly string[], sinceMs: number): Promise<string[]> {
     return thingsChangedSince(this.deps.store.db, thingNames, sinceMs);
+  }
+
+  /** Jobs, or executions, of each status (metrics). */
+  countByStatus(of: 'jobs' | 'executions'): Promise<Record<string, number>> {
+    return countByStatus(this.deps.store.db, of);
   }
 
   /** A job's document as a device gets it this time (fresh presigned links). */

@@ -38,6 +38,7 @@ export async function startMqttListener(opts: {
     logger: opts.logger,
     forgetStaleConnectivity: ctx.store.dialect === 'sqlite',
     nodeId: ctx.cluster.nodeId,
+    onMessage: (direction) => ctx.metrics.mqttMessages.inc({ direction }),
     ...(ctx.cluster.broker ? { cluster: ctx.cluster.broker } : {}),
   });
   ctx.cluster.hooks.connections = () => broker.connections.size;

@@ -7,6 +7,7 @@ import type { DataDirPaths, PkiMaterial } from './data-dir.js';
 import type { AdvertisedEndpoints } from './contract-files.js';
 import type { DomainServices } from './services.js';
 import type { Cluster } from '../cluster/index.js';
+import type { FerryMetrics } from './metrics.js';
 
 /**
  * Everything a handler may reach, built once by the composition root.
@@ -27,4 +28,6 @@ export interface AppContext {
   services: DomainServices;
   /** The bus, presence and singletons (served in process in the embedded mode). */
   cluster: Cluster;
+  /** This node's counters, histograms and gauges (served when --metrics-address is set). */
+  metrics: FerryMetrics;
 }

@@ -9,6 +9,7 @@ import { registerDeviceApi } from '../api/device/index.js';
 import { registerClusterRoutes } from '../api/ferry/cluster.js';
 import { registerHealthRoutes } from './health.js';
 import { startMqttListener, type MqttListener } from '../mqtt/listener.js';
+import { startMetricsListener, type MetricsListener } from './metrics-listener.js';
 import type { AppContext } from './context.js';
 import { acceptProxyProtocol } from '../protocols/proxy/accept.js';
 
@@ -25,9 +26,12 @@ function tlsFor(ctx: AppContext, requestCert: boolean) {
   return { key: ctx.pki.serverKeyPem, cert: ctx.pki.serverCertPem, ca: [ctx.pki.caCertPem], requestCert };
 }
 
+/** Each answered request into the node's metrics. */
+const countRequests = (ctx: AppContext) => (listener: string, operation: string, status: number) => ctx.metrics.httpRequests.inc({ listener, operation, status: String(status) });
+
 /** The operator's side: IoT control plane, IAM and STS. No client certificate asked. */
 function apiApp(ctx: AppContext): FastifyInstance {
-  const app = createHttpsApp({ name: 'api', tls: tlsFor(ctx, false), logger: ctx.logger, clock: ctx.clock, bodyLimit: 256 * KiB, protocol: 'rest-json', service: 'iot' });
+  const app = createHttpsApp({ name: 'api', tls: tlsFor(ctx, false), logger: ctx.logger, clock: ctx.clock, bodyLimit: 256 * KiB, protocol: 'rest-json', service: 'iot', countRequest: countRequests(ctx) });
   installAuthentication(app, { credentials: ctx.accessKeys, clock: ctx.clock });
   registerIotApi(app, ctx);
   registerQueryApi(app, ctx);
@@ -37,7 +41,7 @@ function apiApp(ctx: AppContext): FastifyInstance {
 
 /** The devices' HTTPS side: Jobs data plane and credentials provider. Asks for a client certificate. */
 function deviceApp(ctx: AppContext): FastifyInstance {
-  const app = createHttpsApp({ name: 'device', tls: tlsFor(ctx, true), logger: ctx.logger, clock: ctx.clock, bodyLimit: 64 * KiB, protocol: 'rest-json', service: 'iot-jobs-data' });
+  const app = createHttpsApp({ name: 'device', tls: tlsFor(ctx, true), logger: ctx.logger, clock: ctx.clock, bodyLimit: 64 * KiB, protocol: 'rest-json', service: 'iot-jobs-data', countRequest: countRequests(ctx) });
   installAuthentication(app, { credentials: ctx.accessKeys, clock: ctx.clock });
   registerDeviceApi(app, ctx);
   return app;
@@ -45,7 +49,7 @@ function deviceApp(ctx: AppContext): FastifyInstance {
 
 /** The object store devices download from. Bodies stream; only XML bodies are buffered. */
 function s3App(ctx: AppContext): FastifyInstance {
-  const app = createHttpsApp({ name: 's3', tls: tlsFor(ctx, false), logger: ctx.logger, clock: ctx.clock, bodyLimit: 1024 * KiB, protocol: 'rest-xml', service: 's3', streamBodies: true });
+  const app = createHttpsApp({ name: 's3', tls: tlsFor(ctx, false), logger: ctx.logger, clock: ctx.clock, bodyLimit: 1024 * KiB, protocol: 'rest-xml', service: 's3', streamBodies: true, countRequest: countRequests(ctx) });
   registerS3Api(app, ctx);
   return app;
 }
@@ -71,9 +75,10 @@ export async function startListeners(ctx: AppContext): Promise<Listeners> {
   let up = false;
   const listenersUp = () => up;
   let mqtt: MqttListener | undefined;
+  let metrics: MetricsListener | undefined;
   const closeAll = async () => {
     up = false;
-    await Promise.all([...apps.map((a) => a.close()), mqtt?.close()]);
+    await Promise.all([...apps.map((a) => a.close()), mqtt?.close(), metrics?.close()]);
   };
   try {
     const api = nameTheNode(apiApp(ctx), ctx);
@@ -92,8 +97,10 @@ export async function startListeners(ctx: AppContext): Promise<Listeners> {
     };
     mqtt = await startMqttListener({ host, port: ctx.options.mqttPort, tls: tlsFor(ctx, true), logger: ctx.logger, ctx });
     ports.mqtt = mqtt.port;
+    if (ctx.options.metricsAddress) metrics = await startMetricsListener(ctx, ctx.options.metricsAddress, listenersUp);
     up = true;
-    const addresses = Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, `${host}:${port}`]));
+    const addresses: Record<string, string> = Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, `${host}:${port}`]));
+    if (metrics) addresses.metrics = metrics.address;
     return { ports, addresses, close: closeAll };
   } catch (error) {
     await closeAll();

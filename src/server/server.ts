@@ -18,12 +18,15 @@ import { endpointsFor, writeContractFiles, type EndpointsFile } from './contract
 import { createDomainServices, stopDomainServices } from './services.js';
 import { startListeners } from './listeners.js';
 import type { AppContext } from './context.js';
+import { FerryMetrics } from './metrics.js';
 import { startCluster, type Cluster, type ClusterSettings } from '../cluster/index.js';
 
 export interface RunningServer {
   ctx: AppContext;
   endpointsFile: EndpointsFile;
   rootKey: { accessKeyId: string; secretAccessKey: string };
+  /** Where each listener bound (host:port): api, device, s3, mqtt, and metrics when served. */
+  addresses: Record<string, string>;
   /** Stop accepting, finish what is in flight, stop background work, close the database. */
   close(): Promise<void>;
 }
@@ -47,8 +50,10 @@ export async function startServer(partial: Partial<ServerOptions>, deps: StartDe
 
   let identity: Identity | undefined;
   let store: Store;
+  const metrics = new FerryMetrics();
   try {
     store = await openStore({
+      onQuery: (ms) => metrics.databaseSeconds.observe(ms / 1000),
       databaseUrl: options.databaseUrl,
       sqlitePath: paths.sqlite,
       ...(deps.pgSchema ? { pgSchema: deps.pgSchema } : {}),
@@ -65,8 +70,16 @@ export async function startServer(partial: Partial<ServerOptions>, deps: StartDe
     const { accountId, rootKey, pki } = identity!;
     const accessKeys = new AccessKeys(store.db, accountId);
     const host = advertisedHost(options);
-    const running = await startCluster({ settings: clusterSettings(options, deps.pgSchema), store, clock, logger, accountId });
-    const services = await createDomainServices({ store, clock, logger, accountId, region: options.region, paths, pki, options, cluster: running });
+    const running = await startCluster({
+      settings: clusterSettings(options, deps.pgSchema),
+      store,
+      clock,
+      logger,
+      accountId,
+      onBusLatency: (kind, seconds) => metrics.busSeconds.observe({ kind }, seconds),
+    });
+    metrics.nameNode(running.nodeName);
+    const services = await createDomainServices({ store, clock, logger, accountId, region: options.region, paths, pki, options, cluster: running, metrics });
     cluster = running;
     const ctx: AppContext = {
       options,
@@ -82,7 +95,13 @@ export async function startServer(partial: Partial<ServerOptions>, deps: StartDe
       endpoints: endpointsFor(urlHost(host), { api: 0, device: 0, s3: 0, mqtt: 0 }),
       services,
       cluster: running,
+      metrics,
     };
+    metrics.readFrom({
+      connections: () => running.hooks.connections(),
+      jobsByStatus: () => services.jobs.countByStatus('jobs'),
+      executionsByStatus: () => services.jobs.countByStatus('executions'),
+    });
     const listeners = await startListeners(ctx);
     await running.nodes.start(listeners.addresses);
     ctx.endpoints = endpointsFor(urlHost(host), advertisedPorts(options, listeners.ports));
@@ -98,7 +117,7 @@ export async function startServer(partial: Partial<ServerOptions>, deps: StartDe
         await store.close();
         unlockDataDir();
       })());
-    return { ctx, endpointsFile, rootKey, close };
+    return { ctx, endpointsFile, rootKey, addresses: listeners.addresses, close };
   } catch (error) {
     await cluster?.close();
     await store.close();

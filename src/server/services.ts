@@ -4,9 +4,9 @@ import type { Logger } from 'pino';
 import type { DataDirPaths, PkiMaterial } from './data-dir.js';
 import type { ServerOptions } from './config.js';
 import type { Cluster } from '../cluster/index.js';
+import type { FerryMetrics } from './metrics.js';
 import { relayRegistryChanges } from '../cluster/change-relay.js';
-import { JobsRelay } from '../cluster/jobs-relay.js';
-import type { JobsAnnouncer } from '../jobs/index.js';
+import { JobsRelay, type LocalNotifier } from '../cluster/jobs-relay.js';
 import { DeviceMessagingHub } from '../mqtt/device-messaging.js';
 import { ConnectivityStore } from '../mqtt/connectivity.js';
 import { createRegistry, type Registry } from '../registry/index.js';
@@ -28,6 +28,8 @@ export interface ServiceDeps {
   /** The settings the services read (limits, time-outs, the blob directory). */
   options?: Pick<ServerOptions, 'blobDir' | 'abandonedUploadMs' | 'jobsTickMs'>;
   cluster?: Cluster;
+  /** Where the jobs notifications' latency goes. */
+  metrics?: FerryMetrics;
 }
 
 /**
@@ -58,7 +60,7 @@ export async function createDomainServices(deps: ServiceDeps): Promise<DomainSer
   const jobs = createJobsService({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'jobs' }), registry, iam, objects, ...(deps.options ? { tickIntervalMs: deps.options.jobsTickMs } : {}), ...(deps.cluster ? { timers: { owner: deps.cluster.nodeId, leaseMs: deps.cluster.settings.leaseMs }, singleton: deps.cluster.singleton('jobs-deletions') } : {}) });
   const cluster = deps.cluster?.clustered ? deps.cluster : undefined;
   const relay = cluster
-    ? (local: JobsAnnouncer) =>
+    ? (local: LocalNotifier) =>
         new JobsRelay({
           bus: cluster.bus,
           nodes: cluster.nodes,
@@ -71,7 +73,10 @@ export async function createDomainServices(deps: ServiceDeps): Promise<DomainSer
           logger: deps.logger.child({ component: 'cluster' }),
         })
     : undefined;
-  const jobsMqtt = startJobsMqtt({ messaging: deviceMessaging, jobs, clock: deps.clock, logger: deps.logger.child({ component: 'jobs-mqtt' }), thingArn: registry.arns.thing, ...(relay ? { relay } : {}) });
+  const jobsMqtt = startJobsMqtt({ messaging: deviceMessaging, jobs, clock: deps.clock, logger: deps.logger.child({ component: 'jobs-mqtt' }), thingArn: registry.arns.thing,
+    ...(relay ? { relay } : {}),
+    ...(deps.metrics ? { observeNotification: (seconds: number) => deps.metrics!.notificationSeconds.observe(seconds) } : {}),
+  });
   jobs.start();
   if (deps.cluster?.clustered) {
     relayRegistryChanges({ feed: registry.feed, bus: deps.cluster.bus, nodes: deps.cluster.nodes, waitMs: deps.cluster.settings.changeWaitMs, logger: deps.logger.child({ component: 'cluster' }) });

@@ -26,6 +26,8 @@ export interface MqttAnnouncerDeps {
   clock: Clock;
   logger: Logger;
   thingArn: (thingName: string) => string;
+  /** Told, per thing notified, the seconds since its change was committed (metrics). */
+  observeNotification?: (seconds: number) => void;
 }
 
 /**
@@ -42,14 +44,19 @@ const RENDER_CONCURRENCY = 4096;
 export class MqttJobsAnnouncer implements JobsAnnouncer {
   constructor(private readonly deps: MqttAnnouncerDeps) {}
 
-  /** Publishes each thing's notify / notify-next from this node, several things at once. */
-  async pendingChanged(changes: readonly PendingChange[]): Promise<void> {
+  /**
+   * Publishes each thing's notify / notify-next from this node, several things
+   * at once. `committedAtMs` (wall clock): when the change was committed, on
+   * whichever node, for the latency metric.
+   */
+  async pendingChanged(changes: readonly PendingChange[], committedAtMs = Date.now()): Promise<void> {
     let next = 0;
     const worker = async () => {
       while (next < changes.length) {
         const change = changes[next++]!;
         try {
           await this.notifyThing(change);
+          this.deps.observeNotification?.(Math.max(0, Date.now() - committedAtMs) / 1000);
         } catch (error) {
           this.deps.logger.error({ err: error, thingName: change.thingName }, 'jobs notification failed');
         }

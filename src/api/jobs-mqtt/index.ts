@@ -26,7 +26,8 @@ export interface JobsMqttDeps {
   logger: Logger;
   thingArn: (thingName: string) => string;
   /** In a cluster: the announcer that hands each device's notifications to the node holding it, given this node's. */
-  relay?: (local: JobsAnnouncer) => JobsAnnouncer & { stop(): void };
+  relay?: (local: MqttJobsAnnouncer) => JobsAnnouncer & { stop(): void };
+  observeNotification?: (seconds: number) => void;
 }
 
 export const JOBS_REQUEST_FILTER = '$aws/things/+/jobs/#';
