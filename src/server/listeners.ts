@@ -12,6 +12,9 @@ import { startMqttListener, type MqttListener } from '../mqtt/listener.js';
 import { startMetricsListener, type MetricsListener } from './metrics-listener.js';
 import type { AppContext } from './context.js';
 import { acceptProxyProtocol } from '../protocols/proxy/accept.js';
+import { routeByTicketKey } from './ticket-routing.js';
+import { SHARED_TLS } from '../protocols/http/app.js';
+import type { Server as TlsServer } from 'node:tls';
 
 export interface Listeners {
   ports: { api: number; device: number; s3: number; mqtt: number };
@@ -62,8 +65,10 @@ function nameTheNode(app: FastifyInstance, ctx: AppContext): FastifyInstance {
   return app;
 }
 
-async function listen(app: FastifyInstance, ctx: AppContext, port: number): Promise<number> {
-  acceptProxyProtocol(app.server, ctx.options.trustedProxies, ctx.logger);
+async function listen(app: FastifyInstance, ctx: AppContext, port: number, requestCert: boolean): Promise<number> {
+  const server = app.server as unknown as TlsServer;
+  if (ctx.ticketKeys) routeByTicketKey(server, { ...tlsFor(ctx, requestCert), ...SHARED_TLS }, ctx.ticketKeys, ctx.logger);
+  acceptProxyProtocol(server, ctx.options.trustedProxies, ctx.logger);
   await app.listen({ host: ctx.options.host, port });
   return (app.server.address() as AddressInfo).port;
 }
@@ -90,9 +95,9 @@ export async function startListeners(ctx: AppContext): Promise<Listeners> {
     const s3 = nameTheNode(s3App(ctx), ctx);
     apps.push(s3);
     const ports = {
-      api: await listen(api, ctx, ctx.options.apiPort),
-      device: await listen(device, ctx, ctx.options.devicePort),
-      s3: await listen(s3, ctx, ctx.options.s3Port),
+      api: await listen(api, ctx, ctx.options.apiPort, false),
+      device: await listen(device, ctx, ctx.options.devicePort, true),
+      s3: await listen(s3, ctx, ctx.options.s3Port, false),
       mqtt: 0,
     };
     mqtt = await startMqttListener({ host, port: ctx.options.mqttPort, tls: tlsFor(ctx, true), logger: ctx.logger, ctx });

@@ -19,6 +19,8 @@ import { createDomainServices, stopDomainServices } from './services.js';
 import { startListeners } from './listeners.js';
 import type { AppContext } from './context.js';
 import { FerryMetrics } from './metrics.js';
+import { TicketKeys } from '../cluster/ticket-keys.js';
+import type { Kek } from '../pki/kek.js';
 import { startCluster, type Cluster, type ClusterSettings } from '../cluster/index.js';
 
 export interface RunningServer {
@@ -66,8 +68,15 @@ export async function startServer(partial: Partial<ServerOptions>, deps: StartDe
     throw error;
   }
   let cluster: Cluster | undefined;
+  let ticketKeys: TicketKeys | undefined;
   try {
-    const { accountId, rootKey, pki } = identity!;
+    const { accountId, rootKey, pki, kek } = identity!;
+    // Several nodes on one database share their session-ticket keys (SQLite: one process, Node's own keys).
+    if (kek) {
+      ticketKeys = new TicketKeys({ db: store.db, kek, clock, rotationMs: options.ticketKeyRotationMs, logger: logger.child({ component: 'tls' }) });
+      await ticketKeys.refresh();
+      ticketKeys.start();
+    }
     const accessKeys = new AccessKeys(store.db, accountId);
     const host = advertisedHost(options);
     const running = await startCluster({
@@ -96,6 +105,7 @@ export async function startServer(partial: Partial<ServerOptions>, deps: StartDe
       services,
       cluster: running,
       metrics,
+      ...(ticketKeys ? { ticketKeys } : {}),
     };
     metrics.readFrom({
       connections: () => running.hooks.connections(),
@@ -111,6 +121,7 @@ export async function startServer(partial: Partial<ServerOptions>, deps: StartDe
     const close = () =>
       (closing ??= (async () => {
         await listeners.close();
+        ticketKeys?.stop();
         await running.nodes.stop().catch((error: unknown) => logger.warn({ err: error }, 'leaving the cluster failed'));
         await stopDomainServices(services);
         await running.close();
@@ -119,6 +130,7 @@ export async function startServer(partial: Partial<ServerOptions>, deps: StartDe
       })());
     return { ctx, endpointsFile, rootKey, addresses: listeners.addresses, close };
   } catch (error) {
+    ticketKeys?.stop();
     await cluster?.close();
     await store.close();
     unlockDataDir();
@@ -134,6 +146,8 @@ interface Identity {
   accountId: string;
   rootKey: { accessKeyId: string; secretAccessKey: string };
   pki: PkiMaterial;
+  /** PostgreSQL only: the key-encryption key (the SQLite mode keeps its keys in DIR/pki). */
+  kek?: Kek;
 }
 
 /**
@@ -148,11 +162,11 @@ async function loadIdentity(db: Kysely<Database>, options: ServerOptions, paths:
   const rootKey = await new AccessKeys(db, accountId).rootKey(nowMs);
   const names = serverCertificateNames(options);
   if (dialectOf(options.databaseUrl) === 'sqlite') return { accountId, rootKey, pki: await loadOrCreatePki(paths, names, nowMs) };
-  const pki = await loadOrCreateSharedPki(db, { kekFile: options.kekFile ?? join(paths.pki, 'kek'), names, nowMs, legacy: paths });
+  const { kek, ...pki } = await loadOrCreateSharedPki(db, { kekFile: options.kekFile ?? join(paths.pki, 'kek'), names, nowMs, legacy: paths });
   // Clients read the CA from endpoints.json's caFile; the keys stay in the database.
   mkdirSync(paths.pki, { recursive: true, mode: 0o700 });
   writeCertificateFile(paths.caCert, pki.caCertPem);
-  return { accountId, rootKey, pki };
+  return { accountId, rootKey, pki, kek };
 }
 
 /** The ports clients are told: a balancer's where configured, else the ones bound. */

@@ -27,6 +27,13 @@ export interface HttpsAppOptions extends ProtocolDefaults {
  * ids, raw bodies (signatures cover them), a not-found answer and an error
  * handler in the listener's wire protocol, and logs without secrets.
  */
+/**
+ * TLS settings every node's listeners share: certificates are judged per
+ * request, and one session-id context, so a session made through one node
+ * (or process) resumes through another even when a client certificate was asked.
+ */
+export const SHARED_TLS = { rejectUnauthorized: false, sessionIdContext: 'ferry' } as const;
+
 /** What metrics call a request: its named operation, else its route's method and pattern (never the raw URL: unbounded). */
 function operationOf(request: FastifyRequest): string {
   if (request.operation) return request.operation;
@@ -42,7 +49,7 @@ export function createHttpsApp(opts: HttpsAppOptions): FastifyInstance {
       ...(opts.tls.ca ? { ca: opts.tls.ca } : {}),
       requestCert: opts.tls.requestCert,
       // Certificates are judged per request (chain, registry status), so the handshake never fails on them.
-      rejectUnauthorized: false,
+      ...SHARED_TLS,
     },
     loggerInstance: opts.logger.child({ listener: opts.name }),
     genReqId: () => newRequestId(),
