@@ -43,8 +43,10 @@ export function parsePrometheusText(text: string): Map<string, Family> {
     if (line.startsWith('#')) return;
     const m = SAMPLE.exec(line) ?? fail(n, line, 'not a sample');
     const [, name, labelText = '', valueText] = m as unknown as [string, string, string | undefined, string];
-    const value = valueText === '+Inf' ? Infinity : valueText === '-Inf' ? -Infinity : valueText === 'NaN' ? NaN : Number(valueText);
-    if (Number.isNaN(value) && valueText !== 'NaN') fail(n, line, 'value is not a number');
+    // Prometheus reads values with Go's ParseFloat: NaN and Inf in any case (prom-client writes "Nan").
+    const special = valueText.toLowerCase();
+    const value = special === '+inf' || special === 'inf' ? Infinity : special === '-inf' ? -Infinity : special === 'nan' ? NaN : Number(valueText);
+    if (Number.isNaN(value) && special !== 'nan') fail(n, line, 'value is not a number');
     const labels: Record<string, string> = {};
     LABEL.lastIndex = 0;
     while (LABEL.lastIndex < labelText.length) {
