@@ -8,6 +8,13 @@
  */
 export type BusHandler = (message: unknown, from: string) => void | Promise<void>;
 
+/** A gap in the bus that just closed: messages sent or heard from `lostAtMs` (this node's clock) on may be lost. */
+export interface BusGap {
+  lostAtMs: number;
+}
+
+export type ResyncListener = (gap: BusGap) => void | Promise<void>;
+
 export interface ClusterBus {
   /** This node's id (random per process start). */
   readonly nodeId: string;
@@ -21,7 +28,7 @@ export interface ClusterBus {
   /** Hears messages other nodes publish on `topic`; returns the function that stops it. */
   subscribe(topic: string, handler: BusHandler): () => void;
   /** After a gap in the bus (Redis reconnected): caches must be dropped and state read again. */
-  onResync(listener: () => void | Promise<void>): () => void;
+  onResync(listener: ResyncListener): () => void;
   /** True while messages can be sent and heard. */
   readonly connected: boolean;
   close(): Promise<void>;

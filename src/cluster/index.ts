@@ -59,7 +59,15 @@ export interface Cluster {
 
 let started = 0;
 
-export async function startCluster(deps: { settings: ClusterSettings; store: Store; clock: Clock; logger: Logger; accountId: string }): Promise<Cluster> {
+export async function startCluster(deps: {
+  settings: ClusterSettings;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  accountId: string;
+  /** Told how long each bus publish took (metrics). */
+  onBusLatency?: (kind: 'publish' | 'publish-and-wait', seconds: number) => void;
+}): Promise<Cluster> {
   const { settings, store, clock } = deps;
   const logger = deps.logger.child({ component: 'cluster' });
   const nodeId = newUuid();
@@ -113,7 +121,7 @@ export async function startCluster(deps: { settings: ClusterSettings; store: Sto
     connections.forEach((c) => c.disconnect());
     throw new Error(`cannot reach Redis (${(error as Error).message}): a cluster node needs it at start`, { cause: error });
   }
-  const bus = new RedisBus(nodeId, pub, sub, prefix, logger);
+  const bus = new RedisBus(nodeId, pub, sub, prefix, logger, () => clock.now(), deps.onBusLatency);
   await bus.start();
   const mq = new RedisEmitter({ nodeId, pub, sub, prefix, logger });
   return {

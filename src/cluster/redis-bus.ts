@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { BusHandler, ClusterBus } from './bus.js';
+import type { BusHandler, ClusterBus, ResyncListener } from './bus.js';
 
 interface Envelope {
   /** Sender node. */
@@ -23,9 +23,10 @@ interface Waiting {
  */
 export class RedisBus implements ClusterBus {
   private readonly handlers = new Map<string, Set<BusHandler>>();
-  private readonly resyncListeners = new Set<() => void | Promise<void>>();
+  private readonly resyncListeners = new Set<ResyncListener>();
   private readonly waiting = new Map<string, Waiting>();
-  private everReady = false;
+  /** When either connection was lost (this node's clock), until both are back. */
+  private lostAt: number | undefined;
 
   constructor(
     readonly nodeId: string,
@@ -33,13 +34,30 @@ export class RedisBus implements ClusterBus {
     private readonly sub: Redis,
     private readonly prefix: string,
     private readonly logger: Logger,
+    /** This node's clock (when a gap began). */
+    now: () => number,
+    /** Told how long each publish took (metrics). */
+    private readonly observe: (kind: 'publish' | 'publish-and-wait', seconds: number) => void = () => {},
   ) {
     sub.on('message', (channel: string, text: string) => void this.receive(channel, text));
-    sub.on('ready', () => {
-      // Subscriptions are restored by ioredis; what was said meanwhile is lost, so everyone rereads.
-      if (this.everReady) for (const listener of this.resyncListeners) void Promise.resolve(listener()).catch((e: unknown) => logger.error({ err: e }, 'cluster resync failed'));
-      this.everReady = true;
-    });
+    for (const connection of [pub, sub]) {
+      connection.on('close', () => {
+        this.lostAt ??= now();
+      });
+      connection.on('ready', () => this.back());
+    }
+  }
+
+  /**
+   * Both connections are up again after a gap: subscriptions are restored by
+   * ioredis, but what was said meanwhile is lost (and what this node said may
+   * not have gone out), so every listener rereads what it needs.
+   */
+  private back(): void {
+    if (this.lostAt === undefined || !this.connected) return;
+    const gap = { lostAtMs: this.lostAt };
+    this.lostAt = undefined;
+    for (const listener of this.resyncListeners) void Promise.resolve(listener(gap)).catch((e: unknown) => this.logger.error({ err: e }, 'cluster resync failed'));
   }
 
   /** Subscribes to this node's confirmation channel; resolves once Redis has it. */
@@ -52,13 +70,16 @@ export class RedisBus implements ClusterBus {
   }
 
   async publish(topic: string, message: unknown): Promise<void> {
+    const started = performance.now();
     await this.pub.publish(this.channel(topic), JSON.stringify({ f: this.nodeId, m: message } satisfies Envelope));
+    this.observe('publish', (performance.now() - started) / 1000);
   }
 
   async publishAndWait(topic: string, message: unknown, nodes: string[], timeoutMs: number): Promise<{ missing: string[] }> {
     const pending = new Set(nodes.filter((n) => n !== this.nodeId));
     if (pending.size === 0) return { missing: [] };
     const id = randomUUID();
+    const started = performance.now();
     const done = new Promise<string[]>((resolve) => this.waiting.set(id, { pending, resolve }));
     const timer = setTimeout(() => this.finish(id), timeoutMs);
     try {
@@ -69,6 +90,7 @@ export class RedisBus implements ClusterBus {
     }
     const missing = await done;
     clearTimeout(timer);
+    this.observe('publish-and-wait', (performance.now() - started) / 1000);
     return { missing };
   }
 
@@ -89,7 +111,7 @@ export class RedisBus implements ClusterBus {
     };
   }
 
-  onResync(listener: () => void | Promise<void>): () => void {
+  onResync(listener: ResyncListener): () => void {
     this.resyncListeners.add(listener);
     return () => this.resyncListeners.delete(listener);
   }

@@ -3,8 +3,8 @@
  * domain says what happened — "these executions changed for thing X", "this
  * execution ended", "this job completed" — and an adapter decides how to
  * publish it: the broker adapter (src/api/jobs-mqtt/) as `notify`,
- * `notify-next` and `$aws/events/…` publications; a cluster could relay the
- * same calls to the node holding the device's connection. The domain never
+ * `notify-next` and `$aws/events/…` publications; a cluster hands each
+ * device's part to the node holding its connection (src/cluster/jobs-relay.ts). The domain never
  * learns which.
  *
  * Every call comes after the change's transaction has committed, whichever
@@ -17,8 +17,11 @@ import type { PendingChange } from './pending.js';
 import type { JobExecution } from './types.js';
 
 export interface JobsAnnouncer {
-  /** A thing's pending executions changed: which joined or left the list, whether the head is another. */
-  pendingChanged(change: PendingChange): Promise<void>;
+  /**
+   * Things' pending executions changed (all those one unit of work changed, at
+   * once): for each, which joined or left the list, whether the head is another.
+   */
+  pendingChanged(changes: readonly PendingChange[]): Promise<void>;
   /** An execution reached a terminal status, or was deleted. */
   executionEvent(operation: ExecutionEventOperation, execution: JobExecution): Promise<void>;
   /** A job completed, was canceled or was deleted. */
@@ -29,7 +32,7 @@ export interface JobsAnnouncer {
 export function tell(announcer: JobsAnnouncer, a: JobsAnnouncement): Promise<void> {
   switch (a.kind) {
     case 'pending':
-      return announcer.pendingChanged(a.change);
+      return announcer.pendingChanged([a.change]);
     case 'execution-event':
       return announcer.executionEvent(a.operation, a.execution);
     case 'job-event':

@@ -65,6 +65,24 @@ export async function pendingOfMany(db: Db, thingNames: readonly string[]): Prom
   return out;
 }
 
+/** How many jobs, or executions, there are of each status. */
+export async function countByStatus(db: Db, of: 'jobs' | 'executions'): Promise<Record<string, number>> {
+  const table = of === 'jobs' ? 'jobs' : 'job_executions';
+  const rows = await db.selectFrom(table).select((eb) => ['status', eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
+  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+}
+
+/** Which of these things have an execution changed (queued, updated, ended) at or after `sinceMs`. */
+export async function thingsChangedSince(db: Db, thingNames: readonly string[], sinceMs: number): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 0; i < thingNames.length; i += 500) {
+    const chunk = thingNames.slice(i, i + 500);
+    const rows = await db.selectFrom('job_executions').select('thing_name').distinct().where('thing_name', 'in', chunk).where('last_updated_at', '>=', sinceMs).execute();
+    out.push(...rows.map((r) => r.thing_name));
+  }
+  return out;
+}
+
 /**
  * Writes `next` over `prev`, checking prev's version: under the job lock it
  * always matches; if it does not, something wrote without the lock, and

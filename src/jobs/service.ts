@@ -33,7 +33,7 @@ import {
 import type { DeliveredExecution, Job, JobSummary } from './job.js';
 import { describeExecution, describeJob, listExecutionsForJob, listExecutionsForThing, listJobs, type ListExecutionsFilter, type ListForThingFilter, type ListJobsFilter } from './listing.js';
 import { removeThingExecutions } from './removal.js';
-import { findJob } from './queries.js';
+import { countByStatus, findJob, pendingOfMany, thingsChangedSince } from './queries.js';
 import { jobOf } from './rows.js';
 import type { StartNextRequest } from './state-machine.js';
 import { claimDueTimeouts, jobsBeingDeleted, releaseTimer, timeOut } from './timers.js';
@@ -65,16 +65,6 @@ export interface Announced<T> {
 
 const TIMEOUTS_PER_TICK = 500;
 const ROLLOUTS_PER_TICK = 100;
-/**
- * How many things' notifications are prepared (documents rendered, links
- * signed) and handed to the broker at once. Each takes at least one turn of
- * the event loop (the broker's write callback), and every turn also serves the
- * devices already notified (StartNext, downloads): a bulk CreateJob's fan-out
- * gets through in fewer turns the more are in flight (the fleet benchmark:
- * notification p99 at 2,000 devices 8.1 s with 16, 1.9 s with all at once).
- * The bound keeps the rendered payloads of a very large fleet out of memory.
- */
-const ANNOUNCE_CONCURRENCY = 4096;
 
 export class JobsService {
   private readonly engine: EngineDeps;
@@ -257,6 +247,21 @@ export class JobsService {
     return this.deliver({ execution, job: jobOf(row) }, true);
   }
 
+  /** Things' pending lists as they are now (a node rendering notifications another node's change caused). */
+  pendingLists(thingNames: readonly string[]): Promise<Map<string, JobExecution[]>> {
+    return pendingOfMany(this.deps.store.db, thingNames);
+  }
+
+  /** Which of these things had an execution change at or after `sinceMs` (catching up after a gap in the bus). */
+  thingsChangedSince(thingNames: readonly string[], sinceMs: number): Promise<string[]> {
+    return thingsChangedSince(this.deps.store.db, thingNames, sinceMs);
+  }
+
+  /** Jobs, or executions, of each status (metrics). */
+  countByStatus(of: 'jobs' | 'executions'): Promise<Record<string, number>> {
+    return countByStatus(this.deps.store.db, of);
+  }
+
   /** A job's document as a device gets it this time (fresh presigned links). */
   renderDocument(job: Job): Promise<unknown> {
     return this.delivery.render(job);
@@ -294,25 +299,24 @@ export class JobsService {
     return tracked;
   }
 
-  /** Each thing's pending-list change (several at once: each may sign links), then the events in order. */
+  /** Every thing's pending-list change at once (the announcer spreads the work), then the events in order. */
   private async announce(changes: Changes): Promise<void> {
     const all = changes.announcements();
-    const pending = all.filter((a) => a.kind === 'pending');
-    let next = 0;
-    const worker = async () => {
-      while (next < pending.length) await this.tell(pending[next++]!);
-    };
-    await Promise.all(Array.from({ length: Math.min(ANNOUNCE_CONCURRENCY, pending.length) }, worker));
-    for (const announcement of all) if (announcement.kind !== 'pending') await this.tell(announcement);
+    const pending = all.flatMap((a) => (a.kind === 'pending' ? [a.change] : []));
+    if (pending.length > 0) {
+      for (const announcer of this.announcers) await this.guarded('pending', () => announcer.pendingChanged(pending));
+    }
+    for (const announcement of all) {
+      if (announcement.kind === 'pending') continue;
+      for (const announcer of this.announcers) await this.guarded(announcement.kind, () => tell(announcer, announcement));
+    }
   }
 
-  private async tell(announcement: JobsAnnouncement): Promise<void> {
-    for (const announcer of this.announcers) {
-      try {
-        await tell(announcer, announcement);
-      } catch (error) {
-        this.deps.logger.error({ err: error, kind: announcement.kind }, 'jobs announcer failed');
-      }
+  private async guarded(kind: JobsAnnouncement['kind'], work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      this.deps.logger.error({ err: error, kind }, 'jobs announcer failed');
     }
   }
 

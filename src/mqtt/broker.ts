@@ -37,6 +37,8 @@ export interface FerryBrokerDeps {
   nodeId?: string;
   /** A cluster's emitter and session store (aedes' in-memory ones without). */
   cluster?: ClusterBroker;
+  /** Told of each PUBLISH from a client (in) and to one (out), for metrics. */
+  onMessage?: (direction: 'in' | 'out') => void;
 }
 
 export interface FerryBroker {
@@ -66,7 +68,7 @@ export async function createFerryBroker(deps: FerryBrokerDeps): Promise<FerryBro
     authenticate: authenticate(hookDeps),
     authorizePublish: authorizePublish(hookDeps),
     authorizeSubscribe: authorizeSubscribe(hookDeps),
-    authorizeForward: authorizeForward(hookDeps),
+    authorizeForward: countedForward(authorizeForward(hookDeps), deps.onMessage),
     published: consumeRequests(connections, deps.messaging),
   });
   // aedes makes its persistence in listen(); Ferry's session rules wrap it (see session-store.ts).
@@ -104,12 +106,16 @@ export async function createFerryBroker(deps: FerryBrokerDeps): Promise<FerryBro
     deps.authority.connected?.(certificateId).catch((error: unknown) => logger.error({ err: error, certificateId }, 'noting the certificate\'s use failed'));
   });
   broker.on('clientDisconnect', (client) => ended(connections.of(client)));
+  if (deps.onMessage) {
+    const onMessage = deps.onMessage;
+    broker.on('publish', (_packet, client) => client && onMessage('in'));
+  }
   broker.on('keepaliveTimeout', (client) => connections.of(client)?.noteDisconnect('MQTT_KEEP_ALIVE_TIMEOUT'));
   broker.on('clientError', (client, error) => connections.of(client)?.noteDisconnect(isNetworkError(error) ? 'CONNECTION_LOST' : 'CLIENT_ERROR'));
   broker.on('connectionError', (_client, error) => logger.debug({ err: error.message }, 'mqtt connection error before CONNECT'));
 
   const stopFollowing = deps.feed ? followRegistryChanges({ feed: deps.feed, connections, authority: deps.authority, logger }) : () => {};
-  const detach = deps.messaging.attach(brokerPort(broker, connections));
+  const detach = deps.messaging.attach(brokerPort(broker, connections, deps.onMessage));
 
   return {
     connections,
@@ -178,7 +184,17 @@ function noteTakeoversElsewhere(mq: ClusterBroker['mq'], connections: Connection
   });
 }
 
-function brokerPort(broker: Aedes, connections: Connections): BrokerPort {
+/** The forward hook, counting what it lets through. */
+function countedForward(forward: NonNullable<AedesOptions['authorizeForward']>, onMessage: FerryBrokerDeps['onMessage']): NonNullable<AedesOptions['authorizeForward']> {
+  if (!onMessage) return forward;
+  return (client, packet) => {
+    const out = forward(client, packet);
+    if (out) onMessage('out');
+    return out;
+  };
+}
+
+function brokerPort(broker: Aedes, connections: Connections, onMessage: FerryBrokerDeps['onMessage']): BrokerPort {
   const packetOf = (message: OutboundMessage) => ({
     cmd: 'publish' as const,
     topic: message.topic,
@@ -197,7 +213,10 @@ function brokerPort(broker: Aedes, connections: Connections): BrokerPort {
       new Promise((resolve) => {
         const connection = connections.bySessionId(sessionId);
         if (!connection || connection.closed || connection.client.closed) return resolve(false);
-        connection.client.publish(packetOf(message), (error) => resolve(!error));
+        connection.client.publish(packetOf(message), (error) => {
+          if (!error) onMessage?.('out');
+          resolve(!error);
+        });
       }),
     isConnected: (clientId) => connections.isOnline(clientId),
   };

@@ -99,6 +99,17 @@ export class ConnectivityStore {
     return rows.map((r) => ({ clientId: r.client_id, sessionId: r.session_id, principalId: r.principal_id, versionNumber: Number(r.version_number) }));
   }
 
+  /** The node each of these client ids is recorded connected to (absent: not connected anywhere). */
+  async nodesOf(clientIds: readonly string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (let i = 0; i < clientIds.length; i += 500) {
+      const chunk = clientIds.slice(i, i + 500);
+      const rows = await this.db.selectFrom('mqtt_connectivity').select(['client_id', 'node_id']).where('client_id', 'in', chunk).where('connected', '=', 1).execute();
+      for (const r of rows) out.set(r.client_id, r.node_id);
+    }
+    return out;
+  }
+
   /** Marks every connection a node held as gone (its broker stopped, or died before it could say so). */
   async nodeStopped(nodeId: string | undefined, reason: string, at: number): Promise<void> {
     let query = this.db.updateTable('mqtt_connectivity').set({ connected: 0, disconnected_at: at, disconnect_reason: reason }).where('connected', '=', 1);

@@ -5,6 +5,9 @@ import type { AppContext } from '../server/context.js';
 import { createFerryBroker, type FerryBroker } from './broker.js';
 import { registryAuthority } from './device-authority.js';
 import { MqttArns } from './topics.js';
+import { acceptProxyProtocol } from '../protocols/proxy/accept.js';
+import { SHARED_TLS } from '../protocols/http/app.js';
+import { routeByTicketKey } from '../server/ticket-routing.js';
 
 export interface MqttListener {
   port: number;
@@ -37,6 +40,7 @@ export async function startMqttListener(opts: {
     logger: opts.logger,
     forgetStaleConnectivity: ctx.store.dialect === 'sqlite',
     nodeId: ctx.cluster.nodeId,
+    onMessage: (direction) => ctx.metrics.mqttMessages.inc({ direction }),
     ...(ctx.cluster.broker ? { cluster: ctx.cluster.broker } : {}),
   });
   ctx.cluster.hooks.connections = () => broker.connections.size;
@@ -44,10 +48,10 @@ export async function startMqttListener(opts: {
     await broker.nodeLost(nodeId);
   };
   const stopResync = ctx.cluster.bus.onResync(() => broker.resync());
-  const server = tls.createServer(
-    { key: opts.tls.key, cert: opts.tls.cert, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' },
-    (socket) => broker.handle(socket),
-  );
+  const tlsOptions: tls.TlsOptions = { key: opts.tls.key, cert: opts.tls.cert, ca: opts.tls.ca, requestCert: true, ...SHARED_TLS, minVersion: 'TLSv1.2' };
+  const server = tls.createServer(tlsOptions, (socket) => broker.handle(socket));
+  if (ctx.ticketKeys) routeByTicketKey(server, tlsOptions, ctx.ticketKeys, opts.logger);
+  acceptProxyProtocol(server, ctx.options.trustedProxies, opts.logger);
   server.on('tlsClientError', (error) => opts.logger.debug({ err: error.message }, 'mqtt tls handshake failed'));
   try {
     await new Promise<void>((resolve, reject) => {

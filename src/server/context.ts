@@ -7,6 +7,8 @@ import type { DataDirPaths, PkiMaterial } from './data-dir.js';
 import type { AdvertisedEndpoints } from './contract-files.js';
 import type { DomainServices } from './services.js';
 import type { Cluster } from '../cluster/index.js';
+import type { FerryMetrics } from './metrics.js';
+import type { TicketKeys } from '../cluster/ticket-keys.js';
 
 /**
  * Everything a handler may reach, built once by the composition root.
@@ -27,4 +29,8 @@ export interface AppContext {
   services: DomainServices;
   /** The bus, presence and singletons (served in process in the embedded mode). */
   cluster: Cluster;
+  /** This node's counters, histograms and gauges (served when --metrics-address is set). */
+  metrics: FerryMetrics;
+  /** The session-ticket keys every node shares (PostgreSQL); absent: Node's own, per process. */
+  ticketKeys?: TicketKeys;
 }

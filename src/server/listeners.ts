@@ -10,7 +10,12 @@ import { registerClusterRoutes } from '../api/ferry/cluster.js';
 import { registerRotationRoutes } from '../api/ferry/rotations.js';
 import { registerHealthRoutes } from './health.js';
 import { startMqttListener, type MqttListener } from '../mqtt/listener.js';
+import { startMetricsListener, type MetricsListener } from './metrics-listener.js';
 import type { AppContext } from './context.js';
+import { acceptProxyProtocol } from '../protocols/proxy/accept.js';
+import { routeByTicketKey } from './ticket-routing.js';
+import { SHARED_TLS } from '../protocols/http/app.js';
+import type { Server as TlsServer } from 'node:tls';
 
 export interface Listeners {
   ports: { api: number; device: number; s3: number; mqtt: number };
@@ -25,9 +30,12 @@ function tlsFor(ctx: AppContext, requestCert: boolean) {
   return { key: ctx.pki.serverKeyPem, cert: ctx.pki.serverCertPem, ca: [ctx.pki.caCertPem], requestCert };
 }
 
+/** Each answered request into the node's metrics. */
+const countRequests = (ctx: AppContext) => (listener: string, operation: string, status: number) => ctx.metrics.httpRequests.inc({ listener, operation, status: String(status) });
+
 /** The operator's side: IoT control plane, IAM and STS. No client certificate asked. */
 function apiApp(ctx: AppContext): FastifyInstance {
-  const app = createHttpsApp({ name: 'api', tls: tlsFor(ctx, false), logger: ctx.logger, clock: ctx.clock, bodyLimit: 256 * KiB, protocol: 'rest-json', service: 'iot' });
+  const app = createHttpsApp({ name: 'api', tls: tlsFor(ctx, false), logger: ctx.logger, clock: ctx.clock, bodyLimit: 256 * KiB, protocol: 'rest-json', service: 'iot', countRequest: countRequests(ctx) });
   installAuthentication(app, { credentials: ctx.accessKeys, clock: ctx.clock });
   registerIotApi(app, ctx);
   registerQueryApi(app, ctx);
@@ -38,7 +46,7 @@ function apiApp(ctx: AppContext): FastifyInstance {
 
 /** The devices' HTTPS side: Jobs data plane and credentials provider. Asks for a client certificate. */
 function deviceApp(ctx: AppContext): FastifyInstance {
-  const app = createHttpsApp({ name: 'device', tls: tlsFor(ctx, true), logger: ctx.logger, clock: ctx.clock, bodyLimit: 64 * KiB, protocol: 'rest-json', service: 'iot-jobs-data' });
+  const app = createHttpsApp({ name: 'device', tls: tlsFor(ctx, true), logger: ctx.logger, clock: ctx.clock, bodyLimit: 64 * KiB, protocol: 'rest-json', service: 'iot-jobs-data', countRequest: countRequests(ctx) });
   installAuthentication(app, { credentials: ctx.accessKeys, clock: ctx.clock });
   registerDeviceApi(app, ctx);
   return app;
@@ -46,7 +54,7 @@ function deviceApp(ctx: AppContext): FastifyInstance {
 
 /** The object store devices download from. Bodies stream; only XML bodies are buffered. */
 function s3App(ctx: AppContext): FastifyInstance {
-  const app = createHttpsApp({ name: 's3', tls: tlsFor(ctx, false), logger: ctx.logger, clock: ctx.clock, bodyLimit: 1024 * KiB, protocol: 'rest-xml', service: 's3', streamBodies: true });
+  const app = createHttpsApp({ name: 's3', tls: tlsFor(ctx, false), logger: ctx.logger, clock: ctx.clock, bodyLimit: 1024 * KiB, protocol: 'rest-xml', service: 's3', streamBodies: true, countRequest: countRequests(ctx) });
   registerS3Api(app, ctx);
   return app;
 }
@@ -59,8 +67,11 @@ function nameTheNode(app: FastifyInstance, ctx: AppContext): FastifyInstance {
   return app;
 }
 
-async function listen(app: FastifyInstance, host: string, port: number): Promise<number> {
-  await app.listen({ host, port });
+async function listen(app: FastifyInstance, ctx: AppContext, port: number, requestCert: boolean): Promise<number> {
+  const server = app.server as unknown as TlsServer;
+  if (ctx.ticketKeys) routeByTicketKey(server, { ...tlsFor(ctx, requestCert), ...SHARED_TLS }, ctx.ticketKeys, ctx.logger);
+  acceptProxyProtocol(server, ctx.options.trustedProxies, ctx.logger);
+  await app.listen({ host: ctx.options.host, port });
   return (app.server.address() as AddressInfo).port;
 }
 
@@ -71,9 +82,10 @@ export async function startListeners(ctx: AppContext): Promise<Listeners> {
   let up = false;
   const listenersUp = () => up;
   let mqtt: MqttListener | undefined;
+  let metrics: MetricsListener | undefined;
   const closeAll = async () => {
     up = false;
-    await Promise.all([...apps.map((a) => a.close()), mqtt?.close()]);
+    await Promise.all([...apps.map((a) => a.close()), mqtt?.close(), metrics?.close()]);
   };
   try {
     const api = nameTheNode(apiApp(ctx), ctx);
@@ -85,15 +97,17 @@ export async function startListeners(ctx: AppContext): Promise<Listeners> {
     const s3 = nameTheNode(s3App(ctx), ctx);
     apps.push(s3);
     const ports = {
-      api: await listen(api, host, ctx.options.apiPort),
-      device: await listen(device, host, ctx.options.devicePort),
-      s3: await listen(s3, host, ctx.options.s3Port),
+      api: await listen(api, ctx, ctx.options.apiPort, false),
+      device: await listen(device, ctx, ctx.options.devicePort, true),
+      s3: await listen(s3, ctx, ctx.options.s3Port, false),
       mqtt: 0,
     };
     mqtt = await startMqttListener({ host, port: ctx.options.mqttPort, tls: tlsFor(ctx, true), logger: ctx.logger, ctx });
     ports.mqtt = mqtt.port;
+    if (ctx.options.metricsAddress) metrics = await startMetricsListener(ctx, ctx.options.metricsAddress, listenersUp);
     up = true;
-    const addresses = Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, `${host}:${port}`]));
+    const addresses: Record<string, string> = Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, `${host}:${port}`]));
+    if (metrics) addresses.metrics = metrics.address;
     return { ports, addresses, close: closeAll };
   } catch (error) {
     await closeAll();

@@ -18,12 +18,17 @@ import { endpointsFor, writeContractFiles, type EndpointsFile } from './contract
 import { createDomainServices, stopDomainServices } from './services.js';
 import { startListeners } from './listeners.js';
 import type { AppContext } from './context.js';
+import { FerryMetrics } from './metrics.js';
+import { TicketKeys } from '../cluster/ticket-keys.js';
+import type { Kek } from '../pki/kek.js';
 import { startCluster, type Cluster, type ClusterSettings } from '../cluster/index.js';
 
 export interface RunningServer {
   ctx: AppContext;
   endpointsFile: EndpointsFile;
   rootKey: { accessKeyId: string; secretAccessKey: string };
+  /** Where each listener bound (host:port): api, device, s3, mqtt, and metrics when served. */
+  addresses: Record<string, string>;
   /** Stop accepting, finish what is in flight, stop background work, close the database. */
   close(): Promise<void>;
 }
@@ -47,8 +52,10 @@ export async function startServer(partial: Partial<ServerOptions>, deps: StartDe
 
   let identity: Identity | undefined;
   let store: Store;
+  const metrics = new FerryMetrics();
   try {
     store = await openStore({
+      onQuery: (ms) => metrics.databaseSeconds.observe(ms / 1000),
       databaseUrl: options.databaseUrl,
       sqlitePath: paths.sqlite,
       ...(deps.pgSchema ? { pgSchema: deps.pgSchema } : {}),
@@ -61,12 +68,27 @@ export async function startServer(partial: Partial<ServerOptions>, deps: StartDe
     throw error;
   }
   let cluster: Cluster | undefined;
+  let ticketKeys: TicketKeys | undefined;
   try {
-    const { accountId, rootKey, pki } = identity!;
+    const { accountId, rootKey, pki, kek } = identity!;
+    // Several nodes on one database share their session-ticket keys (SQLite: one process, Node's own keys).
+    if (kek) {
+      ticketKeys = new TicketKeys({ db: store.db, kek, clock, rotationMs: options.ticketKeyRotationMs, logger: logger.child({ component: 'tls' }) });
+      await ticketKeys.refresh();
+      ticketKeys.start();
+    }
     const accessKeys = new AccessKeys(store.db, accountId);
     const host = advertisedHost(options);
-    const running = await startCluster({ settings: clusterSettings(options, deps.pgSchema), store, clock, logger, accountId });
-    const services = await createDomainServices({ store, clock, logger, accountId, region: options.region, paths, pki, options, cluster: running });
+    const running = await startCluster({
+      settings: clusterSettings(options, deps.pgSchema),
+      store,
+      clock,
+      logger,
+      accountId,
+      onBusLatency: (kind, seconds) => metrics.busSeconds.observe({ kind }, seconds),
+    });
+    metrics.nameNode(running.nodeName);
+    const services = await createDomainServices({ store, clock, logger, accountId, region: options.region, paths, pki, options, cluster: running, metrics });
     cluster = running;
     const ctx: AppContext = {
       options,
@@ -82,7 +104,14 @@ export async function startServer(partial: Partial<ServerOptions>, deps: StartDe
       endpoints: endpointsFor(urlHost(host), { api: 0, device: 0, s3: 0, mqtt: 0 }),
       services,
       cluster: running,
+      metrics,
+      ...(ticketKeys ? { ticketKeys } : {}),
     };
+    metrics.readFrom({
+      connections: () => running.hooks.connections(),
+      jobsByStatus: () => services.jobs.countByStatus('jobs'),
+      executionsByStatus: () => services.jobs.countByStatus('executions'),
+    });
     const listeners = await startListeners(ctx);
     await running.nodes.start(listeners.addresses);
     ctx.endpoints = endpointsFor(urlHost(host), advertisedPorts(options, listeners.ports));
@@ -92,14 +121,16 @@ export async function startServer(partial: Partial<ServerOptions>, deps: StartDe
     const close = () =>
       (closing ??= (async () => {
         await listeners.close();
+        ticketKeys?.stop();
         await running.nodes.stop().catch((error: unknown) => logger.warn({ err: error }, 'leaving the cluster failed'));
         await stopDomainServices(services);
         await running.close();
         await store.close();
         unlockDataDir();
       })());
-    return { ctx, endpointsFile, rootKey, close };
+    return { ctx, endpointsFile, rootKey, addresses: listeners.addresses, close };
   } catch (error) {
+    ticketKeys?.stop();
     await cluster?.close();
     await store.close();
     unlockDataDir();
@@ -115,6 +146,8 @@ interface Identity {
   accountId: string;
   rootKey: { accessKeyId: string; secretAccessKey: string };
   pki: PkiMaterial;
+  /** PostgreSQL only: the key-encryption key (the SQLite mode keeps its keys in DIR/pki). */
+  kek?: Kek;
 }
 
 /**
@@ -129,11 +162,11 @@ async function loadIdentity(db: Kysely<Database>, options: ServerOptions, paths:
   const rootKey = await new AccessKeys(db, accountId).rootKey(nowMs);
   const names = serverCertificateNames(options);
   if (dialectOf(options.databaseUrl) === 'sqlite') return { accountId, rootKey, pki: await loadOrCreatePki(paths, names, nowMs) };
-  const pki = await loadOrCreateSharedPki(db, { kekFile: options.kekFile ?? join(paths.pki, 'kek'), names, nowMs, legacy: paths });
+  const { kek, ...pki } = await loadOrCreateSharedPki(db, { kekFile: options.kekFile ?? join(paths.pki, 'kek'), names, nowMs, legacy: paths });
   // Clients read the CA from endpoints.json's caFile; the keys stay in the database.
   mkdirSync(paths.pki, { recursive: true, mode: 0o700 });
   writeCertificateFile(paths.caCert, pki.caCertPem);
-  return { accountId, rootKey, pki };
+  return { accountId, rootKey, pki, kek };
 }
 
 /** The ports clients are told: a balancer's where configured, else the ones bound. */

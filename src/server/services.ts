@@ -4,7 +4,9 @@ import type { Logger } from 'pino';
 import type { DataDirPaths, PkiMaterial } from './data-dir.js';
 import type { ServerOptions } from './config.js';
 import type { Cluster } from '../cluster/index.js';
+import type { FerryMetrics } from './metrics.js';
 import { relayRegistryChanges } from '../cluster/change-relay.js';
+import { JobsRelay, type LocalNotifier } from '../cluster/jobs-relay.js';
 import { DeviceMessagingHub } from '../mqtt/device-messaging.js';
 import { ConnectivityStore } from '../mqtt/connectivity.js';
 import { createRegistry, type Registry } from '../registry/index.js';
@@ -27,6 +29,8 @@ export interface ServiceDeps {
   /** The settings the services read (limits, time-outs, the blob directory). */
   options?: Pick<ServerOptions, 'blobDir' | 'abandonedUploadMs' | 'jobsTickMs'>;
   cluster?: Cluster;
+  /** Where the jobs notifications' latency goes. */
+  metrics?: FerryMetrics;
 }
 
 /**
@@ -57,7 +61,25 @@ export async function createDomainServices(deps: ServiceDeps): Promise<DomainSer
   const connectivity = new ConnectivityStore(deps.store.db);
   const objects = await createObjectStore({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'objects' }), region: deps.region, root: deps.options?.blobDir ?? deps.paths.objects, policies: iam.permissions, ...(deps.options ? { abandonedUploadMs: deps.options.abandonedUploadMs } : {}), ...(deps.cluster ? { singleton: deps.cluster.singleton('objects-sweep'), sharedBlobs: deps.cluster.clustered } : {}) });
   const jobs = createJobsService({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'jobs' }), registry, iam, objects, ...(deps.options ? { tickIntervalMs: deps.options.jobsTickMs } : {}), ...(deps.cluster ? { timers: { owner: deps.cluster.nodeId, leaseMs: deps.cluster.settings.leaseMs }, singleton: deps.cluster.singleton('jobs-deletions') } : {}) });
-  const jobsMqtt = startJobsMqtt({ messaging: deviceMessaging, jobs, clock: deps.clock, logger: deps.logger.child({ component: 'jobs-mqtt' }), thingArn: registry.arns.thing });
+  const cluster = deps.cluster?.clustered ? deps.cluster : undefined;
+  const relay = cluster
+    ? (local: LocalNotifier) =>
+        new JobsRelay({
+          bus: cluster.bus,
+          nodes: cluster.nodes,
+          local,
+          nodesOf: (ids) => connectivity.nodesOf(ids),
+          connectedOn: (nodeId) => connectivity.connectedOn(nodeId),
+          isLocal: (clientId) => deviceMessaging.isConnected(clientId),
+          pendingLists: (things) => jobs.pendingLists(things),
+          thingsChangedSince: (things, since) => jobs.thingsChangedSince(things, since),
+          logger: deps.logger.child({ component: 'cluster' }),
+        })
+    : undefined;
+  const jobsMqtt = startJobsMqtt({ messaging: deviceMessaging, jobs, clock: deps.clock, logger: deps.logger.child({ component: 'jobs-mqtt' }), thingArn: registry.arns.thing,
+    ...(relay ? { relay } : {}),
+    ...(deps.metrics ? { observeNotification: (seconds: number) => deps.metrics!.notificationSeconds.observe(seconds) } : {}),
+  });
   const fleet = new FleetIndex({ db: deps.store.db, registry, logger: deps.logger.child({ component: 'fleet' }), connectivity, ...(deps.cluster ? { singleton: deps.cluster.singleton('fleet-builds') } : {}) });
   jobs.start();
   registry.rotations.start({

@@ -39,7 +39,7 @@ export interface SharedPkiOptions {
   legacy: DataDirPaths;
 }
 
-export async function loadOrCreateSharedPki(db: Kysely<Database>, options: SharedPkiOptions): Promise<PkiMaterial & { kekFingerprint: string }> {
+export async function loadOrCreateSharedPki(db: Kysely<Database>, options: SharedPkiOptions): Promise<PkiMaterial & { kekFingerprint: string; kek: Kek }> {
   const stored = await readSettings(db);
   const kek = stored.get(KEY.fingerprint) ? matchingKek(options.kekFile, stored.get(KEY.fingerprint)!) : (readKek(options.kekFile) ?? createKek(options.kekFile));
   let caCertPem = stored.get(KEY.caCert);
@@ -60,7 +60,7 @@ export async function loadOrCreateSharedPki(db: Kysely<Database>, options: Share
     serverKeyPem = server.privateKeyPem;
     await writeSettings(db, { [KEY.serverCert]: serverCertPem, [KEY.serverKey]: seal(kek, serverKeyPem) });
   }
-  return { caCertPem, caKeyPem, serverCertPem, serverKeyPem, kekFingerprint: kek.fingerprint };
+  return { caCertPem, caKeyPem, serverCertPem, serverKeyPem, kekFingerprint: kek.fingerprint, kek };
 }
 
 /** The KEK file must hold the key the database was sealed with. */

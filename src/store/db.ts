@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, sql, type Migration, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql, type KyselyConfig, type Migration, type MigrationProvider } from 'kysely';
 import type { Database } from './schema.js';
 import { migrations } from './migrations/index.js';
 import { QueuedSqliteDialect } from './sqlite-queue.js';
@@ -33,12 +33,14 @@ export interface OpenStoreOptions {
    * initialisation lock is held, so nodes starting together see one another's.
    */
   initialise?: (db: Kysely<Database>) => Promise<void>;
+  /** Told each query's duration (metrics). */
+  onQuery?: (durationMs: number) => void;
 }
 
 // int8 (bigint) columns hold epoch milliseconds: read them as numbers, as SQLite does.
 pg.types.setTypeParser(20, (v) => Number(v));
 
-function openSqlite(path: string): Kysely<Database> {
+function openSqlite(path: string, log: KyselyConfig['log']): Kysely<Database> {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const database = new BetterSqlite3(path);
   database.pragma('journal_mode = WAL');
@@ -46,10 +48,10 @@ function openSqlite(path: string): Kysely<Database> {
   database.pragma('foreign_keys = ON');
   // NORMAL is durable across process crashes in WAL mode (only an OS crash can lose the last commits).
   database.pragma('synchronous = NORMAL');
-  return new Kysely<Database>({ dialect: new QueuedSqliteDialect({ database: withStatementCache(database) }) });
+  return new Kysely<Database>({ dialect: new QueuedSqliteDialect({ database: withStatementCache(database) }), ...(log ? { log } : {}) });
 }
 
-function openPostgres(url: string, schema?: string): Kysely<Database> {
+function openPostgres(url: string, schema: string | undefined, log: KyselyConfig['log']): Kysely<Database> {
   const pool = new pg.Pool({
     connectionString: url,
     max: 10,
@@ -60,7 +62,7 @@ function openPostgres(url: string, schema?: string): Kysely<Database> {
   });
   // An idle connection dropped by a restarting PostgreSQL must not take the process down; the pool replaces it.
   pool.on('error', () => {});
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) });
 }
 
 export function dialectOf(databaseUrl: string | undefined): SqlDialect {
@@ -72,7 +74,9 @@ export function dialectOf(databaseUrl: string | undefined): SqlDialect {
 /** Opens the database and brings its schema up to date, one node at a time. */
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const dialect = dialectOf(options.databaseUrl);
-  const db = dialect === 'sqlite' ? openSqlite(options.sqlitePath) : openPostgres(options.databaseUrl!, options.pgSchema);
+  const onQuery = options.onQuery;
+  const log: KyselyConfig['log'] = onQuery ? (event) => onQuery(event.queryDurationMillis) : undefined;
+  const db = dialect === 'sqlite' ? openSqlite(options.sqlitePath, log) : openPostgres(options.databaseUrl!, options.pgSchema, log);
   let applied: string[] = [];
   try {
     const unlock = dialect === 'postgres' ? await initialisationLock(options.databaseUrl!, options.pgSchema) : async () => {};

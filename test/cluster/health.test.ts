@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { ListThingsCommand } from '@aws-sdk/client-iot';
-import { clusterSkipReason, REDIS_URL } from './helpers.js';
+import { clusterSkipReason, REDIS_URL, tcpRelay } from './helpers.js';
 import { pgTestSchema } from '../helpers/postgres.js';
 import { startTestServer } from '../helpers/server.js';
 import { rawRequest } from '../helpers/http.js';
@@ -10,38 +9,9 @@ import { rejectsWith, eventually } from '../helpers/assert.js';
 
 const skip = clusterSkipReason();
 
-/** A TCP relay to PostgreSQL the test can cut ("PostgreSQL stopped") and restore. */
-async function pgRelay(target: URL): Promise<{ url: (u: string) => string; stop(): void; start(): Promise<void>; close(): void }> {
-  const sockets = new Set<net.Socket>();
-  let server: net.Server | undefined;
-  let port = 0;
-  const start = () =>
-    new Promise<void>((resolve) => {
-      server = net.createServer((client) => {
-        const upstream = net.connect(Number(target.port || 5432), target.hostname);
-        for (const s of [client, upstream]) {
-          sockets.add(s);
-          s.on('error', () => s.destroy());
-          s.on('close', () => sockets.delete(s));
-        }
-        client.pipe(upstream).pipe(client);
-      });
-      server.listen(port, '127.0.0.1', () => {
-        port = (server!.address() as net.AddressInfo).port;
-        resolve();
-      });
-    });
-  await start();
-  const stop = () => {
-    server?.close();
-    for (const s of sockets) s.destroy();
-  };
-  return { url: (u) => u.replace(/@[^/]+\//, `@127.0.0.1:${port}/`), stop, start, close: stop };
-}
-
 test('/healthz and /readyz on the api and device listeners; /readyz unready while PostgreSQL is away, ready again after; calls answer 503 meanwhile', { skip }, async (t) => {
   const schema = await pgTestSchema();
-  const relay = await pgRelay(new URL(schema.url));
+  const relay = await tcpRelay(new URL(schema.url));
   const s = await startTestServer({ pg: { url: relay.url(schema.url), schema: schema.schema }, redisUrl: REDIS_URL! });
   t.after(async () => {
     await s.close();

@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import net from 'node:net';
 import { join } from 'node:path';
 import { AdjustableClock } from '../../src/clock.js';
 import { pgSkipReason, pgTestSchema } from '../helpers/postgres.js';
@@ -153,4 +154,43 @@ export async function startNodeProcess(cluster: TestCluster, name: string, extra
   };
   cluster.processes.push(node);
   return node;
+}
+
+export interface TcpRelay {
+  /** `url` with its host:port replaced by the relay's. */
+  url(url: string): string;
+  /** Cuts every connection and refuses new ones ("the server is unreachable"). */
+  stop(): void;
+  /** Accepts connections again, on the same port. */
+  start(): Promise<void>;
+  close(): void;
+}
+
+/** A TCP relay to a server (PostgreSQL, Redis) that a test cuts and restores. */
+export async function tcpRelay(target: URL): Promise<TcpRelay> {
+  const sockets = new Set<net.Socket>();
+  let server: net.Server | undefined;
+  let port = 0;
+  const start = () =>
+    new Promise<void>((resolve) => {
+      server = net.createServer((client) => {
+        const upstream = net.connect(Number(target.port || (target.protocol === 'redis:' ? 6379 : 5432)), target.hostname);
+        for (const s of [client, upstream]) {
+          sockets.add(s);
+          s.on('error', () => s.destroy());
+          s.on('close', () => sockets.delete(s));
+        }
+        client.pipe(upstream).pipe(client);
+      });
+      server.listen(port, '127.0.0.1', () => {
+        port = (server!.address() as net.AddressInfo).port;
+        resolve();
+      });
+    });
+  await start();
+  const stop = () => {
+    server?.close();
+    for (const s of sockets) s.destroy();
+  };
+  return { url: (u) => u.replace(/^([a-z]+:\/\/(?:[^@/]*@)?)[^/]+/, `$1127.0.0.1:${port}`), stop, start, close: stop };
 }

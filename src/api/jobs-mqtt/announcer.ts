@@ -26,12 +26,46 @@ export interface MqttAnnouncerDeps {
   clock: Clock;
   logger: Logger;
   thingArn: (thingName: string) => string;
+  /** Told, per thing notified, the seconds since its change was committed (metrics). */
+  observeNotification?: (seconds: number) => void;
 }
+
+/**
+ * How many things' notifications are prepared (documents rendered, links
+ * signed) and handed to the broker at once. Each takes at least one turn of
+ * the event loop (the broker's write callback), and every turn also serves the
+ * devices already notified (StartNext, downloads): a bulk CreateJob's fan-out
+ * gets through in fewer turns the more are in flight (the fleet benchmark:
+ * notification p99 at 2,000 devices 8.1 s with 16, 1.9 s with all at once).
+ * The bound keeps the rendered payloads of a very large fleet out of memory.
+ */
+const RENDER_CONCURRENCY = 4096;
 
 export class MqttJobsAnnouncer implements JobsAnnouncer {
   constructor(private readonly deps: MqttAnnouncerDeps) {}
 
-  async pendingChanged(change: PendingChange): Promise<void> {
+  /**
+   * Publishes each thing's notify / notify-next from this node, several things
+   * at once. `committedAtMs` (wall clock): when the change was committed, on
+   * whichever node, for the latency metric.
+   */
+  async pendingChanged(changes: readonly PendingChange[], committedAtMs = Date.now()): Promise<void> {
+    let next = 0;
+    const worker = async () => {
+      while (next < changes.length) {
+        const change = changes[next++]!;
+        try {
+          await this.notifyThing(change);
+          this.deps.observeNotification?.(Math.max(0, Date.now() - committedAtMs) / 1000);
+        } catch (error) {
+          this.deps.logger.error({ err: error, thingName: change.thingName }, 'jobs notification failed');
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(RENDER_CONCURRENCY, changes.length) }, worker));
+  }
+
+  private async notifyThing(change: PendingChange): Promise<void> {
     const prefix = `$aws/things/${change.thingName}/jobs`;
     if (change.listChanged) {
       // §1.5: keys omitted when empty; `"jobs":{}` when nothing is pending.

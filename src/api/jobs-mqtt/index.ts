@@ -8,6 +8,7 @@
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.js';
+import type { JobsAnnouncer } from '../../jobs/announcer.js';
 import type { JobsService } from '../../jobs/service.js';
 import type { DeviceMessaging, DeviceRequest } from '../../mqtt/device-messaging.js';
 import { MqttJobsAnnouncer } from './announcer.js';
@@ -24,6 +25,9 @@ export interface JobsMqttDeps {
   clock: Clock;
   logger: Logger;
   thingArn: (thingName: string) => string;
+  /** In a cluster: the announcer that hands each device's notifications to the node holding it, given this node's. */
+  relay?: (local: MqttJobsAnnouncer) => JobsAnnouncer & { stop(): void };
+  observeNotification?: (seconds: number) => void;
 }
 
 export const JOBS_REQUEST_FILTER = '$aws/things/+/jobs/#';
@@ -31,11 +35,14 @@ export const JOBS_REQUEST_FILTER = '$aws/things/+/jobs/#';
 /** Starts answering device requests and publishing notifications; `stop` ends both. */
 export function startJobsMqtt(deps: JobsMqttDeps): { stop(): void } {
   const stopConsuming = deps.messaging.consume(JOBS_REQUEST_FILTER, (request) => handleRequest(deps, request));
-  const stopListening = deps.jobs.announceTo(new MqttJobsAnnouncer(deps));
+  const local = new MqttJobsAnnouncer(deps);
+  const announcer = deps.relay?.(local);
+  const stopListening = deps.jobs.announceTo(announcer ?? local);
   return {
     stop() {
       stopConsuming();
       stopListening();
+      announcer?.stop();
     },
   };
 }

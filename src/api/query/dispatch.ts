@@ -41,6 +41,7 @@ export function registerQueryApi(app: FastifyInstance, ctx: AppContext): void {
     const action = params.Action ?? '';
     const run = actions[service][action];
     if (!run) throw invalidInput(`Could not find operation ${action || '(none)'} for ${service.toUpperCase()}.`, 'unknown-operation');
+    request.operation = `${service}:${action}`;
     const version = params.Version;
     if (version !== API_VERSIONS[service]) {
       const given = version === undefined ? 'no Version' : `version ${version}`;

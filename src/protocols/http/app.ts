@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { invalidInput } from '../../errors.js';
 import { newRequestId } from '../../ids.js';
@@ -18,6 +18,8 @@ export interface HttpsAppOptions extends ProtocolDefaults {
   bodyLimit: number;
   /** S3: leave request bodies unread so handlers can stream them. */
   streamBodies?: boolean;
+  /** Told each answered request (metrics). */
+  countRequest?: (listener: string, operation: string, status: number) => void;
 }
 
 /**
@@ -25,6 +27,20 @@ export interface HttpsAppOptions extends ProtocolDefaults {
  * ids, raw bodies (signatures cover them), a not-found answer and an error
  * handler in the listener's wire protocol, and logs without secrets.
  */
+/**
+ * TLS settings every node's listeners share: certificates are judged per
+ * request, and one session-id context, so a session made through one node
+ * (or process) resumes through another even when a client certificate was asked.
+ */
+export const SHARED_TLS = { rejectUnauthorized: false, sessionIdContext: 'ferry' } as const;
+
+/** What metrics call a request: its named operation, else its route's method and pattern (never the raw URL: unbounded). */
+function operationOf(request: FastifyRequest): string {
+  if (request.operation) return request.operation;
+  const route = request.routeOptions.url;
+  return route ? `${request.method} ${route}` : 'unmatched';
+}
+
 export function createHttpsApp(opts: HttpsAppOptions): FastifyInstance {
   const app = Fastify({
     https: {
@@ -33,7 +49,7 @@ export function createHttpsApp(opts: HttpsAppOptions): FastifyInstance {
       ...(opts.tls.ca ? { ca: opts.tls.ca } : {}),
       requestCert: opts.tls.requestCert,
       // Certificates are judged per request (chain, registry status), so the handshake never fails on them.
-      rejectUnauthorized: false,
+      ...SHARED_TLS,
     },
     loggerInstance: opts.logger.child({ listener: opts.name }),
     genReqId: () => newRequestId(),
@@ -68,6 +84,7 @@ export function createHttpsApp(opts: HttpsAppOptions): FastifyInstance {
   app.addHook('onResponse', async (request, reply) => {
     const auth = request.authScheme ?? 'none';
     request.log.info({ method: request.method, url: redactUrl(request.raw.url ?? ''), status: reply.statusCode, auth, ms: Math.round(reply.elapsedTime) }, 'request');
+    opts.countRequest?.(opts.name, operationOf(request), reply.statusCode);
   });
 
   app.setErrorHandler((error, request, reply) => sendError(request, reply, error, opts));

@@ -28,5 +28,7 @@ declare module 'fastify' {
     rawBody?: Buffer;
     principal?: Principal;
     authScheme?: AuthScheme;
+    /** The operation's name when one route serves several (aws-query's Action), for metrics. */
+    operation?: string;
   }
 }
