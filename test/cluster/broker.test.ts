@@ -79,8 +79,8 @@ test('the same client id on another node closes the first connection (DUPLICATE_
   const event = JSON.parse((await watch.box.next('$aws/events/presence/disconnected/twin')).payload) as { disconnectReason: string };
   assert.equal(event.disconnectReason, 'DUPLICATE_CLIENTID');
   assert.ok(newer.connected, 'the newer connection stays');
-  const connectivity = await b.server.ctx.services.connectivity.ofClient('twin');
-  assert.equal(connectivity?.connected, true, 'the newer connection is the recorded one');
+  // The broker records a connect beside its CONNACK, not before it: wait for the record, then check it is the newer's.
+  await eventually(async () => (await b.server.ctx.services.connectivity.ofClient('twin'))?.connected === true, 'the newer connection is the recorded one');
   await end(newer);
   await end(watch.client);
 });
