@@ -78,6 +78,7 @@ test('the change feed announces certificate, policy, principal and membership ch
   await iot.send(new UpdateThingCommand({ thingName: 'oven', attributePayload: { attributes: { a: 'b' } } }));
   await iot.send(new DeleteThingCommand({ thingName: 'oven' }));
   assert.deepEqual(events, [
+    'thing-created {"thingName":"oven"}',
     'thing-group-membership {"thingName":"oven","groupName":"kitchen","member":true}',
     'thing-updated {"thingName":"oven"}',
     'thing-deleted {"thingName":"oven"}',
