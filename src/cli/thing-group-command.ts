@@ -4,8 +4,7 @@ import { configureTree, withConnection, type ConnectionFlags } from './command.j
 import { processIo, type CliIo } from './io.js';
 import { action, printFields, printJson, printTable, when } from './output.js';
 import { collectPairs } from './parse.js';
-import { groupMembers } from './ops/fleet.js';
-import { changeMembers, createThingGroup, deleteThingGroup, describeThingGroup, listThingGroups } from './ops/thing-groups.js';
+import { changeMembers, createThingGroup, groupMembers, deleteThingGroup, describeThingGroup, listThingGroups } from './ops/thing-groups.js';
 
 interface CreateFlags extends ConnectionFlags {
   query?: string;

@@ -66,7 +66,7 @@ export async function createJob(deps: CreateDeps, principal: Principal, input: C
   try {
     return await inTransaction(deps, async (u) => {
       // Without a rollout or scheduling config every thing is notified at once, as before; otherwise the pacer decides.
-      const paced = configs.rollout !== undefined || configs.scheduling !== undefined;
+      const paced = isPaced(configColumns(configs));
       const row = jobRowFor(input, configs, jobArn, text, origins, things.length, u.nowMs, paced);
       await u.trx.insertInto('jobs').values(row).execute();
       await u.trx.insertInto('job_targets').values([...new Set(input.targets)].map((target_arn) => ({ job_id: input.jobId, target_arn }))).execute();

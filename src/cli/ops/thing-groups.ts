@@ -10,6 +10,7 @@ import {
   type GroupNameAndArn,
 } from '@aws-sdk/client-iot';
 import type { Connection } from '../client-config.js';
+import { allPages } from './pages.js';
 
 export interface CreateThingGroupInput {
   name: string;
@@ -51,18 +52,6 @@ export async function changeMembers(conn: Connection, group: string, things: str
   return { thingGroupName: group, [change === 'add' ? 'added' : 'removed']: things };
 }
 
-/** Every page of a listing that answers with `nextToken`. */
-async function allPages<T>(page: (nextToken: string | undefined) => Promise<{ items: T[]; nextToken?: string | undefined }>): Promise<T[]> {
-  const items: T[] = [];
-  let nextToken: string | undefined;
-  do {
-    const p = await page(nextToken);
-    items.push(...p.items);
-    nextToken = p.nextToken;
-  } while (nextToken);
-  return items;
-}
-
 /** ListThingGroups: all of them, or the children of `parent` (`recursive`: all its descendants). */
 export function listThingGroups(conn: Connection, options: { parent?: string | undefined; recursive?: boolean | undefined } = {}): Promise<GroupNameAndArn[]> {
   return allPages(async (nextToken) => {
@@ -81,11 +70,15 @@ export function listThingGroups(conn: Connection, options: { parent?: string | u
 /** DescribeThingGroup and ListThingsInThingGroup (its direct members). */
 export async function describeThingGroup(conn: Connection, name: string) {
   const { $metadata: _, ...group } = await conn.iot().send(new DescribeThingGroupCommand({ thingGroupName: name }));
-  const things = await allPages(async (nextToken) => {
-    const out = await conn.iot().send(new ListThingsInThingGroupCommand({ thingGroupName: name, maxResults: 250, ...(nextToken ? { nextToken } : {}) }));
+  return { ...group, things: await groupMembers(conn, name, false) };
+}
+
+/** ListThingsInThingGroup, every page (dynamic members included; `recursive`: its child groups' too). */
+export function groupMembers(conn: Connection, name: string, recursive: boolean): Promise<string[]> {
+  return allPages(async (nextToken) => {
+    const out = await conn.iot().send(new ListThingsInThingGroupCommand({ thingGroupName: name, maxResults: 250, ...(recursive ? { recursive } : {}), ...(nextToken ? { nextToken } : {}) }));
     return { items: out.things ?? [], nextToken: out.nextToken };
   });
-  return { ...group, things };
 }
 
 /** DeleteThingGroup (its things stay; they only leave the group). */
