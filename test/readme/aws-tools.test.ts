@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DescribeThingCommand, ListThingPrincipalsCommand } from '@aws-sdk/client-iot';
 import { startTestServer, tempDir } from '../helpers/server.js';
-import { run, sectionBlocks } from './sections.js';
+import { failure, run, sectionBlocks } from './sections.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const SECTION = 'Using the AWS CLI, boto3 and the device SDKs';
@@ -34,7 +34,7 @@ test(`the README's "${SECTION}" runs as written: AWS CLI, boto3 and a device on 
   // A device program outside the project finds the Device SDK the way `npm install aws-iot-device-sdk` would give it.
   env.NODE_PATH = join(ROOT, 'node_modules');
   const result = await run(shell.map((b) => withPorts(b.text)).join('\n'), work, env);
-  assert.equal(result.code, 0, `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
+  assert.equal(result.code, 0, failure(result));
   assert.match(result.stdout, /queued jobs: 0/);
 
   assert.ok(readFileSync(join(work, 'downloaded.bin')).equals(firmware), 'the device downloaded the exact bytes over HTTPS');

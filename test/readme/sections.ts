@@ -31,13 +31,13 @@ export interface ScriptResult {
 }
 
 /**
- * Runs a script with `bash -euo pipefail` in its own process group; once bash
+ * Runs a script with `bash -xeuo pipefail` (each command traced to stderr, so a failure names its command) in its own process group; once bash
  * has exited (or after `timeoutMs`), whatever it left running in the
  * background (an agent started with `&`) is stopped with SIGTERM.
  */
 export function run(script: string, cwd: string, env: NodeJS.ProcessEnv, timeoutMs = 180_000): Promise<ScriptResult> {
   return new Promise((done) => {
-    const child = spawn('bash', ['-euo', 'pipefail', '-c', script], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', ['-xeuo', 'pipefail', '-c', script], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
@@ -58,4 +58,10 @@ export function run(script: string, cwd: string, env: NodeJS.ProcessEnv, timeout
     });
     child.once('close', () => done({ code, stdout, stderr }));
   });
+}
+
+/** A failed script's report, most telling part first: CI logs keep a message's head and tail, not its middle. */
+export function failure(result: ScriptResult, ...extra: string[]): string {
+  const tail = (text: string) => (text.length > 4000 ? `…${text.slice(-4000)}` : text);
+  return [`exit code ${result.code}`, `stderr (the traced commands):\n${tail(result.stderr)}`, ...extra, `stdout:\n${tail(result.stdout)}`].join('\n');
 }
