@@ -13,6 +13,7 @@ import type { DeviceAuthority } from './device-authority.js';
 import { encodePayload, type BrokerPort, type DeviceMessagingHub, type OutboundMessage } from './device-messaging.js';
 import { DRAIN_TIMEOUT_MS, MAX_CLIENT_ID_BYTES, MAX_QUEUED_PER_SESSION } from './limits.js';
 import { followRegistryChanges, recompileAll } from './live-changes.js';
+import { closeGracefullyOnDestroy } from './graceful-close.js';
 import { guardPackets } from './packet-guard.js';
 import { Presence } from './presence.js';
 import { sessionStore } from './session-store.js';
@@ -129,7 +130,10 @@ export async function createFerryBroker(deps: FerryBrokerDeps): Promise<FerryBro
       connections.add(connection);
       guardPackets(client, {
         oversized: () => connection.noteDisconnect('CLIENT_ERROR'),
-        disconnect: () => connection.noteDisconnect('CLIENT_INITIATED_DISCONNECT'),
+        disconnect: () => {
+          connection.noteDisconnect('CLIENT_INITIATED_DISCONNECT');
+          closeGracefullyOnDestroy(socket);
+        },
       });
       // A connection aedes never registered (closed during CONNECT) ends here.
       socket.once('close', () => setImmediate(() => ended(connection)));
