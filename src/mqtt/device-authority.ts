@@ -68,7 +68,7 @@ const MAX_REMEMBERED_DECISIONS = 256;
  * replaces the connection's device), and evaluate() reads nothing else, so each
  * decision is remembered: fan-out asks iot:Receive of every subscriber for every message.
  */
-function boundPolicy(policies: BoundPolicySet, context: Record<string, string | undefined>): DevicePolicy {
+export function boundPolicy(policies: BoundPolicySet, context: Record<string, string | undefined>): DevicePolicy {
   const decisions = new Map<string, boolean>();
   return {
     allows: (action, resource) => {

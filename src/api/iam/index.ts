@@ -33,9 +33,15 @@ function authorized(ctx: AppContext, iam: IamService, action: string, run: Query
     } else if (principal?.kind !== 'root') {
       throw denied(`IAM requests must be signed with an access key (iam:${action}).`);
     }
-    return run(params, request);
+    const result = await run(params, request);
+    // Connections signed by IAM principals are judged again before the write answers (mqtt/live-changes.ts).
+    if (!READ_ONLY.test(action)) await ctx.services.registry.feed.emit('iam-changed', { action });
+    return result;
   };
 }
+
+/** IAM actions that change nothing. */
+const READ_ONLY = /^(Get|List|Simulate|Generate)/;
 
 async function resourceOf(ctx: AppContext, iam: IamService, params: Record<string, string>): Promise<string> {
   if (params.PolicyArn) return params.PolicyArn;
