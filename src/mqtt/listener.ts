@@ -33,7 +33,7 @@ export async function startMqttListener(opts: {
   const { ctx } = opts;
   const broker = await createFerryBroker({
     authority: registryAuthority(ctx.services.registry),
-    iamAuthority: iamAuthority(ctx.services.iam.permissions),
+    iamAuthority: iamAuthority({ decisions: ctx.services.iam.authorizer, keys: ctx.accessKeys, nowMs: () => ctx.clock.now() }),
     feed: ctx.services.registry.feed,
     messaging: ctx.services.deviceMessaging,
     connectivity: ctx.services.connectivity,

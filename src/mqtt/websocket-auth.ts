@@ -46,6 +46,7 @@ export async function verifyWebSocketUrl(req: IncomingMessage, deps: WebSocketAu
     for (const payloadHash of [EMPTY_SHA256, UNSIGNED_PAYLOAD]) {
       try {
         verifySignature(variant, parsed, { secretAccessKey: resolved.secretAccessKey, nowMs, services: [WEBSOCKET_SERVICE], region: deps.region, payloadHash, canonicalUri: 'normalized' });
+        await deps.credentials.recordUse?.(resolved.principal, { service: WEBSOCKET_SERVICE, region: parsed.scope.region }, nowMs);
         return resolved.principal;
       } catch (error) {
         if (!isFerryError(error) || error.details.reason !== 'signature-mismatch') throw error;

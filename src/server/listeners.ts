@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { createHttpsApp } from '../protocols/http/app.js';
-import { installAuthentication } from '../protocols/http/authenticate.js';
+import { installAuthentication } from '../api/authenticate.js';
 import { registerIotApi } from '../api/iot/index.js';
 import { registerQueryApi } from '../api/query/dispatch.js';
 import { registerS3Api } from '../api/s3/index.js';

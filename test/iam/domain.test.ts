@@ -5,6 +5,7 @@ import { FerryError } from '../../src/errors.js';
 import { IamService } from '../../src/iam/service.js';
 import type { DeviceIdentities } from '../../src/iam/credentials-provider.js';
 import { AccessKeys } from '../../src/iam/access-keys.js';
+import { ephemeralSecretBox } from '../../src/iam/secrets.js';
 import { PRESIGN_SESSION_MARGIN_SEC, PRESIGN_SESSION_REUSE_SEC } from '../../src/iam/presign.js';
 import { engines, openTestStore } from '../helpers/stores.js';
 
@@ -22,17 +23,19 @@ function kindOf(error: unknown): string {
 async function withIam(engine: 'sqlite' | 'postgres', body: (iam: IamService, ctx: { clock: AdjustableClock; keys: AccessKeys }) => Promise<void>) {
   const { store, dispose } = await openTestStore(engine);
   const clock = new AdjustableClock();
+  const secrets = ephemeralSecretBox();
   const iam = new IamService({
     db: store.db,
     clock,
     accountId: ACCOUNT,
     region: 'us-east-1',
     identities: noIdentities,
+    secrets,
     sign: async (r) => `${r.origin}${r.path}?X-Amz-Credential=${r.accessKeyId}&X-Amz-Expires=${r.expiresSec}`,
   });
   iam.useS3Endpoint(() => 'https://127.0.0.1:9000');
   try {
-    await body(iam, { clock, keys: new AccessKeys(store.db, ACCOUNT) });
+    await body(iam, { clock, keys: new AccessKeys(store.db, ACCOUNT, secrets) });
   } finally {
     await dispose();
   }
