@@ -6,7 +6,17 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DeleteRolePolicyCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import {
+  AddUserToGroupCommand,
+  CreateAccessKeyCommand,
+  CreateGroupCommand,
+  CreateUserCommand,
+  DeleteRolePolicyCommand,
+  PutGroupPolicyCommand,
+  PutRolePolicyCommand,
+  RemoveUserFromGroupCommand,
+  UpdateAccessKeyCommand,
+} from '@aws-sdk/client-iam';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { closed, connect, createPolicy, end, flush, openPolicy, provisionThing, subscribe } from './helpers.js';
 import { connectWebSocket, iamMqttPolicy, roleSession, signWebSocketUrl, upgradeOutcome, webSocketEndpoint, type AwsCredentials } from './websocket-helpers.js';
@@ -124,6 +134,44 @@ describe('mqtt over websocket', () => {
     assert.equal((await listener.box.next('live/feed')).payload, 'again');
     await end(listener.client);
     await end(sender.client);
+  });
+
+  test('an IAM user allowed by its group connects to both listeners, publishes and receives; leaving the group stops deliveries and deactivating its key closes the connection, before each call answers', async () => {
+    const iam = ts.iam();
+    await iam.send(new CreateGroupCommand({ GroupName: 'ws-apps' }));
+    await iam.send(new PutGroupPolicyCommand({ GroupName: 'ws-apps', PolicyName: 'mqtt', PolicyDocument: iamMqttPolicy(ts, { clients: '${aws:username}-*', topics: 'users/${aws:username}/*' }) }));
+    const keyOf = async (userName: string) => {
+      await iam.send(new CreateUserCommand({ UserName: userName }));
+      const key = (await iam.send(new CreateAccessKeyCommand({ UserName: userName }))).AccessKey!;
+      return { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! };
+    };
+    const alice = await keyOf('alice');
+    const bob = await keyOf('bob');
+    await iam.send(new AddUserToGroupCommand({ GroupName: 'ws-apps', UserName: 'alice' }));
+
+    const onDevice = await connectWebSocket(ts, sign('device', alice), 'alice-1');
+    const onApi = await connectWebSocket(ts, sign('api', alice), 'alice-2');
+    await assert.rejects(connectWebSocket(ts, sign('device', bob), 'bob-1'), /Not authorized/, 'a user no policy allows');
+    await assert.rejects(connectWebSocket(ts, sign('device', alice), 'bob-1'), /Not authorized/, 'another client id');
+    await subscribe(onApi.client, ['users/alice/inbox']);
+    await onDevice.client.publishAsync('users/alice/inbox', 'from alice', { qos: 1 });
+    assert.equal((await onApi.box.next('users/alice/inbox')).payload, 'from alice');
+
+    await iam.send(new RemoveUserFromGroupCommand({ GroupName: 'ws-apps', UserName: 'alice' }));
+    const sender = await connectWebSocket(ts, sign('device', root), 'root-to-alice');
+    await subscribe(sender.client, ['users/alice/inbox']);
+    await flush(sender.client, sender.client, 'users/alice/inbox');
+    assert.deepEqual(onApi.box.all.map((m) => m.payload), ['from alice'], 'no longer allowed to receive');
+    await iam.send(new AddUserToGroupCommand({ GroupName: 'ws-apps', UserName: 'alice' }));
+
+    const gone = closed(onDevice.client);
+    await iam.send(new UpdateAccessKeyCommand({ UserName: 'alice', AccessKeyId: alice.accessKeyId, Status: 'Inactive' }));
+    assert.equal(ts.server.ctx.services.deviceMessaging.isConnected('alice-1'), false, 'closed on the server before UpdateAccessKey answered');
+    assert.equal(ts.server.ctx.services.deviceMessaging.isConnected('alice-2'), false);
+    await gone;
+    assert.equal((await upgradeOutcome(ts, sign('device', alice))).status, 403, 'an inactive key signs nothing');
+    await end(sender.client);
+    onApi.client.end(true);
   });
 
   test('a client certificate on the TLS session of the device listener is accepted (Ferry extension), judged by its IoT policies', async () => {
