@@ -17,6 +17,7 @@ import {
   RemoveUserFromGroupCommand,
   UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
+import { presignUrl } from '../../src/protocols/sigv4/index.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { closed, connect, createPolicy, end, flush, openPolicy, provisionThing, subscribe } from './helpers.js';
 import { connectWebSocket, iamMqttPolicy, roleSession, signWebSocketUrl, upgradeOutcome, webSocketEndpoint, type AwsCredentials } from './websocket-helpers.js';
@@ -90,7 +91,7 @@ describe('mqtt over websocket', () => {
     await assert.rejects(connectWebSocket(ts, sign('device', noConnect), 'app-x'), /Not authorized/);
   });
 
-  test('the root key may do everything; the host is accepted signed with or without its port', async () => {
+  test('the root key may do everything; the host is accepted signed with or without its port, the token signed or appended', async () => {
     for (const hostWithPort of [false, true]) {
       const { client, box } = await connectWebSocket(ts, sign('device', root, { hostWithPort }), `root-${hostWithPort}`);
       await subscribe(client, ['anything/at/all']);
@@ -98,6 +99,11 @@ describe('mqtt over websocket', () => {
       assert.equal((await box.next('anything/at/all')).payload, 'x');
       await end(client);
     }
+    // A presigner that signs the session token with the rest of the query and an UNSIGNED-PAYLOAD (as S3 presigners do).
+    const origin = webSocketEndpoint(ts, 'device').replace('wss://', 'https://').replace('/mqtt', '');
+    const signed = presignUrl({ method: 'GET', origin, path: '/mqtt', accessKeyId: app.accessKeyId, secretAccessKey: app.secretAccessKey, sessionToken: app.sessionToken!, region, service: 'iotdevicegateway', expiresSec: 300, nowMs: ts.clock.now() });
+    const { client } = await connectWebSocket(ts, signed.replace('https://', 'wss://'), 'app-token-signed');
+    await end(client);
   });
 
   test('deleting the role policy that allows Receive stops deliveries before the IAM call answers; the connection stays, other permissions hold', async () => {
