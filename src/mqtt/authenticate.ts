@@ -5,7 +5,9 @@ import type { Clock } from '../clock.js';
 import type { Connections, DeviceConnection } from './connections.js';
 import type { DeviceAuthority, Resolution, ResolvedDevice } from './device-authority.js';
 import { publishRefusal } from './reserved-topics.js';
-import { byteLength, KEEP_ALIVE_CEILING_SECONDS, MAX_CLIENT_ID_BYTES } from './limits.js';
+import { byteLength, DEFAULT_MQTT_LIMITS, MAX_CLIENT_ID_BYTES, type MqttLimits } from './limits.js';
+import type { ConnectRate } from './connect-rate.js';
+import type { ConnectFailureReason } from './subscription-events.js';
 import type { MqttArns } from './topics.js';
 
 export interface AuthenticateDeps {
@@ -14,7 +16,15 @@ export interface AuthenticateDeps {
   arns: MqttArns;
   clock: Clock;
   logger: Logger;
+  limits?: MqttLimits;
+  /** Counts CONNECTs per client id (AWS's 1 a second); absent = no limit. */
+  connectRate?: ConnectRate;
+  /** Told of each CONNECT refused after its client id was known (connect-failure events). */
+  connectFailed?(connection: DeviceConnection, reason: ConnectFailureReason): void;
 }
+
+// CONNACK 3: server unavailable, the answer to a CONNECT over its client id's rate.
+const SERVER_UNAVAILABLE = 3;
 
 // CONNACK return codes (MQTT 3.1.1 §3.2.2.3).
 const IDENTIFIER_REJECTED = 2;
@@ -34,7 +44,8 @@ export function preConnect(deps: AuthenticateDeps): NonNullable<AedesOptions['pr
       connection.clientId = packet.clientId ?? '';
       if (packet.will) connection.will = { topic: packet.will.topic, retain: packet.will.retain === true };
     }
-    if (!packet.keepalive || packet.keepalive > KEEP_ALIVE_CEILING_SECONDS) packet.keepalive = KEEP_ALIVE_CEILING_SECONDS;
+    const ceiling = (deps.limits ?? DEFAULT_MQTT_LIMITS).keepAliveCeilingSeconds;
+    if (!packet.keepalive || packet.keepalive > ceiling) packet.keepalive = ceiling;
     done(null, true);
   };
 }
@@ -52,7 +63,11 @@ export function authenticate(deps: AuthenticateDeps): NonNullable<AedesOptions['
     const connection = deps.connections.of(client);
     if (!connection) return done(refusal(NOT_AUTHORIZED, 'unknown connection'), false);
     accept(deps, connection).then(
-      (error) => (error ? done(error, false) : done(null, true)),
+      (error) => {
+        if (!error) return done(null, true);
+        if (connection.clientId !== '') deps.connectFailed?.(connection, error.returnCode === SERVER_UNAVAILABLE ? 'THROTTLED' : 'AUTHORIZATION_FAILURE');
+        done(error, false);
+      },
       (error: unknown) => {
         deps.logger.error({ err: error, clientId: connection.clientId }, 'mqtt authentication failed unexpectedly');
         done(refusal(NOT_AUTHORIZED, 'internal error'), false);
@@ -68,6 +83,10 @@ async function accept(deps: AuthenticateDeps, connection: DeviceConnection): Pro
     log.info('mqtt connect refused: client id must be 1-128 bytes');
     return refusal(IDENTIFIER_REJECTED, 'client id must be 1-128 bytes');
   }
+  if (deps.connectRate && !deps.connectRate.admit(clientId)) {
+    log.info('mqtt connect refused: more than the connect requests per second allowed for this client id');
+    return refusal(SERVER_UNAVAILABLE, 'too many connect requests for this client id');
+  }
   const certificate = (connection.client.conn as TLSSocket).getPeerX509Certificate?.();
   if (!certificate) {
     log.info('mqtt connect refused: no client certificate');
@@ -75,6 +94,7 @@ async function accept(deps: AuthenticateDeps, connection: DeviceConnection): Pro
   }
   // The certificate's id (SHA-256 of its DER, DESIGN.md "ARNs") names it exactly; the TLS handshake proved the key.
   const certificateId = certificate.fingerprint256.replaceAll(':', '').toLowerCase();
+  connection.certificateId = certificateId;
   const resolution = await resolve(deps, certificateId, connection);
   if (!resolution.ok) {
     log.info({ reason: resolution.reason }, `mqtt connect refused: ${resolution.message}`);
@@ -91,7 +111,6 @@ async function accept(deps: AuthenticateDeps, connection: DeviceConnection): Pro
     return refusal(NOT_AUTHORIZED, willRefused);
   }
   if (connection.client.closed) return refusal(NOT_AUTHORIZED, 'connection closed');
-  connection.certificateId = certificateId;
   connection.device = device;
   connection.connectedAt = deps.clock.now();
   const previous = deps.connections.accept(connection);

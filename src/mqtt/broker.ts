@@ -11,7 +11,10 @@ import { Connections, DeviceConnection } from './connections.js';
 import type { ConnectivityStore } from './connectivity.js';
 import type { DeviceAuthority } from './device-authority.js';
 import { encodePayload, type BrokerPort, type DeviceMessagingHub, type OutboundMessage } from './device-messaging.js';
-import { DRAIN_TIMEOUT_MS, MAX_CLIENT_ID_BYTES, MAX_QUEUED_PER_SESSION } from './limits.js';
+import { DEFAULT_MQTT_LIMITS, DRAIN_TIMEOUT_MS, MAX_CLIENT_ID_BYTES, MAX_QUEUED_PER_SESSION, maxPacketBytes, type MqttLimits } from './limits.js';
+import { ConnectRate } from './connect-rate.js';
+import { throttleInbound } from './inbound-throttle.js';
+import { SubscriptionEvents } from './subscription-events.js';
 import { followRegistryChanges, recompileAll } from './live-changes.js';
 import { guardPackets } from './packet-guard.js';
 import { Presence } from './presence.js';
@@ -37,6 +40,8 @@ export interface FerryBrokerDeps {
   nodeId?: string;
   /** A cluster's emitter and session store (aedes' in-memory ones without). */
   cluster?: ClusterBroker;
+  /** AWS's per-connection limits (defaults: AWS IoT Core's). */
+  limits?: MqttLimits;
   /** Told of each PUBLISH from a client (in) and to one (out), for metrics. */
   onMessage?: (direction: 'in' | 'out') => void;
 }
@@ -57,7 +62,22 @@ export interface FerryBroker {
 export async function createFerryBroker(deps: FerryBrokerDeps): Promise<FerryBroker> {
   const connections = new Connections();
   const logger = deps.logger.child({ component: 'mqtt' });
-  const hookDeps = { ...deps, logger, connections, refused: new WeakSet<object>(), isConsumed: (topic: string) => deps.messaging.isConsumed(topic) };
+  const limits = deps.limits ?? DEFAULT_MQTT_LIMITS;
+  const publishAsService = (topic: string, payload: Buffer) => {
+    if (!broker.closed) broker.publish({ cmd: 'publish', topic, payload, qos: 1, retain: false, dup: false }, () => {});
+  };
+  const events = new SubscriptionEvents({ publish: publishAsService, clock: deps.clock });
+  const hookDeps = {
+    ...deps,
+    logger,
+    connections,
+    limits,
+    refused: new WeakSet<object>(),
+    overLimit: new WeakSet<object>(),
+    connectRate: new ConnectRate(deps.clock, limits.connectsPerSecondPerClientId),
+    connectFailed: (connection: DeviceConnection, reason: Parameters<SubscriptionEvents['connectFailed']>[1]) => events.connectFailed(connection, reason),
+    isConsumed: (topic: string) => deps.messaging.isConsumed(topic),
+  };
   if (deps.cluster) noteTakeoversElsewhere(deps.cluster.mq, connections, () => broker.id);
   const broker = await Aedes.createBroker({
     ...(deps.nodeId ? { id: deps.nodeId } : {}),
@@ -83,9 +103,7 @@ export async function createFerryBroker(deps: FerryBrokerDeps): Promise<FerryBro
   const nodeId = broker.id;
   if (deps.forgetStaleConnectivity) await deps.connectivity.nodeStopped(undefined, 'CONNECTION_LOST', deps.clock.now());
   const presence = new Presence({
-    publish: (topic, payload) => {
-      if (!broker.closed) broker.publish({ cmd: 'publish', topic, payload, qos: 1, retain: false, dup: false }, () => {});
-    },
+    publish: publishAsService,
     connectivity: deps.connectivity,
     clock: deps.clock,
     logger,
@@ -106,6 +124,16 @@ export async function createFerryBroker(deps: FerryBrokerDeps): Promise<FerryBro
     deps.authority.connected?.(certificateId).catch((error: unknown) => logger.error({ err: error, certificateId }, 'noting the certificate\'s use failed'));
   });
   broker.on('clientDisconnect', (client) => ended(connections.of(client)));
+  broker.on('subscribe', (subscriptions, client) => {
+    const connection = connections.of(client);
+    if (connection?.device) events.subscribed(connection, subscriptions);
+  });
+  broker.on('unsubscribe', (topics, client) => {
+    const connection = connections.of(client);
+    if (!connection?.device) return;
+    for (const topic of topics) connection.subscriptions.delete(topic);
+    events.unsubscribed(connection, topics);
+  });
   if (deps.onMessage) {
     const onMessage = deps.onMessage;
     broker.on('publish', (_packet, client) => client && onMessage('in'));
@@ -127,9 +155,17 @@ export async function createFerryBroker(deps: FerryBrokerDeps): Promise<FerryBro
       const client = broker.handle(socket);
       const connection = new DeviceConnection(client, sourceIp(socket));
       connections.add(connection);
-      guardPackets(client, {
-        oversized: () => connection.noteDisconnect('CLIENT_ERROR'),
-        disconnect: () => connection.noteDisconnect('CLIENT_INITIATED_DISCONNECT'),
+      guardPackets(
+        client,
+        {
+          oversized: () => connection.noteDisconnect('CLIENT_ERROR'),
+          disconnect: () => connection.noteDisconnect('CLIENT_INITIATED_DISCONNECT'),
+        },
+        maxPacketBytes(limits.maxPayloadBytes),
+      );
+      throttleInbound(client, limits, deps.clock, hookDeps.overLimit, {
+        connected: () => connection.device !== undefined,
+        discarded: (why, topic) => logger.info({ clientId: connection.clientId, topic, limit: why }, 'mqtt publish discarded: over the connection\'s rate'),
       });
       // A connection aedes never registered (closed during CONNECT) ends here.
       socket.once('close', () => setImmediate(() => ended(connection)));

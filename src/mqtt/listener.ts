@@ -41,6 +41,7 @@ export async function startMqttListener(opts: {
     forgetStaleConnectivity: ctx.store.dialect === 'sqlite',
     nodeId: ctx.cluster.nodeId,
     onMessage: (direction) => ctx.metrics.mqttMessages.inc({ direction }),
+    limits: ctx.options.mqtt,
     ...(ctx.cluster.broker ? { cluster: ctx.cluster.broker } : {}),
   });
   ctx.cluster.hooks.connections = () => broker.connections.size;
