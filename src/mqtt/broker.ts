@@ -15,6 +15,9 @@ import { DEFAULT_MQTT_LIMITS, DRAIN_TIMEOUT_MS, MAX_CLIENT_ID_BYTES, MAX_QUEUED_
 import { ConnectRate } from './connect-rate.js';
 import { throttleInbound } from './inbound-throttle.js';
 import { SubscriptionEvents } from './subscription-events.js';
+import { durableSessions, restoreSessions } from './durable-sessions.js';
+import { SessionExpiry } from './session-expiry.js';
+import type { SessionRecords } from './session-records.js';
 import { followRegistryChanges, recompileAll } from './live-changes.js';
 import { guardPackets } from './packet-guard.js';
 import { Presence } from './presence.js';
@@ -40,6 +43,12 @@ export interface FerryBrokerDeps {
   nodeId?: string;
   /** A cluster's emitter and session store (aedes' in-memory ones without). */
   cluster?: ClusterBroker;
+  /**
+   * Persistent sessions' records: their expiry always, and without a cluster
+   * their subscriptions and queues (durable across restarts). Absent: sessions
+   * live in memory and never expire (unit tests).
+   */
+  sessions?: SessionRecords;
   /** AWS's per-connection limits (defaults: AWS IoT Core's). */
   limits?: MqttLimits;
   /** Told of each PUBLISH from a client (in) and to one (out), for metrics. */
@@ -84,7 +93,7 @@ export async function createFerryBroker(deps: FerryBrokerDeps): Promise<FerryBro
     ...(deps.cluster ? { mq: deps.cluster.mq as never, persistence: deps.cluster.persistence as never, heartbeatInterval: deps.cluster.heartbeatMs } : {}),
     drainTimeout: DRAIN_TIMEOUT_MS,
     maxClientsIdLength: MAX_CLIENT_ID_BYTES,
-    preConnect: preConnect(hookDeps),
+    preConnect: expiringSessions(preConnect(hookDeps), connections, () => expiry),
     authenticate: authenticate(hookDeps),
     authorizePublish: authorizePublish(hookDeps),
     authorizeSubscribe: authorizeSubscribe(hookDeps),
@@ -93,6 +102,16 @@ export async function createFerryBroker(deps: FerryBrokerDeps): Promise<FerryBro
   });
   // aedes makes its persistence in listen(); Ferry's session rules wrap it (see session-store.ts).
   const internals = broker as unknown as { persistence: object };
+  if (deps.sessions && !deps.cluster) {
+    const inMemory = internals.persistence;
+    if (deps.forgetStaleConnectivity) await deps.sessions.allDisconnected(deps.clock.now());
+    const restored = await restoreSessions(inMemory, deps.sessions);
+    if (restored.sessions > 0) logger.info(restored, 'mqtt persistent sessions restored');
+    internals.persistence = durableSessions(inMemory, deps.sessions, logger);
+  }
+  const expiry = deps.sessions
+    ? new SessionExpiry({ records: deps.sessions, persistence: () => internals.persistence, clock: deps.clock, expirySeconds: limits.sessionExpirySeconds, logger })
+    : undefined;
   internals.persistence = sessionStore(internals.persistence, {
     isOnline: (clientId) => connections.isOnline(clientId),
     isConsumed: hookDeps.isConsumed,
@@ -110,16 +129,22 @@ export async function createFerryBroker(deps: FerryBrokerDeps): Promise<FerryBro
     nodeId,
   });
   const announced = new WeakSet<DeviceConnection>();
+  const sessionWrites = new InOrder(logger);
   const ended = (connection: DeviceConnection | undefined) => {
     if (!connection || connection.closed) return;
     connections.remove(connection);
-    if (announced.has(connection)) presence.disconnected(connection);
+    if (!announced.has(connection)) return;
+    presence.disconnected(connection);
+    // A takeover's newer connection holds the session now: its expiry has not begun.
+    if (expiry && !connections.latest(connection.clientId)) sessionWrites.run(connection.clientId, () => expiry.disconnected(connection.clientId, connection.clean));
   };
+  expiry?.start();
   broker.on('clientReady', (client) => {
     const connection = connections.of(client);
     if (!connection?.device) return;
     announced.add(connection);
     presence.connected(connection);
+    if (expiry) sessionWrites.run(connection.clientId, () => expiry.connected(connection.clientId, connection.clean));
     const certificateId = connection.device.certificateId;
     deps.authority.connected?.(certificateId).catch((error: unknown) => logger.error({ err: error, certificateId }, 'noting the certificate\'s use failed'));
   });
@@ -171,15 +196,53 @@ export async function createFerryBroker(deps: FerryBrokerDeps): Promise<FerryBro
       socket.once('close', () => setImmediate(() => ended(connection)));
     },
     async close() {
+      expiry?.stop();
       stopFollowing();
       detach();
       for (const connection of connections.all()) connection.noteDisconnect('SERVER_INITIATED_DISCONNECT');
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       for (const connection of connections.all()) ended(connection);
       await presence.settle();
+      await sessionWrites.settle();
       await deps.connectivity.nodeStopped(nodeId, 'SERVER_INITIATED_DISCONNECT', deps.clock.now());
     },
   };
+}
+
+/**
+ * The preConnect hook, first ending the client id's persistent session if it
+ * expired, so aedes finds none (session present 0), and noting the CONNECT's
+ * clean-session flag.
+ */
+function expiringSessions(inner: NonNullable<AedesOptions['preConnect']>, connections: Connections, expiry: () => SessionExpiry | undefined): NonNullable<AedesOptions['preConnect']> {
+  return (client, packet, done) => {
+    const connection = connections.of(client);
+    if (connection) connection.clean = packet.clean !== false;
+    const sessions = expiry();
+    if (!sessions || packet.clean !== false || !packet.clientId) return inner(client, packet, done);
+    sessions.beforeConnect(packet.clientId).then(
+      () => inner(client, packet, done),
+      (error: unknown) => done(error as Error, false),
+    );
+  };
+}
+
+/** Work for one client id, one at a time in order; `settle` waits for all of it. */
+class InOrder {
+  private readonly queues = new Map<string, Promise<void>>();
+  constructor(private readonly logger: Logger) {}
+
+  run(key: string, work: () => Promise<void>): void {
+    const next = (this.queues.get(key) ?? Promise.resolve()).then(work).catch((error: unknown) => this.logger.error({ err: error, clientId: key }, 'mqtt session record failed'));
+    this.queues.set(key, next);
+    void next.then(() => {
+      if (this.queues.get(key) === next) this.queues.delete(key);
+    });
+  }
+
+  async settle(): Promise<void> {
+    while (this.queues.size > 0) await Promise.all([...this.queues.values()]);
+  }
 }
 
 /**

@@ -5,6 +5,7 @@ import type { AppContext } from '../server/context.js';
 import { createFerryBroker, type FerryBroker } from './broker.js';
 import { registryAuthority } from './device-authority.js';
 import { MqttArns } from './topics.js';
+import { SessionRecords } from './session-records.js';
 import { acceptProxyProtocol } from '../protocols/proxy/accept.js';
 import { SHARED_TLS } from '../protocols/http/app.js';
 import { routeByTicketKey } from '../server/ticket-routing.js';
@@ -42,6 +43,7 @@ export async function startMqttListener(opts: {
     nodeId: ctx.cluster.nodeId,
     onMessage: (direction) => ctx.metrics.mqttMessages.inc({ direction }),
     limits: ctx.options.mqtt,
+    sessions: new SessionRecords(ctx.store.db),
     ...(ctx.cluster.broker ? { cluster: ctx.cluster.broker } : {}),
   });
   ctx.cluster.hooks.connections = () => broker.connections.size;
