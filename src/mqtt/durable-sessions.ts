@@ -115,10 +115,25 @@ export async function restoreSessions(inner: object, records: SessionRecords): P
   return { sessions: byClient.size, messages: messages.length };
 }
 
-/** Empties a session's queue in aedes' persistence (messages not yet sent have no packet id). */
+/**
+ * Empties a session's queue in aedes' persistence (any backend). Messages not
+ * yet sent have no packet id, and aedes' persistences remove a message by its
+ * packet id, so each such message is first given one no queued message holds
+ * (the session is offline: nothing is in flight).
+ */
 export async function clearQueue(persistence: object, clientId: string): Promise<void> {
   const store = persistence as unknown as Persistence;
+  const client = { id: clientId };
   const packets: QueuedPacket[] = [];
-  for await (const packet of store.outgoingStream({ id: clientId }) as AsyncIterable<QueuedPacket>) packets.push(packet);
-  for (const packet of packets) await store.outgoingClearMessageId({ id: clientId }, packet);
+  for await (const packet of store.outgoingStream(client) as AsyncIterable<QueuedPacket>) packets.push(packet);
+  const used = new Set(packets.flatMap((p) => (p.messageId === undefined ? [] : [p.messageId])));
+  let next = 1;
+  for (const packet of packets) {
+    if (packet.messageId === undefined) {
+      while (used.has(next)) next++;
+      packet.messageId = next++;
+      await store.outgoingUpdate(client, packet);
+    }
+    await store.outgoingClearMessageId(client, packet);
+  }
 }

@@ -3,24 +3,28 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { AdjustableClock } from '../../src/clock.js';
 import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
+import { pgSkipReason, pgTestSchema } from '../helpers/postgres.js';
 import { connect, connectWithInbox, createPolicy, end, flush, openPolicy, provisionThing, subscribe, type DeviceCredentials } from './helpers.js';
 
 const HOUR = 3600_000;
 
 /** Persistent sessions (clean session off) on one node: kept in the database across restarts, ended after their expiry. */
-describe('mqtt durable persistent sessions', () => {
+for (const engine of ['sqlite', 'postgres'] as const) describe(`mqtt durable persistent sessions (${engine})`, { skip: engine === 'postgres' && pgSkipReason() }, () => {
   const dataDir = tempDir();
   const clock = new AdjustableClock();
   let ts: TestServer;
   let creds: DeviceCredentials;
+  let pg: Awaited<ReturnType<typeof pgTestSchema>> | undefined;
 
+  const start = () => startTestServer({ dataDir, keepDataDir: true, clock, ...(pg ? { pg: { url: pg.url, schema: pg.schema } } : {}) });
   const restart = async () => {
     await ts.stop();
-    ts = await startTestServer({ dataDir, keepDataDir: true, clock });
+    ts = await start();
   };
 
   before(async () => {
-    ts = await startTestServer({ dataDir, keepDataDir: true, clock });
+    if (engine === 'postgres') pg = await pgTestSchema();
+    ts = await start();
     const iot = ts.iot();
     await createPolicy(iot, 'open', openPolicy(ts));
     creds = await provisionThing(iot, 'device', 'open', { ec: true });
@@ -28,6 +32,7 @@ describe('mqtt durable persistent sessions', () => {
   after(async () => {
     await ts.stop();
     rmSync(dataDir, { recursive: true, force: true });
+    await pg?.drop();
   });
 
   const goAway = async (clientId: string, topic: string) => {
