@@ -83,7 +83,7 @@ export const SCHEMA = {
     keepAliveMaxSeconds: int('a CONNECT asking for a longer keep-alive, or for none, is held to this', 1200, 30, 0xffff),
     connectsPerSecondPerClientId: int('CONNECTs one client id may make each second; more are refused (CONNACK 3) and announced on $aws/events/presence/connect_failed', 1, 1, 1_000_000),
     publishesPerSecond: int('PUBLISHes one connection may send each second; more are discarded (QoS 1 still acknowledged)', 100, 1, 1_000_000),
-    inboundBytesPerSecond: int('PUBLISH bytes one connection may send each second; publishes beyond are discarded', 512 * 1024, 1024, 1024 * 1024 * 1024),
+    inboundBytesPerSecond: int('PUBLISH bytes one connection may send each second; publishes beyond are discarded (keep it above maxPayloadBytes, or the largest publishes never pass)', 512 * 1024, 1024, 1024 * 1024 * 1024),
     subscriptionsPerConnection: int('subscriptions one connection may hold; a SUBSCRIBE going past closes the connection (THROTTLED)', 50, 1, 100_000),
     filtersPerSubscribe: int('topic filters one SUBSCRIBE may carry; those past it get SUBACK 0x80', 8, 1, 1000),
     sessionExpirySeconds: int('a persistent session (clean session off) and its queued QoS 1 messages end this long after its client disconnected', 3600, 60, 7 * 24 * 3600),
