@@ -6,7 +6,9 @@ import type { Connections, DeviceConnection } from './connections.js';
 import type { DeviceAuthority, Resolution, ResolvedDevice } from './device-authority.js';
 import type { IamAuthority } from './iam-authority.js';
 import { publishRefusal } from './reserved-topics.js';
-import { byteLength, KEEP_ALIVE_CEILING_SECONDS, MAX_CLIENT_ID_BYTES } from './limits.js';
+import { byteLength, DEFAULT_MQTT_LIMITS, MAX_CLIENT_ID_BYTES, type MqttLimits } from './limits.js';
+import type { ConnectRate } from './connect-rate.js';
+import type { ConnectFailureReason } from './subscription-events.js';
 import type { MqttArns } from './topics.js';
 
 export interface AuthenticateDeps {
@@ -17,7 +19,15 @@ export interface AuthenticateDeps {
   arns: MqttArns;
   clock: Clock;
   logger: Logger;
+  limits?: MqttLimits;
+  /** Counts CONNECTs per client id (AWS's 1 a second); absent = no limit. */
+  connectRate?: ConnectRate;
+  /** Told of each CONNECT refused after its client id was known (connect-failure events). */
+  connectFailed?(connection: DeviceConnection, reason: ConnectFailureReason): void;
 }
+
+// CONNACK 3: server unavailable, the answer to a CONNECT over its client id's rate.
+const SERVER_UNAVAILABLE = 3;
 
 // CONNACK return codes (MQTT 3.1.1 §3.2.2.3).
 const IDENTIFIER_REJECTED = 2;
@@ -37,7 +47,8 @@ export function preConnect(deps: AuthenticateDeps): NonNullable<AedesOptions['pr
       connection.clientId = packet.clientId ?? '';
       if (packet.will) connection.will = { topic: packet.will.topic, retain: packet.will.retain === true };
     }
-    if (!packet.keepalive || packet.keepalive > KEEP_ALIVE_CEILING_SECONDS) packet.keepalive = KEEP_ALIVE_CEILING_SECONDS;
+    const ceiling = (deps.limits ?? DEFAULT_MQTT_LIMITS).keepAliveCeilingSeconds;
+    if (!packet.keepalive || packet.keepalive > ceiling) packet.keepalive = ceiling;
     done(null, true);
   };
 }
@@ -56,7 +67,11 @@ export function authenticate(deps: AuthenticateDeps): NonNullable<AedesOptions['
     const connection = deps.connections.of(client);
     if (!connection) return done(refusal(NOT_AUTHORIZED, 'unknown connection'), false);
     accept(deps, connection).then(
-      (error) => (error ? done(error, false) : done(null, true)),
+      (error) => {
+        if (!error) return done(null, true);
+        if (connection.clientId !== '') deps.connectFailed?.(connection, error.returnCode === SERVER_UNAVAILABLE ? 'THROTTLED' : 'AUTHORIZATION_FAILURE');
+        done(error, false);
+      },
       (error: unknown) => {
         deps.logger.error({ err: error, clientId: connection.clientId }, 'mqtt authentication failed unexpectedly');
         done(refusal(NOT_AUTHORIZED, 'internal error'), false);
@@ -71,6 +86,10 @@ async function accept(deps: AuthenticateDeps, connection: DeviceConnection): Pro
   if (clientId === '' || byteLength(clientId) > MAX_CLIENT_ID_BYTES) {
     log.info('mqtt connect refused: client id must be 1-128 bytes');
     return refusal(IDENTIFIER_REJECTED, 'client id must be 1-128 bytes');
+  }
+  if (deps.connectRate && !deps.connectRate.admit(clientId)) {
+    log.info('mqtt connect refused: more than the connect requests per second allowed for this client id');
+    return refusal(SERVER_UNAVAILABLE, 'too many connect requests for this client id');
   }
   const resolution = connection.signer ? await resolveSigner(deps, connection) : await resolveCertificate(deps, connection);
   if (!resolution.ok) {

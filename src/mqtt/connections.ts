@@ -11,9 +11,11 @@ export type DisconnectReason =
   | 'CLIENT_ERROR'
   | 'CONNECTION_LOST'
   | 'DUPLICATE_CLIENTID'
+  | 'FORBIDDEN_ACCESS'
   | 'MQTT_KEEP_ALIVE_TIMEOUT'
   | 'SERVER_ERROR'
   | 'SERVER_INITIATED_DISCONNECT'
+  | 'THROTTLED'
   | 'WEBSOCKET_TTL_EXPIRATION';
 
 /** One device connection: made when the socket is handed to the broker, authenticated at CONNECT. */
@@ -32,6 +34,10 @@ export class DeviceConnection {
   generation = 0;
   /** Lifecycle events' versionNumber, known once the connect is recorded. */
   versionNumber = 0;
+  /** The topic filters granted on this connection (AWS's 50 per connection). */
+  readonly subscriptions = new Set<string>();
+  /** The CONNECT's clean-session flag. */
+  clean = true;
   /** The first reason noted wins: the cause, not the consequences. */
   reason?: DisconnectReason;
   closed = false;

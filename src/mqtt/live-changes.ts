@@ -88,15 +88,22 @@ async function closeWhere(deps: LiveChangesDeps, test: (c: DeviceConnection) => 
 
 /**
  * Resolves the connection's identity again; a refusal (e.g. its CA deactivated)
- * closes it. When changes overlap, the latest resolution wins and every caller
+ * closes it (AUTH_ERROR), and so does a failure to resolve it (SERVER_ERROR). When changes overlap, the latest resolution wins and every caller
  * waits for it, so no API call answers before its change is in force.
  */
 function recompile(deps: Omit<LiveChangesDeps, 'feed'>, connection: DeviceConnection): Promise<void> {
   const generation = ++connection.generation;
-  const done = resolveAgain(deps, connection).then(async (apply) => {
-    if (generation === connection.generation) return apply();
-    await latest.get(connection);
-  });
+  const done = resolveAgain(deps, connection).then(
+    async (apply) => {
+      if (generation === connection.generation) return apply();
+      await latest.get(connection);
+    },
+    // The identity could not be judged again (the database failing): fail closed rather than keep the old policies.
+    async (error: unknown) => {
+      deps.logger.error({ err: error, clientId: connection.clientId }, 'mqtt connection closed: its policies could not be resolved again');
+      if (!connection.closed) await connection.close('SERVER_ERROR');
+    },
+  );
   latest.set(connection, done);
   return done;
 }

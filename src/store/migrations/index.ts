@@ -10,6 +10,7 @@ import { certificateRotationsMigration } from './008-certificate-rotations.js';
 import { rolloutsMigration } from './009-rollouts.js';
 import { fleetMigration } from './010-fleet.js';
 import { iamUsersMigration } from './013-iam-users.js';
+import { mqttSessionsMigration } from './015-mqtt-sessions.js';
 
 /** Every migration, in order. A migration, once released, never changes: add a new one. */
 export const migrations: FerryMigration[] = [
@@ -24,4 +25,5 @@ export const migrations: FerryMigration[] = [
   rolloutsMigration,
   fleetMigration,
   iamUsersMigration,
+  mqttSessionsMigration,
 ];
