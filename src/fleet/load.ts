@@ -11,38 +11,60 @@ const CHUNK = 500;
 
 /** The documents of these things (those that exist), in name order. */
 export async function documentsOf(db: Db, names: readonly string[]): Promise<ThingDocument[]> {
-  const out: ThingDocument[] = [];
+  return (await documentsWithDynamicGroups(db, names)).docs;
+}
+
+/** The same, and the dynamic groups each thing is in now (read together). */
+export async function documentsWithDynamicGroups(db: Db, names: readonly string[]): Promise<{ docs: ThingDocument[]; dynamic: Map<string, Set<string>> }> {
+  const docs: ThingDocument[] = [];
+  const dynamic = new Map<string, Set<string>>();
   for (let i = 0; i < names.length; i += CHUNK) {
     const chunk = names.slice(i, i + CHUNK);
-    const rows = await db.selectFrom('iot_things').select(['thing_name', 'thing_id', 'thing_type_name']).where('thing_name', 'in', chunk).orderBy('thing_name').execute();
-    out.push(...(await complete(db, rows)));
+    const rows = await db.selectFrom('iot_things').select(['thing_name', 'thing_id', 'thing_type_name']).where('thing_name', 'in', chunk).execute();
+    const read = await complete(db, rows);
+    docs.push(...read.docs);
+    for (const [thing, groups] of read.dynamic) dynamic.set(thing, groups);
   }
-  return out.sort((a, b) => (a.thingName < b.thingName ? -1 : 1));
+  return { docs: docs.sort((a, b) => (a.thingName < b.thingName ? -1 : 1)), dynamic };
+}
+
+/**
+ * Up to `limit` documents after the thing named `after` (from the first when
+ * undefined), in name order, with each thing's dynamic groups. `lock`: the
+ * things' rows FOR UPDATE (PostgreSQL), so registry changes to them wait for
+ * the caller's transaction.
+ */
+export async function documentsPage(db: Db, after: string | undefined, limit: number, lock = false): Promise<{ docs: ThingDocument[]; dynamic: Map<string, Set<string>>; last?: string }> {
+  let query = db.selectFrom('iot_things').select(['thing_name', 'thing_id', 'thing_type_name']).orderBy('thing_name').limit(limit);
+  if (after !== undefined) query = query.where('thing_name', '>', after);
+  if (lock) query = query.forUpdate();
+  const rows = await query.execute();
+  // The next page starts after the last row in the database's own order (its collation), whatever order the documents are in.
+  const last = rows[rows.length - 1]?.thing_name;
+  return { ...(await complete(db, rows)), ...(last === undefined ? {} : { last }) };
 }
 
 /** Every thing's document in name order, a chunk at a time. */
 export async function* allDocuments(db: Db): AsyncGenerator<ThingDocument[]> {
   let after: string | undefined;
   for (;;) {
-    let query = db.selectFrom('iot_things').select(['thing_name', 'thing_id', 'thing_type_name']).orderBy('thing_name').limit(CHUNK);
-    if (after !== undefined) query = query.where('thing_name', '>', after);
-    const rows = await query.execute();
-    if (rows.length === 0) return;
-    yield await complete(db, rows);
-    after = rows[rows.length - 1]!.thing_name;
+    const { docs, last } = await documentsPage(db, after, CHUNK);
+    if (last === undefined) return;
+    yield docs;
+    after = last;
   }
 }
 
-async function complete(db: Db, rows: Array<{ thing_name: string; thing_id: string; thing_type_name: string | null }>): Promise<ThingDocument[]> {
-  if (rows.length === 0) return [];
+async function complete(db: Db, rows: Array<{ thing_name: string; thing_id: string; thing_type_name: string | null }>): Promise<{ docs: ThingDocument[]; dynamic: Map<string, Set<string>> }> {
+  const dynamic = new Map<string, Set<string>>();
+  if (rows.length === 0) return { docs: [], dynamic };
   const names = rows.map((r) => r.thing_name);
   const attributes = await db.selectFrom('iot_thing_attributes').selectAll().where('thing_name', 'in', names).execute();
   const groups = await db
     .selectFrom('iot_thing_group_members as m')
     .innerJoin('iot_thing_groups as g', 'g.group_name', 'm.group_name')
-    .select(['m.thing_name', 'm.group_name'])
+    .select(['m.thing_name', 'm.group_name', 'g.query_string'])
     .where('m.thing_name', 'in', names)
-    .where('g.query_string', 'is', null)
     .orderBy('m.group_name')
     .execute();
   const connectivity = await connectivityOf(db, names);
@@ -57,10 +79,15 @@ async function complete(db: Db, rows: Array<{ thing_name: string; thing_id: stri
     };
     if (r.thing_type_name !== null) doc.thingTypeName = r.thing_type_name;
     docs.set(r.thing_name, doc);
+    dynamic.set(r.thing_name, new Set());
   }
   for (const a of attributes) docs.get(a.thing_name)!.attributes[a.attr_name] = a.attr_value;
-  for (const g of groups) docs.get(g.thing_name)!.thingGroupNames.push(g.group_name);
-  return [...docs.values()];
+  // thingGroupNames holds the static groups only: dynamic groups are defined by queries, never queried themselves.
+  for (const g of groups) {
+    if (g.query_string === null) docs.get(g.thing_name)!.thingGroupNames.push(g.group_name);
+    else dynamic.get(g.thing_name)!.add(g.group_name);
+  }
+  return { docs: [...docs.values()].sort((a, b) => (a.thingName < b.thingName ? -1 : 1)), dynamic };
 }
 
 /**

@@ -23,6 +23,7 @@ import { Delivery } from './delivery.js';
 import {
   describeForDevice,
   pendingForDevice,
+  shownPending,
   startNextForDevice,
   updateFromDevice,
   type DeviceOutcome,
@@ -220,6 +221,11 @@ export class JobsService {
 
   pending(thingName: string): Promise<PendingLists> {
     return pendingForDevice(this.deps.store.db, thingName, this.deps.clock.now());
+  }
+
+  /** What `notify` shows of a thing's pending list now: the same executions GetPendingJobExecutions lists. */
+  shownPending(pending: readonly JobExecution[]): Promise<PendingLists> {
+    return shownPending(this.deps.store.db, pending, this.deps.clock.now());
   }
 
   async startNext(thingName: string, request: StartNextRequest): Promise<Announced<DeviceOutcome<DeliveredExecution | undefined>>> {

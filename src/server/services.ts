@@ -80,7 +80,15 @@ export async function createDomainServices(deps: ServiceDeps): Promise<DomainSer
     ...(relay ? { relay } : {}),
     ...(deps.metrics ? { observeNotification: (seconds: number) => deps.metrics!.notificationSeconds.observe(seconds) } : {}),
   });
-  const fleet = new FleetIndex({ db: deps.store.db, registry, logger: deps.logger.child({ component: 'fleet' }), connectivity, ...(deps.cluster ? { singleton: deps.cluster.singleton('fleet-builds') } : {}) });
+  const fleet = new FleetIndex({
+    db: deps.store.db,
+    dialect: deps.store.dialect,
+    clock: deps.clock,
+    registry,
+    logger: deps.logger.child({ component: 'fleet' }),
+    connectivity,
+    builds: { owner: deps.cluster?.nodeId ?? 'local', leaseMs: deps.cluster?.settings.leaseMs ?? 30_000, intervalMs: deps.options?.jobsTickMs ?? 1000 },
+  });
   jobs.start();
   registry.rotations.start({
     owner: deps.cluster?.nodeId ?? 'local',
