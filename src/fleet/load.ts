@@ -41,7 +41,8 @@ export async function documentsPage(db: Db, after: string | undefined, limit: nu
   const rows = await query.execute();
   // The next page starts after the last row in the database's own order (its collation), whatever order the documents are in.
   const last = rows[rows.length - 1]?.thing_name;
-  return { ...(await complete(db, rows)), ...(last === undefined ? {} : { last }) };
+  if (last === undefined) return complete(db, rows);
+  return { ...(await complete(db, rows, { after, last })), last };
 }
 
 /** Every thing's document in name order, a chunk at a time. */
@@ -55,19 +56,36 @@ export async function* allDocuments(db: Db): AsyncGenerator<ThingDocument[]> {
   }
 }
 
-async function complete(db: Db, rows: Array<{ thing_name: string; thing_id: string; thing_type_name: string | null }>): Promise<{ docs: ThingDocument[]; dynamic: Map<string, Set<string>> }> {
+/** A page's things as the database orders them: every name after `after` up to `last`. */
+interface NameRange {
+  after: string | undefined;
+  last: string;
+}
+
+/**
+ * The rows' documents. With `range` (the rows are every thing in it), the
+ * related rows are read by range over their thing-name indexes, which costs
+ * far less than matching hundreds of names one by one.
+ */
+async function complete(db: Db, rows: Array<{ thing_name: string; thing_id: string; thing_type_name: string | null }>, range?: NameRange): Promise<{ docs: ThingDocument[]; dynamic: Map<string, Set<string>> }> {
   const dynamic = new Map<string, Set<string>>();
   if (rows.length === 0) return { docs: [], dynamic };
   const names = rows.map((r) => r.thing_name);
-  const attributes = await db.selectFrom('iot_thing_attributes').selectAll().where('thing_name', 'in', names).execute();
-  const groups = await db
-    .selectFrom('iot_thing_group_members as m')
-    .innerJoin('iot_thing_groups as g', 'g.group_name', 'm.group_name')
-    .select(['m.thing_name', 'm.group_name', 'g.query_string'])
-    .where('m.thing_name', 'in', names)
-    .orderBy('m.group_name')
-    .execute();
-  const connectivity = await connectivityOf(db, names);
+  const within = <Q extends { where: (...args: any[]) => Q }>(query: Q, column: string): Q => {
+    if (!range) return query.where(column, 'in', names);
+    const upTo = query.where(column, '<=', range.last);
+    return range.after === undefined ? upTo : upTo.where(column, '>', range.after);
+  };
+  const attributes = await within(db.selectFrom('iot_thing_attributes').selectAll(), 'thing_name').execute();
+  const groups = await within(
+    db
+      .selectFrom('iot_thing_group_members as m')
+      .innerJoin('iot_thing_groups as g', 'g.group_name', 'm.group_name')
+      .select(['m.thing_name', 'm.group_name', 'g.query_string'])
+      .orderBy('m.group_name'),
+    'm.thing_name',
+  ).execute();
+  const connectivity = await connectivityOf(db, names, range);
   const docs = new Map<string, ThingDocument>();
   for (const r of rows) {
     const doc: ThingDocument = {
@@ -81,11 +99,14 @@ async function complete(db: Db, rows: Array<{ thing_name: string; thing_id: stri
     docs.set(r.thing_name, doc);
     dynamic.set(r.thing_name, new Set());
   }
-  for (const a of attributes) docs.get(a.thing_name)!.attributes[a.attr_name] = a.attr_value;
+  for (const a of attributes) {
+    const doc = docs.get(a.thing_name);
+    if (doc) doc.attributes[a.attr_name] = a.attr_value;
+  }
   // thingGroupNames holds the static groups only: dynamic groups are defined by queries, never queried themselves.
   for (const g of groups) {
-    if (g.query_string === null) docs.get(g.thing_name)!.thingGroupNames.push(g.group_name);
-    else dynamic.get(g.thing_name)!.add(g.group_name);
+    if (g.query_string === null) docs.get(g.thing_name)?.thingGroupNames.push(g.group_name);
+    else dynamic.get(g.thing_name)?.add(g.group_name);
   }
   return { docs: [...docs.values()].sort((a, b) => (a.thingName < b.thingName ? -1 : 1)), dynamic };
 }
@@ -95,11 +116,15 @@ async function complete(db: Db, rows: Array<{ thing_name: string; thing_id: stri
  * indexing's rule) or of a connection bound to it another way: a live one
  * first, then the latest.
  */
-async function connectivityOf(db: Db, names: string[]): Promise<Map<string, ThingConnectivityDoc>> {
+async function connectivityOf(db: Db, names: string[], range?: NameRange): Promise<Map<string, ThingConnectivityDoc>> {
   const rows = await db
     .selectFrom('mqtt_connectivity')
     .select(['client_id', 'thing_name', 'connected', 'connected_at', 'disconnected_at', 'disconnect_reason'])
-    .where((eb) => eb.or([eb('client_id', 'in', names), eb('thing_name', 'in', names)]))
+    .where((eb) => {
+      if (!range) return eb.or([eb('client_id', 'in', names), eb('thing_name', 'in', names)]);
+      const inRange = (column: 'client_id' | 'thing_name') => eb.and([eb(column, '<=', range.last), ...(range.after === undefined ? [] : [eb(column, '>', range.after)])]);
+      return eb.or([inRange('client_id'), inRange('thing_name')]);
+    })
     .execute();
   const wanted = new Set(names);
   const best = new Map<string, (typeof rows)[number]>();

@@ -48,8 +48,11 @@ interface DynamicGroupQuery {
   reads: Set<ChangeKind>;
 }
 
+const ALL_KINDS: ChangeKind[] = ['registry', 'groups', 'connectivity'];
 const DEFAULT_BUILDS = { owner: 'local', leaseMs: 30_000, intervalMs: 1000 };
 const BUILD_PAGE = 500;
+// How long after a query appears its evaluation waits for others to join it (real time, not the domain's clock).
+const BURST_MS = 200;
 // Groups evaluated together in one pass over the fleet.
 const BUILDS_PER_PASS = 100;
 
@@ -75,6 +78,9 @@ export class DynamicMembership {
   private held: Promise<void> | undefined;
   private building: Promise<void> | undefined;
   private again = false;
+  private stopped = false;
+  private soon: Promise<void> | undefined;
+  private release: (() => void) | undefined;
 
   constructor(private readonly deps: MembershipDeps) {}
 
@@ -83,15 +89,18 @@ export class DynamicMembership {
   }
 
   start(): void {
+    this.stopped = false;
     const feed = this.deps.registry.feed;
     this.stops = [
-      feed.on('thing-created', ({ thingName }) => this.changed(thingName, ['registry', 'groups', 'connectivity'])),
+      feed.on('thing-created', ({ thingName }) => this.changed(thingName, ALL_KINDS)),
       feed.on('thing-updated', ({ thingName }) => this.changed(thingName, ['registry'])),
-      feed.on('thing-group-membership', async ({ thingName, groupName }) => {
-        if (!(await this.isDynamic(groupName))) await this.changed(thingName, ['groups']);
+      feed.on('thing-group-membership', async ({ thingName, groupName, member }) => {
+        if (await this.isDynamic(groupName)) return;
+        // Leaving a static group frees a place: a dynamic group the 10-group limit kept the thing out of may take it now.
+        await this.changed(thingName, member ? ['groups'] : ALL_KINDS);
       }),
       // Every node hears it; the one that claims the evaluation does it.
-      feed.on('dynamic-group-query', () => this.kick()),
+      feed.on('dynamic-group-query', () => this.kickSoon()),
     ];
     if (this.deps.connectivity) {
       this.stops.push(this.deps.connectivity.onChange(async (things) => {
@@ -105,6 +114,8 @@ export class DynamicMembership {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    this.release?.();
     for (const stop of this.stops) stop();
     this.stops = [];
     if (this.timer) clearInterval(this.timer);
@@ -121,10 +132,26 @@ export class DynamicMembership {
   holdBuilds(): () => void {
     let release!: () => void;
     this.held = new Promise<void>((resolve) => (release = resolve));
-    return () => {
+    this.release = () => {
       this.held = undefined;
+      this.release = undefined;
       release();
     };
+    return this.release;
+  }
+
+  /**
+   * Looks for due evaluations shortly: groups created in a burst (an
+   * infrastructure tool applying many) are claimed together and evaluated in
+   * one pass over the fleet instead of one pass each.
+   */
+  private kickSoon(): void {
+    if (this.soon) return;
+    this.soon = new Promise<void>((resolve) => setTimeout(resolve, BURST_MS)).then(() => {
+      this.soon = undefined;
+      return this.evaluateDue();
+    });
+    this.track(this.soon);
   }
 
   /** Looks for due whole-fleet evaluations now (in the background; settled() waits for it). */
@@ -137,7 +164,10 @@ export class DynamicMembership {
    * this node. `maxSteps` stops after that many steps with the lease still held,
    * as a node that dies mid-evaluation leaves it (tests).
    */
-  async evaluateDue(options: { maxSteps?: number } = {}): Promise<void> {
+  async evaluateDue(options: { maxSteps?: number; page?: number } = {}): Promise<void> {
+    // A test's own steps go ahead of a hold; held ones wait, and do nothing once stopped.
+    if (options.maxSteps === undefined) await this.held;
+    if (this.stopped) return;
     if (this.building) {
       this.again = true;
       return this.building;
@@ -146,12 +176,11 @@ export class DynamicMembership {
       try {
         do {
           this.again = false;
-          await this.held;
           const claimed = await claimBuilds(this.deps.db, this.deps.dialect, { nowMs: this.deps.clock.now(), limit: BUILDS_PER_PASS, owner: this.builds.owner, leaseMs: this.builds.leaseMs });
           // Groups resumed from different places go in separate passes; most start together from the first thing.
           const byStart = new Map<string | undefined, ClaimedBuild[]>();
           for (const b of claimed) byStart.set(b.after, [...(byStart.get(b.after) ?? []), b]);
-          for (const [after, builds] of byStart) await this.pass(builds, after, options.maxSteps);
+          for (const [after, builds] of byStart) await this.pass(builds, after, options);
           if (claimed.length === BUILDS_PER_PASS) this.again = true;
         } while (this.again && options.maxSteps === undefined);
       } catch (error) {
@@ -164,12 +193,13 @@ export class DynamicMembership {
   }
 
   /** Evaluates these groups' queries over the things after `after`, a page per step, then marks them ACTIVE. */
-  private async pass(claimed: ClaimedBuild[], after: string | undefined, maxSteps: number | undefined): Promise<void> {
+  private async pass(claimed: ClaimedBuild[], after: string | undefined, { maxSteps, page }: { maxSteps?: number; page?: number }): Promise<void> {
     let held = claimed.map((b) => ({ build: b, query: parseQuery(b.queryString) }));
     let cursor = after;
     for (let step = 0; held.length > 0; step++) {
       if (maxSteps !== undefined && step >= maxSteps) return;
-      const result = await this.step(held, cursor);
+      if (this.stopped) return;
+      const result = await this.step(held, cursor, page ?? this.deps.buildPage ?? BUILD_PAGE);
       held = result.held;
       await this.deps.registry.thingGroups.announceDynamic(result.applied);
       if (result.last === undefined) break;
@@ -179,10 +209,10 @@ export class DynamicMembership {
   }
 
   /** One page of things evaluated against every group still held, in one transaction with the progress it records. */
-  private async step(held: Array<{ build: ClaimedBuild; query: Query }>, cursor: string | undefined) {
+  private async step(held: Array<{ build: ClaimedBuild; query: Query }>, cursor: string | undefined, size: number) {
     const owner = this.builds.owner;
     return this.deps.db.transaction().execute(async (trx) => {
-      const page = await documentsPage(trx, cursor, this.deps.buildPage ?? BUILD_PAGE, this.deps.dialect === 'postgres');
+      const page = await documentsPage(trx, cursor, size, this.deps.dialect === 'postgres');
       const seen = new Map(page.docs.map((d) => [d.thingName, this.generation.get(d.thingName) ?? 0]));
       const still: typeof held = [];
       for (const h of held) {

@@ -245,11 +245,10 @@ export class ThingGroups {
 
   private async setChunk(trx: Db, changes: DynamicMembership[], things: string[]): Promise<DynamicMembership[]> {
     const joining = changes.filter((c) => c.member);
-    if (joining.length > 0) await this.lockThings(trx, [...new Set(joining.map((c) => c.thingName))]);
+    const existing = joining.length === 0 ? new Set<string>() : await this.lockThings(trx, [...new Set(joining.map((c) => c.thingName))]);
     const rows = await trx.selectFrom('iot_thing_group_members').select(['group_name', 'thing_name']).where('thing_name', 'in', things).execute();
     const current = new Map<string, Set<string>>(things.map((t) => [t, new Set<string>()]));
     for (const r of rows) current.get(r.thing_name)!.add(r.group_name);
-    const existing = joining.length === 0 ? new Set<string>() : new Set((await trx.selectFrom('iot_things').select('thing_name').where('thing_name', 'in', things).execute()).map((r) => r.thing_name));
     const groupNames = [...new Set(joining.map((c) => c.groupName))];
     const dynamic = groupNames.length === 0 ? new Set<string>() : new Set((await trx.selectFrom('iot_thing_groups').select('group_name').where('group_name', 'in', groupNames).where('query_string', 'is not', null).execute()).map((r) => r.group_name));
     const applied: DynamicMembership[] = [];
@@ -286,10 +285,14 @@ export class ThingGroups {
    * read (as BEGIN IMMEDIATE would), so a transaction of another process on
    * the same file waits instead of counting from a snapshot this one changes.
    */
-  private async lockThings(trx: Db, things: string[]): Promise<void> {
+  private async lockThings(trx: Db, things: string[]): Promise<Set<string>> {
     const sorted = [...things].sort();
-    if (this.deps.dialect === 'postgres') await trx.selectFrom('iot_things').select('thing_name').where('thing_name', 'in', sorted).orderBy('thing_name').forUpdate().execute();
-    else await trx.updateTable('iot_things').set((eb) => ({ thing_name: eb.ref('thing_name') })).where('thing_name', 'in', sorted).execute();
+    const rows =
+      this.deps.dialect === 'postgres'
+        ? await trx.selectFrom('iot_things').select('thing_name').where('thing_name', 'in', sorted).orderBy('thing_name').forUpdate().execute()
+        : await trx.updateTable('iot_things').set((eb) => ({ thing_name: eb.ref('thing_name') })).where('thing_name', 'in', sorted).returning('thing_name').execute();
+    // The things that exist (and are now locked).
+    return new Set(rows.map((r) => r.thing_name));
   }
 
   /** Removing a thing that is not a member is a no-op. */
