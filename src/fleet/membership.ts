@@ -80,6 +80,8 @@ export class DynamicMembership {
   private again = false;
   private stopped = false;
   private soon: Promise<void> | undefined;
+  private cached: Promise<DynamicGroupQuery[]> | undefined;
+  private cacheVersion = 0;
   private release: (() => void) | undefined;
 
   constructor(private readonly deps: MembershipDeps) {}
@@ -90,6 +92,7 @@ export class DynamicMembership {
 
   start(): void {
     this.stopped = false;
+    this.forgetGroups();
     const feed = this.deps.registry.feed;
     this.stops = [
       feed.on('thing-created', ({ thingName }) => this.changed(thingName, ALL_KINDS)),
@@ -100,7 +103,13 @@ export class DynamicMembership {
         await this.changed(thingName, member ? ['groups'] : ALL_KINDS);
       }),
       // Every node hears it; the one that claims the evaluation does it.
-      feed.on('dynamic-group-query', () => this.kickSoon()),
+      feed.on('dynamic-group-query', () => {
+        this.forgetGroups();
+        this.kickSoon();
+      }),
+      feed.on('thing-group-deleted', ({ dynamic }) => {
+        if (dynamic) this.forgetGroups();
+      }),
     ];
     if (this.deps.connectivity) {
       this.stops.push(this.deps.connectivity.onChange(async (things) => {
@@ -255,7 +264,30 @@ export class DynamicMembership {
     });
   }
 
-  private async groups(): Promise<DynamicGroupQuery[]> {
+  /**
+   * The dynamic groups and their parsed queries, read once and kept until a
+   * query appears or changes or a group is deleted (the feed tells every node).
+   */
+  private groups(): Promise<DynamicGroupQuery[]> {
+    if (this.cached) return this.cached;
+    const version = this.cacheVersion;
+    const reading = this.readGroups();
+    this.cached = reading;
+    // A change heard while reading: the next caller reads again.
+    void reading.then(() => {
+      if (this.cacheVersion !== version && this.cached === reading) this.cached = undefined;
+    }, () => {
+      if (this.cached === reading) this.cached = undefined;
+    });
+    return reading;
+  }
+
+  private forgetGroups(): void {
+    this.cacheVersion++;
+    this.cached = undefined;
+  }
+
+  private async readGroups(): Promise<DynamicGroupQuery[]> {
     const rows = await this.deps.registry.dynamicGroups.all();
     return rows.map((r) => {
       let g = this.parsed.get(r.name);

@@ -171,6 +171,7 @@ export class ThingGroups {
       await this.tags.removeAll(trx, group.arn);
       return { members, policies };
     });
+    await this.deps.feed.emit('thing-group-deleted', { groupName: name, dynamic: group.dynamic !== undefined });
     for (const p of policies) await this.deps.feed.emit('policy-attachment', { policyName: p.policy_name, target: group.arn, attached: false });
     for (const m of members) await this.deps.feed.emit('thing-group-membership', { thingName: m.thing_name, groupName: name, member: false });
   }
