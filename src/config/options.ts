@@ -44,6 +44,7 @@ const APPLY: Record<string, Apply> = {
   's3.sigv2': (o, v) => (o.sigv2 = v === true),
   's3.abandonedUploadDays': (o, v) => (o.abandonedUploadMs = Number(v) * 24 * 3600_000),
   'jobs.schedulerIntervalMs': (o, v) => (o.jobsTickMs = Number(v)),
+  'jobs.maxConcurrentJobs': (o, v) => (o.maxConcurrentJobs = Number(v)),
 };
 
 // Every setting of the schema is mapped (checked once, at load).

@@ -20,6 +20,7 @@ import { inTransaction, settleJob, type EngineDeps, type Unit } from './unit.js'
 import type { Changes } from './changes.js';
 import { checkJobConfigs, scheduleTimeMs, type JobConfigs, type RawJobConfigs } from './configs.js';
 import { advanceRollout } from './rollout.js';
+import { refuseOverQuota } from './concurrency.js';
 
 export interface CreateJobInput {
   jobId: string;
@@ -73,7 +74,9 @@ export async function createJob(deps: CreateDeps, principal: Principal, input: C
       await deps.registry.tags.put(u.trx, jobArn, input.tags ?? []);
       await queueExecutions(u, input.jobId, things, paced ? undefined : u.nowMs);
       if (paced) await advanceRollout(u, input.jobId);
-      return jobOf((await settleJob(u, input.jobId)) ?? row);
+      const created = (await settleJob(u, input.jobId)) ?? row;
+      await refuseOverQuota(u, created);
+      return jobOf(created);
     });
   } catch (error) {
     if (isUniqueViolation(error)) throw alreadyExists('job', `Job ${input.jobId} already exists.`);

@@ -34,6 +34,8 @@ export interface ServerOptions {
   ticketKeyRotationMs: number;
   abandonedUploadMs: number;
   jobsTickMs: number;
+  /** The account's job concurrency quota: jobs rolling out at once (src/jobs/concurrency.ts). */
+  maxConcurrentJobs: number;
   /** Accept S3 Signature Version 2 (`--sigv2 on|off`), as S3 and MinIO still do. */
   sigv2: boolean;
 }
