@@ -305,10 +305,11 @@ export class ThingGroups {
     if (result.numDeletedRows > 0n) await this.deps.feed.emit('thing-group-membership', { thingName: thing, groupName: group.group_name, member: false });
   }
 
-  async updateGroupsForThing(thing: string, add: string[], remove: string[]): Promise<void> {
+  /** UpdateThingGroupsForThing: removals first, then additions (each as AddThingToThingGroup, with overrideDynamicGroups). */
+  async updateGroupsForThing(thing: string, add: string[], remove: string[], overrideDynamicGroups?: boolean): Promise<void> {
     await this.things.describe(thing);
     for (const groupName of remove) await this.removeThing({ groupName, thingName: thing });
-    for (const groupName of add) await this.addThing({ groupName, thingName: thing });
+    for (const groupName of add) await this.addThing({ groupName, thingName: thing, overrideDynamicGroups });
   }
 
   /** Things in a group; `recursive` adds the things of every descendant group. */

@@ -14,6 +14,7 @@ import {
   ListThingsInThingGroupCommand,
   UpdateDynamicThingGroupCommand,
   UpdateThingCommand,
+  UpdateThingGroupsForThingCommand,
   type IoTClient,
 } from '@aws-sdk/client-iot';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -155,6 +156,11 @@ for (const { engine, skip } of engines()) describe(`dynamic thing groups [${engi
     await iot.send(new RemoveThingFromThingGroupCommand({ thingGroupName: 'full-0', thingName: 'full' }));
     assert.deepEqual(await members(iot, 'fw-three'), ['full', 'roomy']);
     assert.equal((await iot.send(new ListThingGroupsForThingCommand({ thingName: 'full' }))).thingGroups!.length, 10);
+    // UpdateThingGroupsForThing takes overrideDynamicGroups as AddThingToThingGroup does.
+    await rejectsWith(iot.send(new UpdateThingGroupsForThingCommand({ thingName: 'full', thingGroupsToAdd: ['full-0'] })), 'LimitExceededException', 410);
+    await iot.send(new UpdateThingGroupsForThingCommand({ thingName: 'full', thingGroupsToAdd: ['full-0'], overrideDynamicGroups: true }));
+    assert.deepEqual(await members(iot, 'fw-three'), ['roomy']);
+    assert.ok((await iot.send(new ListThingGroupsForThingCommand({ thingName: 'full' }))).thingGroups!.some((g) => g.groupName === 'full-0'));
   });
 
   test('concurrent adds and dynamic joins never take a thing past 10 groups', async () => {
