@@ -61,3 +61,13 @@ export async function finishBuild(db: Db, build: ClaimedBuild, owner: string): P
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
+
+/**
+ * Gives back the evaluations `owner` held before it (re)started: what it was
+ * doing died with its previous process, and the node need not wait out its own
+ * lease. Single-node (SQLite) its owner is always `local`; a cluster node gets a new
+ * id each start, so there its old claims are left to their leases, as another node's.
+ */
+export async function releaseOwn(db: Db, owner: string): Promise<void> {
+  await db.updateTable('iot_thing_groups').set({ build_owner: null, build_lease_until: null }).where('build_owner', '=', owner).execute();
+}

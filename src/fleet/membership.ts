@@ -16,7 +16,7 @@ import type { Registry } from '../registry/index.js';
 import type { DynamicMembership as MembershipChange } from '../registry/thing-groups.js';
 import type { SqlDialect } from '../store/db.js';
 import type { Database } from '../store/schema.js';
-import { claimBuilds, finishBuild, recordProgress, type ClaimedBuild } from './builds.js';
+import { claimBuilds, finishBuild, recordProgress, releaseOwn, type ClaimedBuild } from './builds.js';
 import { documentsPage, documentsWithDynamicGroups } from './load.js';
 import { fieldsOf, matches, parseQuery, type Query } from './query/index.js';
 
@@ -119,7 +119,7 @@ export class DynamicMembership {
     // Due evaluations: those a stop or crash interrupted, and those whose holder died.
     this.timer = setInterval(() => this.kick(), this.builds.intervalMs);
     this.timer.unref();
-    this.kick();
+    this.track(releaseOwn(this.deps.db, this.builds.owner).then(() => this.evaluateDue()));
   }
 
   async stop(): Promise<void> {

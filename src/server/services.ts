@@ -87,7 +87,8 @@ export async function createDomainServices(deps: ServiceDeps): Promise<DomainSer
     registry,
     logger: deps.logger.child({ component: 'fleet' }),
     connectivity,
-    builds: { owner: deps.cluster?.nodeId ?? 'local', leaseMs: deps.cluster?.settings.leaseMs ?? 30_000, intervalMs: deps.options?.jobsTickMs ?? 1000 },
+    // One node on its own data dir is always `local`, so after a restart it takes its unfinished evaluations back at once.
+    builds: { owner: deps.cluster?.clustered ? deps.cluster.nodeId : 'local', leaseMs: deps.cluster?.settings.leaseMs ?? 30_000, intervalMs: deps.options?.jobsTickMs ?? 1000 },
   });
   jobs.start();
   registry.rotations.start({
