@@ -14,14 +14,18 @@ export async function documentsOf(db: Db, names: readonly string[]): Promise<Thi
   return (await documentsWithDynamicGroups(db, names)).docs;
 }
 
-/** The same, and the dynamic groups each thing is in now (read together). */
-export async function documentsWithDynamicGroups(db: Db, names: readonly string[]): Promise<{ docs: ThingDocument[]; dynamic: Map<string, Set<string>> }> {
+/**
+ * The same, and the dynamic groups each thing is in now (read together).
+ * `connectivity: false` leaves connectivity out (every thing reads as never
+ * connected), for a caller whose queries do not read it.
+ */
+export async function documentsWithDynamicGroups(db: Db, names: readonly string[], options: { connectivity?: boolean } = {}): Promise<{ docs: ThingDocument[]; dynamic: Map<string, Set<string>> }> {
   const docs: ThingDocument[] = [];
   const dynamic = new Map<string, Set<string>>();
   for (let i = 0; i < names.length; i += CHUNK) {
     const chunk = names.slice(i, i + CHUNK);
     const rows = await db.selectFrom('iot_things').select(['thing_name', 'thing_id', 'thing_type_name']).where('thing_name', 'in', chunk).execute();
-    const read = await complete(db, rows);
+    const read = await complete(db, rows, undefined, options.connectivity ?? true);
     docs.push(...read.docs);
     for (const [thing, groups] of read.dynamic) dynamic.set(thing, groups);
   }
@@ -67,7 +71,7 @@ interface NameRange {
  * related rows are read by range over their thing-name indexes, which costs
  * far less than matching hundreds of names one by one.
  */
-async function complete(db: Db, rows: Array<{ thing_name: string; thing_id: string; thing_type_name: string | null }>, range?: NameRange): Promise<{ docs: ThingDocument[]; dynamic: Map<string, Set<string>> }> {
+async function complete(db: Db, rows: Array<{ thing_name: string; thing_id: string; thing_type_name: string | null }>, range?: NameRange, withConnectivity = true): Promise<{ docs: ThingDocument[]; dynamic: Map<string, Set<string>> }> {
   const dynamic = new Map<string, Set<string>>();
   if (rows.length === 0) return { docs: [], dynamic };
   const names = rows.map((r) => r.thing_name);
@@ -85,7 +89,7 @@ async function complete(db: Db, rows: Array<{ thing_name: string; thing_id: stri
       .orderBy('m.group_name'),
     'm.thing_name',
   ).execute();
-  const connectivity = await connectivityOf(db, names, range);
+  const connectivity = withConnectivity ? await connectivityOf(db, names, range) : new Map<string, ThingConnectivityDoc>();
   const docs = new Map<string, ThingDocument>();
   for (const r of rows) {
     const doc: ThingDocument = {

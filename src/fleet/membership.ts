@@ -249,7 +249,9 @@ export class DynamicMembership {
     return this.inOrder(thingName, async () => {
       const groups = (await this.groups()).filter((g) => kinds.some((k) => g.reads.has(k)));
       if (groups.length === 0) return;
-      const { docs, dynamic } = await documentsWithDynamicGroups(this.deps.db, [thingName]);
+      // Connectivity is read only when one of these queries reads it (or every field).
+      const connectivity = groups.some((g) => g.reads.has('connectivity'));
+      const { docs, dynamic } = await documentsWithDynamicGroups(this.deps.db, [thingName], { connectivity });
       const doc = docs[0];
       if (!doc) return;
       const current = dynamic.get(thingName)!;
