@@ -58,6 +58,7 @@ const APPLY: Record<string, Apply> = {
   'mqtt.filtersPerSubscribe': mqtt('filtersPerSubscribe'),
   'mqtt.sessionExpirySeconds': mqtt('sessionExpirySeconds'),
   'jobs.schedulerIntervalMs': (o, v) => (o.jobsTickMs = Number(v)),
+  'jobs.maxConcurrentJobs': (o, v) => (o.maxConcurrentJobs = Number(v)),
 };
 
 // Every setting of the schema is mapped (checked once, at load).

@@ -90,6 +90,7 @@ export const SCHEMA = {
   },
   jobs: {
     schedulerIntervalMs: int('how often each node looks for due job timers', 1000, 50, 60_000),
+    maxConcurrentJobs: int("the account's job concurrency quota: jobs rolling out (things not yet notified) at once; CreateJob of one more is LimitExceededException, a scheduled job starting with the quota full is CANCELED", 100, 1, 100_000),
   },
 } as const;
 

@@ -20,6 +20,8 @@ import { inTransaction, settleJob, type EngineDeps, type Unit } from './unit.js'
 import type { Changes } from './changes.js';
 import { checkJobConfigs, scheduleTimeMs, type JobConfigs, type RawJobConfigs } from './configs.js';
 import { advanceRollout } from './rollout.js';
+import { refuseOverQuota } from './concurrency.js';
+import { openWindow } from './windows.js';
 
 export interface CreateJobInput {
   jobId: string;
@@ -73,7 +75,9 @@ export async function createJob(deps: CreateDeps, principal: Principal, input: C
       await deps.registry.tags.put(u.trx, jobArn, input.tags ?? []);
       await queueExecutions(u, input.jobId, things, paced ? undefined : u.nowMs);
       if (paced) await advanceRollout(u, input.jobId);
-      return jobOf((await settleJob(u, input.jobId)) ?? row);
+      const created = (await settleJob(u, input.jobId)) ?? row;
+      await refuseOverQuota(u, created);
+      return jobOf(created);
     });
   } catch (error) {
     if (isUniqueViolation(error)) throw alreadyExists('job', `Job ${input.jobId} already exists.`);
@@ -193,11 +197,25 @@ export const isPaced = (row: Pick<JobRow, 'rollout_config' | 'scheduling_config'
 /**
  * Things that join a running job later (a continuous job's late joiners,
  * AssociateTargetsWithJob): notified at once, as at creation, unless the job
- * is paced — then the pacer notifies them in turn.
+ * is paced — then the pacer notifies them in turn. `outsideRate`: notified at
+ * once even so (a continuous job's late joiners, see joinsOutsideRate).
  */
-export async function queueJoiners(u: Unit, row: JobRow, things: string[]): Promise<void> {
-  const paced = isPaced(row);
+export async function queueJoiners(u: Unit, row: JobRow, things: string[], outsideRate = false): Promise<void> {
+  const paced = isPaced(row) && !outsideRate;
   await queueExecutions(u, row.job_id, things, paced ? undefined : u.nowMs);
   if (paced) await advanceRollout(u, row.job_id);
   else await u.trx.updateTable('jobs').set({ n_notified: sql`n_notified + ${things.length}` }).where('job_id', '=', row.job_id).execute();
+}
+
+/**
+ * AWS (§9): things that join a continuous job's groups after it started get
+ * their executions in near real time, outside the rollout rate. Ferry keeps
+ * the job's schedule: not before it starts, not after its endTime stopped the
+ * rollout, and only inside a maintenance window when it has them (else the
+ * pacer notifies them when the next window opens).
+ */
+export function joinsOutsideRate(row: JobRow, nowMs: number): boolean {
+  if (row.status !== 'IN_PROGRESS' || row.end_done !== 0) return false;
+  const windows = jobOf(row).schedulingConfig?.maintenanceWindows;
+  return windows === undefined || openWindow(windows, nowMs) !== undefined;
 }

@@ -23,6 +23,7 @@ import { Delivery } from './delivery.js';
 import {
   describeForDevice,
   pendingForDevice,
+  shownPending,
   startNextForDevice,
   updateFromDevice,
   type DeviceOutcome,
@@ -53,6 +54,8 @@ export interface JobsServiceDeps {
   tickIntervalMs?: number;
   /** Who claims timers (the node id) and for how long (cluster.leaseSeconds). */
   timers?: { owner: string; leaseMs: number };
+  /** The account's job concurrency quota (concurrency.ts). */
+  maxConcurrentJobs?: number | undefined;
   /** Work one node of a cluster does at a time (finishing interrupted deletions). */
   singleton?: { run(work: () => Promise<void>): Promise<boolean> };
 }
@@ -77,7 +80,7 @@ export class JobsService {
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly deps: JobsServiceDeps) {
-    this.engine = { db: deps.store.db, dialect: deps.store.dialect, clock: deps.clock };
+    this.engine = { db: deps.store.db, dialect: deps.store.dialect, clock: deps.clock, maxConcurrentJobs: deps.maxConcurrentJobs };
     this.delivery = new Delivery((r) => deps.iam.presignGetAsRole(r), () => this.s3Origins());
     deps.registry.tags.registerType('job', async (jobId) => (await findJob(deps.store.db, jobId)) !== undefined);
   }
@@ -220,6 +223,11 @@ export class JobsService {
 
   pending(thingName: string): Promise<PendingLists> {
     return pendingForDevice(this.deps.store.db, thingName, this.deps.clock.now());
+  }
+
+  /** What `notify` shows of a thing's pending list now: the same executions GetPendingJobExecutions lists. */
+  shownPending(pending: readonly JobExecution[]): Promise<PendingLists> {
+    return shownPending(this.deps.store.db, pending, this.deps.clock.now());
   }
 
   async startNext(thingName: string, request: StartNextRequest): Promise<Announced<DeviceOutcome<DeliveredExecution | undefined>>> {

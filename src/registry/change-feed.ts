@@ -30,6 +30,8 @@ export interface RegistryEvents {
    * IAM principals may do may have changed, so connections they signed are judged again.
    */
   'iam-changed': { action: string };
+  /** A thing group (static or dynamic) was deleted; its members' leaving follows as thing-group-membership events. */
+  'thing-group-deleted': { groupName: string; dynamic: boolean };
   /** A thing joined or left a thing group (its group policies changed). */
   'thing-group-membership': { thingName: string; groupName: string; member: boolean };
 }

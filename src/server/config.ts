@@ -37,6 +37,8 @@ export interface ServerOptions {
   jobsTickMs: number;
   /** The broker's per-connection limits and session expiry (`[mqtt]` in the configuration file). */
   mqtt: MqttLimits;
+  /** The account's job concurrency quota: jobs rolling out at once (src/jobs/concurrency.ts). */
+  maxConcurrentJobs: number;
   /** Accept S3 Signature Version 2 (`--sigv2 on|off`), as S3 and MinIO still do. */
   sigv2: boolean;
 }

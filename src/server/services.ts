@@ -30,7 +30,7 @@ export interface ServiceDeps {
   /** Seals access-key secrets under the KEK; absent (tests): a key kept only in this process. */
   secrets?: SecretBox;
   /** The settings the services read (limits, time-outs, the blob directory). */
-  options?: Pick<ServerOptions, 'blobDir' | 'abandonedUploadMs' | 'jobsTickMs'>;
+  options?: Pick<ServerOptions, 'blobDir' | 'abandonedUploadMs' | 'jobsTickMs' | 'maxConcurrentJobs'>;
   cluster?: Cluster;
   /** Where the jobs notifications' latency goes. */
   metrics?: FerryMetrics;
@@ -64,7 +64,7 @@ export async function createDomainServices(deps: ServiceDeps): Promise<DomainSer
   const deviceMessaging = new DeviceMessagingHub(deps.logger.child({ component: 'device-messaging' }));
   const connectivity = new ConnectivityStore(deps.store.db);
   const objects = await createObjectStore({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'objects' }), region: deps.region, root: deps.options?.blobDir ?? deps.paths.objects, policies: iam.authorizer, ...(deps.options ? { abandonedUploadMs: deps.options.abandonedUploadMs } : {}), ...(deps.cluster ? { singleton: deps.cluster.singleton('objects-sweep'), sharedBlobs: deps.cluster.clustered } : {}) });
-  const jobs = createJobsService({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'jobs' }), registry, iam, objects, ...(deps.options ? { tickIntervalMs: deps.options.jobsTickMs } : {}), ...(deps.cluster ? { timers: { owner: deps.cluster.nodeId, leaseMs: deps.cluster.settings.leaseMs }, singleton: deps.cluster.singleton('jobs-deletions') } : {}) });
+  const jobs = createJobsService({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'jobs' }), registry, iam, objects, ...(deps.options ? { tickIntervalMs: deps.options.jobsTickMs, maxConcurrentJobs: deps.options.maxConcurrentJobs } : {}), ...(deps.cluster ? { timers: { owner: deps.cluster.nodeId, leaseMs: deps.cluster.settings.leaseMs }, singleton: deps.cluster.singleton('jobs-deletions') } : {}) });
   const cluster = deps.cluster?.clustered ? deps.cluster : undefined;
   const relay = cluster
     ? (local: LocalNotifier) =>
@@ -84,7 +84,16 @@ export async function createDomainServices(deps: ServiceDeps): Promise<DomainSer
     ...(relay ? { relay } : {}),
     ...(deps.metrics ? { observeNotification: (seconds: number) => deps.metrics!.notificationSeconds.observe(seconds) } : {}),
   });
-  const fleet = new FleetIndex({ db: deps.store.db, registry, logger: deps.logger.child({ component: 'fleet' }), connectivity, ...(deps.cluster ? { singleton: deps.cluster.singleton('fleet-builds') } : {}) });
+  const fleet = new FleetIndex({
+    db: deps.store.db,
+    dialect: deps.store.dialect,
+    clock: deps.clock,
+    registry,
+    logger: deps.logger.child({ component: 'fleet' }),
+    connectivity,
+    // One node on its own data dir is always `local`, so after a restart it takes its unfinished evaluations back at once.
+    builds: { owner: deps.cluster?.clustered ? deps.cluster.nodeId : 'local', leaseMs: deps.cluster?.settings.leaseMs ?? 30_000, intervalMs: deps.options?.jobsTickMs ?? 1000 },
+  });
   jobs.start();
   registry.rotations.start({
     owner: deps.cluster?.nodeId ?? 'local',

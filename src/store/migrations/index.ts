@@ -9,6 +9,7 @@ import { clusterMigration } from './007-cluster.js';
 import { certificateRotationsMigration } from './008-certificate-rotations.js';
 import { rolloutsMigration } from './009-rollouts.js';
 import { fleetMigration } from './010-fleet.js';
+import { fleetBuildsMigration } from './011-fleet-builds.js';
 import { iamUsersMigration } from './013-iam-users.js';
 import { mqttSessionsMigration } from './015-mqtt-sessions.js';
 
@@ -24,6 +25,7 @@ export const migrations: FerryMigration[] = [
   certificateRotationsMigration,
   rolloutsMigration,
   fleetMigration,
+  fleetBuildsMigration,
   iamUsersMigration,
   mqttSessionsMigration,
 ];
