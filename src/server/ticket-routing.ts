@@ -53,6 +53,8 @@ export function routeByTicketKey(server: tls.Server, options: tls.TlsOptions, ke
       else handlers.forEach((h) => h.call(server, socket));
     };
     socket.on('data', onData);
+    // A reader before this one (the PROXY protocol's) leaves the socket paused with its bytes unshifted: flow again.
+    socket.resume();
     socket.on('error', () => socket.destroy());
   });
   logger.debug({ keys: keys.others.length + 1 }, 'tls: session tickets shared by the cluster');

@@ -105,19 +105,28 @@ async function initialisationLock(url: string, schema: string | undefined): Prom
   const client = new pg.Client({ connectionString: url, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
   await client.connect();
   try {
-    await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [INIT_LOCK_CLASS, schema ?? 'public']);
+    await client.query(LOCK_INIT, [INIT_LOCK_CLASS, schema ?? 'public']);
   } catch (error) {
     await client.end();
     throw error;
   }
   return async () => {
-    await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [INIT_LOCK_CLASS, schema ?? 'public']).catch(() => undefined);
+    await client.query(UNLOCK_INIT, [INIT_LOCK_CLASS, schema ?? 'public']).catch(() => undefined);
     await client.end();
   };
 }
 
 /** The first key of Ferry's advisory locks (the second names what is locked). */
 export const INIT_LOCK_CLASS = 0x0fe7;
+
+/**
+ * The schema the connection really uses names the lock — the search_path of
+ * --database-url's `options` as much as a test's pgSchema — so Ferrys in
+ * different schemas of one database never wait on (or stand in for) each other.
+ */
+export const SCHEMA_KEY = 'coalesce(current_schema(), $2::text)';
+const LOCK_INIT = `SELECT pg_advisory_lock($1, hashtext(${SCHEMA_KEY}))`;
+const UNLOCK_INIT = `SELECT pg_advisory_unlock($1, hashtext(${SCHEMA_KEY}))`;
 
 async function appliedMigrations(db: Kysely<Database>): Promise<string[] | undefined> {
   try {
