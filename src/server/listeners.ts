@@ -69,7 +69,9 @@ function nameTheNode(app: FastifyInstance, ctx: AppContext): FastifyInstance {
 
 async function listen(app: FastifyInstance, ctx: AppContext, port: number, requestCert: boolean): Promise<number> {
   const server = app.server as unknown as TlsServer;
-  if (ctx.ticketKeys) routeByTicketKey(server, { ...tlsFor(ctx, requestCert), ...SHARED_TLS }, ctx.ticketKeys, ctx.logger);
+  const options = { ...tlsFor(ctx, requestCert), ...SHARED_TLS };
+  const router = ctx.ticketKeys ? routeByTicketKey(server, options, ctx.ticketKeys, ctx.logger) : undefined;
+  ctx.tls.add(server, options, router?.reload);
   acceptProxyProtocol(server, ctx.options.trustedProxies, ctx.logger);
   await app.listen({ host: ctx.options.host, port });
   return (app.server.address() as AddressInfo).port;

@@ -13,6 +13,8 @@ import { AccessKeys } from '../iam/access-keys.js';
 import { advertisedHost, serverCertificateNames, urlHost, withDefaults, type ServerOptions } from './config.js';
 import { dataDirPaths, loadOrCreatePki, type DataDirPaths, type PkiMaterial } from './data-dir.js';
 import { loadOrCreateSharedPki } from './shared-pki.js';
+import { SharedServerCertificate } from './server-certificate.js';
+import { TlsContexts } from './tls-contexts.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { endpointsFor, writeContractFiles, type EndpointsFile } from './contract-files.js';
 import { createDomainServices, stopDomainServices } from './services.js';
@@ -69,6 +71,7 @@ export async function startServer(partial: Partial<ServerOptions>, deps: StartDe
   }
   let cluster: Cluster | undefined;
   let ticketKeys: TicketKeys | undefined;
+  let serverCertificate: SharedServerCertificate | undefined;
   try {
     const { accountId, rootKey, pki, kek } = identity!;
     // Several nodes on one database share their session-ticket keys (SQLite: one process, Node's own keys).
@@ -106,6 +109,7 @@ export async function startServer(partial: Partial<ServerOptions>, deps: StartDe
       cluster: running,
       metrics,
       ...(ticketKeys ? { ticketKeys } : {}),
+      tls: new TlsContexts(),
     };
     metrics.readFrom({
       connections: () => running.hooks.connections(),
@@ -113,6 +117,13 @@ export async function startServer(partial: Partial<ServerOptions>, deps: StartDe
       executionsByStatus: () => services.jobs.countByStatus('executions'),
     });
     const listeners = await startListeners(ctx);
+    // PostgreSQL: the server certificate is the cluster's; a replacement made by any node is served by every node.
+    if (kek) {
+      serverCertificate = new SharedServerCertificate({ db: store.db, kek, bus: running.bus, clock, logger: logger.child({ component: 'tls' }), pki, tls: ctx.tls, names: serverCertificateNames(options) });
+      serverCertificate.start();
+      ctx.serverCertificate = serverCertificate;
+      if (identity!.reissued) await serverCertificate.announce().catch((e: unknown) => logger.warn({ err: e }, 'tls: telling the other nodes of the new server certificate failed'));
+    }
     await running.nodes.start(listeners.addresses);
     ctx.endpoints = endpointsFor(urlHost(host), advertisedPorts(options, listeners.ports));
     const endpointsFile = writeContractFiles(paths, { region: options.region, accountId, endpoints: ctx.endpoints, ...rootKey });
@@ -122,6 +133,7 @@ export async function startServer(partial: Partial<ServerOptions>, deps: StartDe
       (closing ??= (async () => {
         await listeners.close();
         ticketKeys?.stop();
+        serverCertificate?.stop();
         await running.nodes.stop().catch((error: unknown) => logger.warn({ err: error }, 'leaving the cluster failed'));
         await stopDomainServices(services);
         await running.close();
@@ -131,6 +143,7 @@ export async function startServer(partial: Partial<ServerOptions>, deps: StartDe
     return { ctx, endpointsFile, rootKey, addresses: listeners.addresses, close };
   } catch (error) {
     ticketKeys?.stop();
+    serverCertificate?.stop();
     await cluster?.close();
     await store.close();
     unlockDataDir();
@@ -148,6 +161,8 @@ interface Identity {
   pki: PkiMaterial;
   /** PostgreSQL only: the key-encryption key (the SQLite mode keeps its keys in DIR/pki). */
   kek?: Kek;
+  /** This start replaced the cluster's server certificate: the other nodes must be told. */
+  reissued?: boolean;
 }
 
 /**
@@ -162,11 +177,11 @@ async function loadIdentity(db: Kysely<Database>, options: ServerOptions, paths:
   const rootKey = await new AccessKeys(db, accountId).rootKey(nowMs);
   const names = serverCertificateNames(options);
   if (dialectOf(options.databaseUrl) === 'sqlite') return { accountId, rootKey, pki: await loadOrCreatePki(paths, names, nowMs) };
-  const { kek, ...pki } = await loadOrCreateSharedPki(db, { kekFile: options.kekFile ?? join(paths.pki, 'kek'), names, nowMs, legacy: paths });
+  const { kek, reissued, ...pki } = await loadOrCreateSharedPki(db, { kekFile: options.kekFile ?? join(paths.pki, 'kek'), names, nowMs, legacy: paths });
   // Clients read the CA from endpoints.json's caFile; the keys stay in the database.
   mkdirSync(paths.pki, { recursive: true, mode: 0o700 });
   writeCertificateFile(paths.caCert, pki.caCertPem);
-  return { accountId, rootKey, pki, kek };
+  return { accountId, rootKey, pki, kek, reissued };
 }
 
 /** The ports clients are told: a balancer's where configured, else the ones bound. */
