@@ -2,10 +2,11 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, sql, type KyselyConfig, type Migration, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, sql, type KyselyConfig, type Migration, type MigrationProvider } from 'kysely';
 import type { Database } from './schema.js';
 import { migrations } from './migrations/index.js';
 import { QueuedSqliteDialect } from './sqlite-queue.js';
+import { ThisSchemaPostgresDialect } from './pg-introspector.js';
 import { withStatementCache } from './sqlite-statements.js';
 import type { SqlDialect } from './migrations/types.js';
 
@@ -62,7 +63,7 @@ function openPostgres(url: string, schema: string | undefined, log: KyselyConfig
   });
   // An idle connection dropped by a restarting PostgreSQL must not take the process down; the pool replaces it.
   pool.on('error', () => {});
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) });
+  return new Kysely<Database>({ dialect: new ThisSchemaPostgresDialect({ pool }), ...(log ? { log } : {}) });
 }
 
 export function dialectOf(databaseUrl: string | undefined): SqlDialect {
