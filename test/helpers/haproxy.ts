@@ -68,7 +68,8 @@ export interface Haproxy {
   close(): Promise<void>;
 }
 
-function config(o: HaproxyOptions, ports: Record<string, number>, socket: string): string {
+/** HAProxy's configuration for `o`: frontends on 127.0.0.1 at `ports` (by backend name), the runtime API on `socket`. */
+export function haproxyConfig(o: HaproxyOptions, ports: Record<string, number>, socket: string): string {
   const inter = o.checkIntervalMs ?? 300;
   const proxy = o.proxyProtocol === 'v2' ? ' send-proxy-v2' : o.proxyProtocol === 'v1' ? ' send-proxy' : '';
   const lines = [
@@ -99,7 +100,7 @@ function config(o: HaproxyOptions, ports: Record<string, number>, socket: string
 }
 
 /** Sends one runtime-API command; resolves with the answer. */
-function command(socket: string, line: string): Promise<string> {
+export function haproxyCommand(socket: string, line: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const c = net.connect(socket);
     let out = '';
@@ -110,13 +111,29 @@ function command(socket: string, line: string): Promise<string> {
   });
 }
 
+/** Every `backend/server` → its state (UP, DOWN, MAINT, DRAIN…) and its last check, from the runtime API. */
+export async function haproxyServers(socket: string): Promise<Map<string, { state: ServerState; check: string }>> {
+  const csv = await haproxyCommand(socket, 'show stat');
+  const [header = '', ...rows] = csv.trim().split('\n');
+  const columns = header.replace(/^# /, '').split(',');
+  const at = (name: string) => columns.indexOf(name);
+  const result = new Map<string, { state: ServerState; check: string }>();
+  for (const row of rows) {
+    const cells = row.split(',');
+    const server = cells[at('svname')]!;
+    if (server === 'FRONTEND' || server === 'BACKEND') continue;
+    result.set(`${cells[at('pxname')]}/${server}`, { state: cells[at('status')]!, check: `${cells[at('check_status')]} ${cells[at('last_chk')]}` });
+  }
+  return result;
+}
+
 export async function startHaproxy(o: HaproxyOptions): Promise<Haproxy> {
   const dir = tempDir('ferry-haproxy-');
   const socket = join(dir, 'admin.sock');
   const ports: Record<string, number> = {};
   for (const b of o.backends) ports[b.name] = await freePort();
   const file = join(dir, 'haproxy.cfg');
-  writeFileSync(file, config(o, ports, socket));
+  writeFileSync(file, haproxyConfig(o, ports, socket));
   const logFile = join(dir, 'haproxy.log');
   const out = openSync(logFile, 'a');
   // -db: stay in the foreground, no daemon; it is this test's child.
@@ -127,25 +144,15 @@ export async function startHaproxy(o: HaproxyOptions): Promise<Haproxy> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`haproxy exited (${child.exitCode}): ${log()}`);
-    if (existsSync(socket) && (await command(socket, 'show info').catch(() => '')).includes('Name: HAProxy')) break;
+    if (existsSync(socket) && (await haproxyCommand(socket, 'show info').catch(() => '')).includes('Name: HAProxy')) break;
     if (Date.now() > deadline) throw new Error(`haproxy did not start: ${log()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
   const lastCheck = new Map<string, string>();
   const states = async () => {
-    const csv = await command(socket, 'show stat');
-    const [header = '', ...rows] = csv.trim().split('\n');
-    const columns = header.replace(/^# /, '').split(',');
-    const at = (name: string) => columns.indexOf(name);
-    const result = new Map<string, ServerState>();
-    for (const row of rows) {
-      const cells = row.split(',');
-      const server = cells[at('svname')]!;
-      if (server === 'FRONTEND' || server === 'BACKEND') continue;
-      result.set(`${cells[at('pxname')]}/${server}`, cells[at('status')]!);
-      lastCheck.set(`${cells[at('pxname')]}/${server}`, `${cells[at('check_status')]} ${cells[at('last_chk')]}`);
-    }
-    return result;
+    const now = await haproxyServers(socket);
+    for (const [key, s] of now) lastCheck.set(key, s.check);
+    return new Map([...now].map(([key, s]) => [key, s.state]));
   };
   return {
     ports,
@@ -162,7 +169,7 @@ export async function startHaproxy(o: HaproxyOptions): Promise<Haproxy> {
     },
     async setState(server, state) {
       for (const b of o.backends) {
-        const answer = await command(socket, `set server ${b.name}/${server} state ${state}`);
+        const answer = await haproxyCommand(socket, `set server ${b.name}/${server} state ${state}`);
         if (answer.trim()) throw new Error(`haproxy: set server ${b.name}/${server} state ${state}: ${answer.trim()}`);
       }
     },
