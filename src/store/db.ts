@@ -52,12 +52,30 @@ function openSqlite(path: string, log: KyselyConfig['log']): Kysely<Database> {
   return new Kysely<Database>({ dialect: new QueuedSqliteDialect({ database: withStatementCache(database) }), ...(log ? { log } : {}) });
 }
 
+/** Opening a connection gives up after this: PostgreSQL away, requests get their protocol's "unavailable". */
+const CONNECT_TIMEOUT_MS = 5000;
+/**
+ * Waiting for one of the pool's connections may take longer: under a burst
+ * (a 2,000-device job's start-next requests at once) every connection is busy
+ * and requests queue. pg-pool bounds the wait and the connect with one setting;
+ * at 5 s the queue's tail was refused with InternalError although the database
+ * was there.
+ */
+const POOL_WAIT_MS = 30_000;
+
+class BoundedConnectClient extends pg.Client {
+  constructor(config: pg.ClientConfig) {
+    super({ ...config, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  }
+}
+
 function openPostgres(url: string, schema: string | undefined, log: KyselyConfig['log']): Kysely<Database> {
   const pool = new pg.Pool({
     connectionString: url,
     max: 10,
-    // Nothing waits forever on a database that is away: requests get their protocol's "unavailable".
-    connectionTimeoutMillis: 5000,
+    // Nothing waits forever on a database that is away, nor refuses work because the pool is busy.
+    connectionTimeoutMillis: POOL_WAIT_MS,
+    Client: BoundedConnectClient as unknown as typeof pg.Client,
     keepAlive: true,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
