@@ -23,6 +23,10 @@ export interface BenchOptions {
   heapSnapshots: boolean;
   skip: ReferenceName[];
   keep: boolean;
+  /** 0: one `ferry server` on SQLite. N: N nodes on PostgreSQL and Redis behind HAProxy. */
+  nodes: number;
+  databaseUrl?: string | undefined;
+  redisUrl: string;
 }
 
 export const USAGE = `Usage: npm run bench -- [options]
@@ -46,6 +50,12 @@ export const USAGE = `Usage: npm run bench -- [options]
                             keep it out of runs whose numbers you publish)
   --skip LIST               references not to run, comma-separated: mosquitto,nginx,moto
   --keep                    keep the server's data dir (in OUT/data)
+  --nodes N                 run Ferry as a cluster of N node processes on PostgreSQL and Redis
+                            behind HAProxy (TCP, PROXY protocol v2); the fleet goes through HAProxy.
+                            Without it: one process on SQLite
+  --database-url URL        with --nodes: postgres://… (default $FERRY_TEST_PG_URL); a fresh schema
+                            is made and dropped
+  --redis-url URL           with --nodes: redis://… (default $FERRY_TEST_REDIS_URL, else redis://127.0.0.1:6379)
 `;
 
 function integer(name: string, value: string | undefined, fallback: number, min = 1): number {
@@ -85,6 +95,9 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       'heap-snapshots': { type: 'boolean' },
       skip: { type: 'string' },
       keep: { type: 'boolean' },
+      nodes: { type: 'string' },
+      'database-url': { type: 'string' },
+      'redis-url': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -94,6 +107,13 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
   for (const s of skip) if (!REFERENCES.includes(s as ReferenceName)) throw new Error(`--skip takes ${REFERENCES.join(', ')} (got ${s})`);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
   const devices = integer('devices', values.devices, 1000);
+  const nodes = integer('nodes', values.nodes, 0, 0);
+  const databaseUrl = values['database-url'] ?? process.env.FERRY_TEST_PG_URL;
+  if (nodes > 0) {
+    if (!databaseUrl) throw new Error('--nodes needs PostgreSQL: --database-url postgres://… (or FERRY_TEST_PG_URL)');
+    if (values.endpoint) throw new Error('--nodes starts its own cluster: leave out --endpoint');
+    if (values['cpu-prof'] || values['heap-snapshots']) throw new Error('--cpu-prof and --heap-snapshots profile one server process: leave them out with --nodes');
+  }
   return {
     devices,
     size: values.size === undefined ? 1024 * 1024 : parseSize(values.size),
@@ -111,5 +131,8 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     heapSnapshots: values['heap-snapshots'] ?? false,
     skip: skip as ReferenceName[],
     keep: values.keep ?? false,
+    nodes,
+    databaseUrl,
+    redisUrl: values['redis-url'] ?? process.env.FERRY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
   };
 }

@@ -1,7 +1,7 @@
 /** The server's CPU and memory per phase of the run, read from /proc at each boundary. */
 import { round } from './fanout.js';
 import { now } from './net.js';
-import { readProcess, type ProcessReading } from './stats.js';
+import { readProcesses, type ProcessReading } from './stats.js';
 import type { PhaseUsage } from './report.js';
 import type { PhaseWindow } from './profile.js';
 
@@ -16,16 +16,17 @@ export class PhaseClock {
   first: ProcessReading | undefined;
   last: ProcessReading | undefined;
 
+  /** `pids`: the server's processes (a cluster's nodes are read as one), or none when unknown. */
   constructor(
-    private readonly pid: number | undefined,
+    private readonly pids: readonly number[],
     private readonly log: (line: string) => void,
   ) {
     this.first = this.read();
   }
 
   read(): ProcessReading | undefined {
-    if (this.pid === undefined) return undefined;
-    const reading = readProcess(this.pid);
+    if (this.pids.length === 0) return undefined;
+    const reading = readProcesses(this.pids);
     if (reading) this.last = reading;
     return reading;
   }

@@ -46,7 +46,7 @@ export interface BenchReport {
   machineLoad: MachineLoad;
   /** The Ferry commit measured (when the bench started the server from this checkout). */
   revision: { commit: string; uncommittedSourceFiles: string[] };
-  server: { mode: 'child process' | 'endpoint'; pid: Maybe<number> };
+  server: { mode: 'child process' | 'endpoint' | `${number} node(s) behind HAProxy`; pid: Maybe<number> };
   registration: { devices: number; seconds: number; devicesPerSecond: number; callsPerDevice: number; callsPerSecond: number; keygenSeconds: number };
   connect: ConnectSummary;
   memory: Maybe<{ rssBeforeBytes: number; rssAfterBytes: number; perDeviceBytes: number }>;
@@ -187,7 +187,7 @@ export function markdown(r: BenchReport): string {
     r.machine.free,
     '```',
     '',
-    `Ferry ${r.revision.commit}${r.revision.uncommittedSourceFiles.length ? ` with ${r.revision.uncommittedSourceFiles.length} uncommitted source file(s)` : ''}.`,
+    `Ferry ${r.revision.commit}${r.revision.uncommittedSourceFiles.length ? ` with ${r.revision.uncommittedSourceFiles.length} uncommitted source file(s)` : ''}; server: ${r.server.mode}.`,
     '',
     `Load: 1-minute load average ${r.machineLoad.loadAverageAtStart[0]} at the start, ${r.machineLoad.loadAverageAtEnd[0]} at the end; all cores ${r.machineLoad.busyPercent} % busy over the run (steal ${r.machineLoad.stealPercent} %).`,
     '',

@@ -23,6 +23,7 @@ import { sleep } from './net.js';
 import { PhaseClock } from './phases.js';
 import { ferryClients, httpsAgent, iotClient, type Clients } from './ferry/clients.js';
 import { fromEndpointsFile, startFerry, type FerryTarget } from './ferry/server.js';
+import { startFerryCluster } from './ferry/cluster.js';
 import { benchNames, makeFirmware, setUp, type BenchNames, type Firmware, type Setup } from './ferry/setup.js';
 import { CALLS_PER_DEVICE, registerFleet } from './ferry/register.js';
 import { jobsApi, runJob, type JobSummary } from './ferry/job.js';
@@ -40,6 +41,8 @@ import { readProfile, summarizeProfile, type PhaseWindow } from './profile.js';
 import { heapDelta, heapMarkdown, takeSnapshot } from './heap.js';
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
+/** --nodes: drops the cluster's database schema once every process has stopped. */
+let dropSchema: (() => Promise<void>) | undefined;
 
 interface Context {
   o: BenchOptions;
@@ -217,7 +220,14 @@ async function bench(o: BenchOptions): Promise<{ report: BenchReport; series: Se
   });
   log(`machine: ${machine.nproc} cores, ${(machine.memTotalBytes / 2 ** 30).toFixed(1)} GiB, node ${machine.node}`);
 
-  const ferry = o.endpoint
+  const cluster =
+    o.nodes > 0
+      ? await startFerryCluster({ nodes: o.nodes, dir: join(o.out, 'data'), logDir: join(o.out, 'logs'), databaseUrl: o.databaseUrl!, redisUrl: o.redisUrl, devices: o.devices })
+      : undefined;
+  if (cluster) dropSchema = cluster.dropSchema;
+  const ferry: FerryTarget = cluster
+    ? cluster
+    : o.endpoint
     ? fromEndpointsFile(o.endpoint, o.serverPid)
     : await startFerry({
         dataDir: join(o.out, 'data'),
@@ -225,9 +235,10 @@ async function bench(o: BenchOptions): Promise<{ report: BenchReport; series: Se
         cpuProfDir: o.cpuProf ? join(o.out, 'profile') : undefined,
         heapDir: o.heapSnapshots ? join(o.out, 'heap') : undefined,
       });
-  log(`Ferry: ${o.endpoint ? `running server of ${o.endpoint}` : `server child process pid ${ferry.pid}`}; mqtt ${ferry.endpoints.endpoints.mqtt}`);
+  log(`Ferry: ${cluster ? `${o.nodes} node process(es) behind HAProxy, pids ${cluster.pids.join(', ')}` : o.endpoint ? `running server of ${o.endpoint}` : `server child process pid ${ferry.pid}`}; mqtt ${ferry.endpoints.endpoints.mqtt}`);
+  if (cluster) notes.push(`Ferry ran as ${o.nodes} node process(es) on PostgreSQL and Redis behind HAProxy (TCP, PROXY protocol v2), on the same cores as the fleet, HAProxy, PostgreSQL and Redis; server CPU and memory are the nodes' summed (HAProxy, PostgreSQL and Redis not counted).`);
   if (ferry.pid === undefined) notes.push('The server is not the bench’s child and no --server-pid was given: its memory and CPU were not measured.');
-  const phases = new PhaseClock(ferry.pid, log);
+  const phases = new PhaseClock(cluster ? cluster.pids : ferry.pid === undefined ? [] : [ferry.pid], log);
   const clients = ferryClients(ferry);
   try {
     phases.start('setup (policies, thing group, bucket, firmware, role)');
@@ -308,7 +319,7 @@ async function bench(o: BenchOptions): Promise<{ report: BenchReport; series: Se
       machine,
       machineLoad: load,
       revision,
-      server: { mode: o.endpoint ? ('endpoint' as const) : ('child process' as const), pid: ferry.pid ?? { skipped: 'not known' } },
+      server: { mode: cluster ? (`${o.nodes} node(s) behind HAProxy` as const) : o.endpoint ? ('endpoint' as const) : ('child process' as const), pid: ferry.pid ?? { skipped: 'not known' } },
       registration: reg,
       connect,
       memory,
@@ -395,6 +406,7 @@ async function main(): Promise<number> {
     return 1;
   } finally {
     await stopAll();
+    await dropSchema?.().catch((e: unknown) => log(`! dropping the bench's database schema failed: ${(e as Error).message}`));
     removeHandlers();
     cleanUp();
   }

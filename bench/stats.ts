@@ -55,6 +55,13 @@ export function readProcess(pid: number): ProcessReading | undefined {
   }
 }
 
+/** Several processes read as one (a cluster's nodes): CPU and memory summed; undefined if any is gone. */
+export function readProcesses(pids: readonly number[]): ProcessReading | undefined {
+  const readings = pids.map(readProcess);
+  if (readings.length === 0 || readings.some((r) => r === undefined)) return undefined;
+  return readings.reduce((a, b) => ({ rssBytes: a!.rssBytes + b!.rssBytes, peakRssBytes: a!.peakRssBytes + b!.peakRssBytes, cpuSeconds: a!.cpuSeconds + b!.cpuSeconds }));
+}
+
 /** Runs `limit` tasks at a time over `items`. */
 export async function eachLimited<T>(items: readonly T[], limit: number, task: (item: T, index: number) => Promise<void>): Promise<void> {
   let next = 0;

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { INIT_LOCK_CLASS } from '../store/db.js';
+import { INIT_LOCK_CLASS, SCHEMA_KEY } from '../store/db.js';
 
 /**
  * Work one node of the cluster does at a time (the multipart clean-up, the
@@ -55,7 +55,7 @@ export class PgSingleton implements Singleton {
         await client.connect();
         this.client = client;
       }
-      const { rows } = await this.client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [INIT_LOCK_CLASS, `${this.schema ?? 'public'}:${this.name}`]);
+      const { rows } = await this.client.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock($1, hashtext(${SCHEMA_KEY} || ':' || $3::text)) AS ok`, [INIT_LOCK_CLASS, this.schema ?? 'public', this.name]);
       this.held = rows[0]?.ok === true;
       return this.held;
     } catch (error) {

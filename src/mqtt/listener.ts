@@ -55,7 +55,8 @@ export async function startMqttListener(opts: {
   const stopResync = ctx.cluster.bus.onResync(() => broker.resync());
   const tlsOptions: tls.TlsOptions = { key: opts.tls.key, cert: opts.tls.cert, ca: opts.tls.ca, requestCert: true, ...SHARED_TLS, minVersion: 'TLSv1.2' };
   const server = tls.createServer(tlsOptions, (socket) => broker.handle(socket));
-  if (ctx.ticketKeys) routeByTicketKey(server, tlsOptions, ctx.ticketKeys, opts.logger);
+  const router = ctx.ticketKeys ? routeByTicketKey(server, tlsOptions, ctx.ticketKeys, opts.logger) : undefined;
+  ctx.tls.add(server, tlsOptions, router?.reload);
   acceptProxyProtocol(server, ctx.options.trustedProxies, opts.logger);
   server.on('tlsClientError', (error) => opts.logger.debug({ err: error.message }, 'mqtt tls handshake failed'));
   try {

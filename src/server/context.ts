@@ -9,6 +9,8 @@ import type { DomainServices } from './services.js';
 import type { Cluster } from '../cluster/index.js';
 import type { FerryMetrics } from './metrics.js';
 import type { TicketKeys } from '../cluster/ticket-keys.js';
+import type { TlsContexts } from './tls-contexts.js';
+import type { SharedServerCertificate } from './server-certificate.js';
 
 /**
  * Everything a handler may reach, built once by the composition root.
@@ -33,4 +35,8 @@ export interface AppContext {
   metrics: FerryMetrics;
   /** The session-ticket keys every node shares (PostgreSQL); absent: Node's own, per process. */
   ticketKeys?: TicketKeys;
+  /** Every TLS listener, to serve a new server certificate without a restart. */
+  tls: TlsContexts;
+  /** PostgreSQL: the cluster's server certificate, followed and renewed (set once the listeners are up). */
+  serverCertificate?: SharedServerCertificate;
 }

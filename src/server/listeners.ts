@@ -78,7 +78,9 @@ async function listen(app: FastifyInstance, ctx: AppContext, port: number, reque
   // First: the other secureConnection listeners (PROXY protocol's) must run for MQTT sockets too.
   if (mqtt) routeMqttByAlpn(server, () => mqtt()?.broker);
   const alpn = mqtt ? HTTPS_AND_MQTT_ALPN : undefined;
-  if (ctx.ticketKeys) routeByTicketKey(server, { ...tlsFor(ctx, requestCert, alpn), ...SHARED_TLS }, ctx.ticketKeys, ctx.logger);
+  const options = { ...tlsFor(ctx, requestCert, alpn), ...SHARED_TLS };
+  const router = ctx.ticketKeys ? routeByTicketKey(server, options, ctx.ticketKeys, ctx.logger) : undefined;
+  ctx.tls.add(server, options, router?.reload);
   acceptProxyProtocol(server, ctx.options.trustedProxies, ctx.logger);
   await app.listen({ host: ctx.options.host, port });
   return (app.server.address() as AddressInfo).port;

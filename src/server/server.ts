@@ -13,6 +13,8 @@ import { AccessKeys } from '../iam/access-keys.js';
 import { advertisedHost, serverCertificateNames, urlHost, withDefaults, type ServerOptions } from './config.js';
 import { dataDirPaths, loadOrCreatePki, type DataDirPaths, type PkiMaterial } from './data-dir.js';
 import { loadOrCreateSharedPki } from './shared-pki.js';
+import { SharedServerCertificate } from './server-certificate.js';
+import { TlsContexts } from './tls-contexts.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { endpointsFor, writeContractFiles, type EndpointsFile } from './contract-files.js';
 import { createDomainServices, stopDomainServices } from './services.js';
@@ -72,6 +74,7 @@ export async function startServer(partial: Partial<ServerOptions>, deps: StartDe
   }
   let cluster: Cluster | undefined;
   let ticketKeys: TicketKeys | undefined;
+  let serverCertificate: SharedServerCertificate | undefined;
   try {
     const { accountId, rootKey, pki, kek, secrets } = identity!;
     // Several nodes on one database share their session-ticket keys (SQLite: one process, Node's own keys).
@@ -109,6 +112,7 @@ export async function startServer(partial: Partial<ServerOptions>, deps: StartDe
       cluster: running,
       metrics,
       ...(ticketKeys ? { ticketKeys } : {}),
+      tls: new TlsContexts(),
     };
     metrics.readFrom({
       connections: () => running.hooks.connections(),
@@ -116,6 +120,13 @@ export async function startServer(partial: Partial<ServerOptions>, deps: StartDe
       executionsByStatus: () => services.jobs.countByStatus('executions'),
     });
     const listeners = await startListeners(ctx);
+    // PostgreSQL: the server certificate is the cluster's; a replacement made by any node is served by every node.
+    if (kek) {
+      serverCertificate = new SharedServerCertificate({ db: store.db, kek, bus: running.bus, clock, logger: logger.child({ component: 'tls' }), pki, tls: ctx.tls, names: serverCertificateNames(options) });
+      serverCertificate.start();
+      ctx.serverCertificate = serverCertificate;
+      if (identity!.reissued) await serverCertificate.announce().catch((e: unknown) => logger.warn({ err: e }, 'tls: telling the other nodes of the new server certificate failed'));
+    }
     await running.nodes.start(listeners.addresses);
     ctx.endpoints = endpointsFor(urlHost(host), advertisedPorts(options, listeners.ports));
     const endpointsFile = writeContractFiles(paths, { region: options.region, accountId, endpoints: ctx.endpoints, ...rootKey });
@@ -125,6 +136,7 @@ export async function startServer(partial: Partial<ServerOptions>, deps: StartDe
       (closing ??= (async () => {
         await listeners.close();
         ticketKeys?.stop();
+        serverCertificate?.stop();
         await running.nodes.stop().catch((error: unknown) => logger.warn({ err: error }, 'leaving the cluster failed'));
         await stopDomainServices(services);
         await running.close();
@@ -134,6 +146,7 @@ export async function startServer(partial: Partial<ServerOptions>, deps: StartDe
     return { ctx, endpointsFile, rootKey, addresses: listeners.addresses, close };
   } catch (error) {
     ticketKeys?.stop();
+    serverCertificate?.stop();
     await cluster?.close();
     await store.close();
     unlockDataDir();
@@ -153,6 +166,8 @@ interface Identity {
   kek?: Kek;
   /** Access-key secrets sealed under the KEK (both engines: SQLite's is DIR/pki/kek, mode 0600). */
   secrets: SecretBox;
+  /** This start replaced the cluster's server certificate: the other nodes must be told. */
+  reissued?: boolean;
 }
 
 /**
@@ -171,13 +186,13 @@ async function loadIdentity(db: Kysely<Database>, options: ServerOptions, paths:
     const rootKey = await new AccessKeys(db, accountId, secrets).rootKey(nowMs);
     return { accountId, rootKey, pki: await loadOrCreatePki(paths, names, nowMs), secrets };
   }
-  const { kek, ...pki } = await loadOrCreateSharedPki(db, { kekFile, names, nowMs, legacy: paths });
+  const { kek, reissued, ...pki } = await loadOrCreateSharedPki(db, { kekFile, names, nowMs, legacy: paths });
   const secrets = secretBox(kek);
   const rootKey = await new AccessKeys(db, accountId, secrets).rootKey(nowMs);
   // Clients read the CA from endpoints.json's caFile; the keys stay in the database.
   mkdirSync(paths.pki, { recursive: true, mode: 0o700 });
   writeCertificateFile(paths.caCert, pki.caCertPem);
-  return { accountId, rootKey, pki, kek, secrets };
+  return { accountId, rootKey, pki, kek, secrets, reissued };
 }
 
 const SINGLE_NODE_KEK = 'iam.kek-fingerprint';

@@ -39,7 +39,8 @@ export interface SharedPkiOptions {
   legacy: DataDirPaths;
 }
 
-export async function loadOrCreateSharedPki(db: Kysely<Database>, options: SharedPkiOptions): Promise<PkiMaterial & { kekFingerprint: string; kek: Kek }> {
+/** `reissued`: this start replaced the server certificate the other nodes serve (they must reload). */
+export async function loadOrCreateSharedPki(db: Kysely<Database>, options: SharedPkiOptions): Promise<PkiMaterial & { kekFingerprint: string; kek: Kek; reissued: boolean }> {
   const stored = await readSettings(db);
   const kek = stored.get(KEY.fingerprint) ? matchingKek(options.kekFile, stored.get(KEY.fingerprint)!) : (readKek(options.kekFile) ?? createKek(options.kekFile));
   let caCertPem = stored.get(KEY.caCert);
@@ -52,15 +53,40 @@ export async function loadOrCreateSharedPki(db: Kysely<Database>, options: Share
   }
   let serverCertPem = stored.get(KEY.serverCert);
   let serverKeyPem = stored.get(KEY.serverKey) && unseal(kek, stored.get(KEY.serverKey)!);
+  let reissued = false;
   if (!serverCertPem || !serverKeyPem || !certificateCovers(serverCertPem, options.names, options.nowMs)) {
-    // Every node's names: the certificate is shared, so it keeps the names it had and gains this node's.
-    const names = serverCertPem ? unionNames(serverCertPem, options.names) : options.names;
-    const server = await issueServerCertificate({ ca: { certificatePem: caCertPem, privateKeyPem: caKeyPem }, ...names, nowMs: options.nowMs });
-    serverCertPem = server.certificatePem;
-    serverKeyPem = server.privateKeyPem;
-    await writeSettings(db, { [KEY.serverCert]: serverCertPem, [KEY.serverKey]: seal(kek, serverKeyPem) });
+    ({ serverCertPem, serverKeyPem } = await issueSharedServerCertificate(db, kek, { certificatePem: caCertPem, privateKeyPem: caKeyPem }, options.names, options.nowMs, serverCertPem));
+    // Only a replacement is news to the other nodes: the first certificate has no one to tell.
+    reissued = stored.get(KEY.serverCert) !== undefined;
   }
-  return { caCertPem, caKeyPem, serverCertPem, serverKeyPem, kekFingerprint: kek.fingerprint, kek };
+  return { caCertPem, caKeyPem, serverCertPem, serverKeyPem, kekFingerprint: kek.fingerprint, kek, reissued };
+}
+
+/** The server certificate and key every node serves, as the database holds them now. */
+export async function readSharedServerCertificate(db: Kysely<Database>, kek: Kek): Promise<{ serverCertPem: string; serverKeyPem: string } | undefined> {
+  const stored = await readSettings(db);
+  const cert = stored.get(KEY.serverCert);
+  const key = stored.get(KEY.serverKey);
+  return cert && key ? { serverCertPem: cert, serverKeyPem: unseal(kek, key) } : undefined;
+}
+
+/**
+ * Issues the server certificate every node serves and stores it (its key
+ * sealed). The certificate is shared, so it keeps the names `previousPem` had
+ * and gains `names`.
+ */
+export async function issueSharedServerCertificate(
+  db: Kysely<Database>,
+  kek: Kek,
+  ca: { certificatePem: string; privateKeyPem: string },
+  names: { dnsNames: string[]; ipAddresses: string[] },
+  nowMs: number,
+  previousPem?: string,
+): Promise<{ serverCertPem: string; serverKeyPem: string }> {
+  const all = previousPem ? unionNames(previousPem, names) : names;
+  const server = await issueServerCertificate({ ca, ...all, nowMs });
+  await writeSettings(db, { [KEY.serverCert]: server.certificatePem, [KEY.serverKey]: seal(kek, server.privateKeyPem) });
+  return { serverCertPem: server.certificatePem, serverKeyPem: server.privateKeyPem };
 }
 
 /** The KEK file must hold the key the database was sealed with. */

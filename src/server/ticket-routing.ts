@@ -16,14 +16,21 @@ import type { TicketKeys } from '../cluster/ticket-keys.js';
 
 const HELLO_TIMEOUT_MS = 10_000;
 
-export function routeByTicketKey(server: tls.Server, options: tls.TlsOptions, keys: TicketKeys, logger: Logger): () => void {
+export interface TicketRouter {
+  stop(): void;
+  /** The listener's TLS context was replaced with `options` (a new certificate): keys set again, siblings made anew. */
+  reload(options: tls.TlsOptions): void;
+}
+
+export function routeByTicketKey(server: tls.Server, options: tls.TlsOptions, keys: TicketKeys, logger: Logger): TicketRouter {
   let siblings = new Map<string, tls.Server>();
+  let current = options;
   const rebuild = () => {
     server.setTicketKeys(keys.current.key);
     const next = new Map<string, tls.Server>();
     for (const k of keys.others) {
       const name = k.key.subarray(0, 16).toString('hex');
-      next.set(name, siblings.get(name) ?? sibling(server, options, k.key));
+      next.set(name, siblings.get(name) ?? sibling(server, current, k.key));
     }
     siblings = next;
   };
@@ -53,10 +60,19 @@ export function routeByTicketKey(server: tls.Server, options: tls.TlsOptions, ke
       else handlers.forEach((h) => h.call(server, socket));
     };
     socket.on('data', onData);
+    // A reader before this one (the PROXY protocol's) leaves the socket paused with its bytes unshifted: flow again.
+    socket.resume();
     socket.on('error', () => socket.destroy());
   });
   logger.debug({ keys: keys.others.length + 1 }, 'tls: session tickets shared by the cluster');
-  return stop;
+  return {
+    stop,
+    reload: (next) => {
+      current = next;
+      siblings = new Map();
+      rebuild();
+    },
+  };
 }
 
 /** A TLS server like the listener's but sealing with `key`; what it secures, the listener serves. */

@@ -2,10 +2,11 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, sql, type KyselyConfig, type Migration, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, sql, type KyselyConfig, type Migration, type MigrationProvider } from 'kysely';
 import type { Database } from './schema.js';
 import { migrations } from './migrations/index.js';
 import { QueuedSqliteDialect } from './sqlite-queue.js';
+import { ThisSchemaPostgresDialect } from './pg-introspector.js';
 import { withStatementCache } from './sqlite-statements.js';
 import type { SqlDialect } from './migrations/types.js';
 
@@ -51,18 +52,36 @@ function openSqlite(path: string, log: KyselyConfig['log']): Kysely<Database> {
   return new Kysely<Database>({ dialect: new QueuedSqliteDialect({ database: withStatementCache(database) }), ...(log ? { log } : {}) });
 }
 
+/** Opening a connection gives up after this: PostgreSQL away, requests get their protocol's "unavailable". */
+const CONNECT_TIMEOUT_MS = 5000;
+/**
+ * Waiting for one of the pool's connections may take longer: under a burst
+ * (a 2,000-device job's start-next requests at once) every connection is busy
+ * and requests queue. pg-pool bounds the wait and the connect with one setting;
+ * at 5 s the queue's tail was refused with InternalError although the database
+ * was there.
+ */
+const POOL_WAIT_MS = 30_000;
+
+class BoundedConnectClient extends pg.Client {
+  constructor(config: pg.ClientConfig) {
+    super({ ...config, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  }
+}
+
 function openPostgres(url: string, schema: string | undefined, log: KyselyConfig['log']): Kysely<Database> {
   const pool = new pg.Pool({
     connectionString: url,
     max: 10,
-    // Nothing waits forever on a database that is away: requests get their protocol's "unavailable".
-    connectionTimeoutMillis: 5000,
+    // Nothing waits forever on a database that is away, nor refuses work because the pool is busy.
+    connectionTimeoutMillis: POOL_WAIT_MS,
+    Client: BoundedConnectClient as unknown as typeof pg.Client,
     keepAlive: true,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
   // An idle connection dropped by a restarting PostgreSQL must not take the process down; the pool replaces it.
   pool.on('error', () => {});
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) });
+  return new Kysely<Database>({ dialect: new ThisSchemaPostgresDialect({ pool }), ...(log ? { log } : {}) });
 }
 
 export function dialectOf(databaseUrl: string | undefined): SqlDialect {
@@ -105,19 +124,28 @@ async function initialisationLock(url: string, schema: string | undefined): Prom
   const client = new pg.Client({ connectionString: url, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
   await client.connect();
   try {
-    await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [INIT_LOCK_CLASS, schema ?? 'public']);
+    await client.query(LOCK_INIT, [INIT_LOCK_CLASS, schema ?? 'public']);
   } catch (error) {
     await client.end();
     throw error;
   }
   return async () => {
-    await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [INIT_LOCK_CLASS, schema ?? 'public']).catch(() => undefined);
+    await client.query(UNLOCK_INIT, [INIT_LOCK_CLASS, schema ?? 'public']).catch(() => undefined);
     await client.end();
   };
 }
 
 /** The first key of Ferry's advisory locks (the second names what is locked). */
 export const INIT_LOCK_CLASS = 0x0fe7;
+
+/**
+ * The schema the connection really uses names the lock — the search_path of
+ * --database-url's `options` as much as a test's pgSchema — so Ferrys in
+ * different schemas of one database never wait on (or stand in for) each other.
+ */
+export const SCHEMA_KEY = 'coalesce(current_schema(), $2::text)';
+const LOCK_INIT = `SELECT pg_advisory_lock($1, hashtext(${SCHEMA_KEY}))`;
+const UNLOCK_INIT = `SELECT pg_advisory_unlock($1, hashtext(${SCHEMA_KEY}))`;
 
 async function appliedMigrations(db: Kysely<Database>): Promise<string[] | undefined> {
   try {

@@ -4,7 +4,11 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { tempDir } from '../helpers/temp.js';
+import { clusterSkipReason } from '../cluster/helpers.js';
+import { haproxySkipReason } from '../helpers/haproxy.js';
+import { PG_URL } from '../helpers/postgres.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -83,6 +87,44 @@ test('--heap-snapshots summarizes the server\'s memory per connected device by c
     assert.match(summary, /\n\| [^|\n]+ \| -?\d+\.\d\d \| -?\d+ \|\n/, 'a row per constructor');
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { processes: Array<{ name: string; pid: number }> };
     for (const p of report.processes) assert.equal(alive(p.pid), false, `${p.name} (pid ${p.pid}) has stopped`);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+const clusterSkip = clusterSkipReason() || haproxySkipReason();
+
+test('npm run bench -- --nodes 2 runs the fleet through HAProxy against two ferry server processes on PostgreSQL and Redis, and leaves no process or schema behind; more devices than HAProxy can carry are refused', { timeout: 240_000, skip: clusterSkip }, async () => {
+  const out = tempDir('ferry-bench-nodes-');
+  const schemas = async () => {
+    const c = new pg.Client({ connectionString: PG_URL });
+    await c.connect();
+    const { rows } = await c.query<{ n: string }>("select nspname as n from pg_namespace where nspname like 'ferry_bench_%'");
+    await c.end();
+    return rows.map((r) => r.n);
+  };
+  try {
+    const before = await schemas();
+    const { code, stdout, stderr } = await bench(['--nodes', '2', '--devices', '20', '--size', '4096', '--skip', 'mosquitto,nginx,moto', '--out', out]);
+    assert.equal(code, 0, `bench exited ${code}\n${stdout.slice(-4000)}\n${stderr.slice(-4000)}`);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
+      server: { mode: string };
+      connect: { connected: number };
+      job: { notified?: number; succeeded?: number };
+      processes: Array<{ name: string; pid: number }>;
+    };
+    assert.equal(report.server.mode, '2 node(s) behind HAProxy');
+    assert.equal(report.connect.connected, 20);
+    assert.equal(report.job.notified, 20);
+    assert.equal(report.job.succeeded, 20);
+    assert.deepEqual(report.processes.filter((p) => p.name.startsWith('ferry server') || p.name === 'haproxy').map((p) => p.name).sort(), ['ferry server bench-1', 'ferry server bench-2', 'haproxy']);
+    for (const p of report.processes) assert.equal(alive(p.pid), false, `${p.name} (pid ${p.pid}) has stopped`);
+    assert.deepEqual(await schemas(), before, 'the bench schema is dropped');
+    assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /server: 2 node\(s\) behind HAProxy/);
+
+    const refused = await bench(['--nodes', '1', '--devices', '1000000', '--out', join(out, 'refused')]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /HAProxy holds two file descriptors per device and the open-file limit is \d+: at most \d+ devices here/);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

@@ -1,6 +1,6 @@
 import https from 'node:https';
 import { randomUUID } from 'node:crypto';
-import type { MqttClient } from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
 import { CreateJobCommand, type CreateJobCommandInput, type IoTClient } from '@aws-sdk/client-iot';
 import { CreateRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -72,8 +72,8 @@ export class JobsDevice {
     readonly thingName: string,
   ) {}
 
-  static async connect(ts: TestServer, thingName: string, creds: DeviceCredentials, opts: { subscribe?: boolean } = {}): Promise<JobsDevice> {
-    const { client, box } = await connectWithInbox(ts, creds, thingName);
+  static async connect(ts: TestServer, thingName: string, creds: DeviceCredentials, opts: { subscribe?: boolean; mqtt?: IClientOptions } = {}): Promise<JobsDevice> {
+    const { client, box } = await connectWithInbox(ts, creds, thingName, opts.mqtt);
     if (opts.subscribe !== false) await subscribe(client, [`$aws/things/${thingName}/jobs/notify`, `$aws/things/${thingName}/jobs/notify-next`]);
     return new JobsDevice(client, box, thingName);
   }
