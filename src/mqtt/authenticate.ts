@@ -142,6 +142,8 @@ function resolveCertificate(deps: AuthenticateDeps, connection: DeviceConnection
   if (!certificate) return Promise.resolve({ ok: false, reason: 'no-certificate', message: 'a client certificate is required' });
   // The certificate's id (SHA-256 of its DER, DESIGN.md "ARNs") names it exactly; the TLS handshake proved the key.
   const certificateId = certificate.fingerprint256.replaceAll(':', '').toLowerCase();
+  // Known before it is judged: a refused CONNECT's connect_failed event names the certificate presented.
+  connection.certificateId = certificateId;
   return resolve(deps, () => deps.authority.resolve(certificateId, { clientId: connection.clientId, sourceIp: connection.sourceIp }));
 }
 
