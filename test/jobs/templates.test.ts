@@ -19,6 +19,7 @@ import {
   type IoTClient,
 } from '@aws-sdk/client-iot';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { pgSkipReason } from '../helpers/postgres.js';
 import { arnOf, createJob, createSigningRole, uploadFirmware } from './helpers.js';
 
 async function refusal(p: Promise<unknown>): Promise<Error> {
@@ -30,14 +31,14 @@ async function refusal(p: Promise<unknown>): Promise<Error> {
   assert.fail('expected a refusal');
 }
 
-describe('job templates', () => {
+for (const engine of ['sqlite', 'postgres'] as const) describe(`job templates (${engine})`, { skip: engine === 'postgres' ? pgSkipReason() : false }, () => {
   let ts: TestServer;
   let iot: IoTClient;
   let roleArn: string;
   const managedArn = (name: string) => `arn:aws:iot:${ts.endpoints.region}::jobtemplate/${name}:1.0`;
 
   before(async () => {
-    ts = await startTestServer();
+    ts = await startTestServer({ engine });
     iot = ts.iot();
     for (const name of ['t1', 't2']) await iot.send(new CreateThingCommand({ thingName: name }));
     await uploadFirmware(ts, 'firmware', 'fw.bin', Buffer.from('firmware'));
