@@ -233,3 +233,9 @@ function withTemplate(input: CreateJobInput, t: JobTemplate): CreateJobInput {
     },
   };
 }
+
+/** GetJobDocument's `beforeSubstitution`: a managed template's job shows its template's document, placeholders unfilled. */
+export function documentBeforeSubstitution(job: { document: string; jobTemplateArn?: string }): string {
+  const arn = job.jobTemplateArn === undefined ? undefined : parseManagedTemplateArn(job.jobTemplateArn);
+  return arn ? (findManagedTemplate(arn.name, arn.version)?.document ?? job.document) : job.document;
+}

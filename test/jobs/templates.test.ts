@@ -146,6 +146,8 @@ for (const engine of ['sqlite', 'postgres'] as const) describe(`job templates ($
     assert.deepEqual(job.documentParameters, { downloadUrl: url, filePath: '/tmp/fw.bin' });
     const doc = JSON.parse((await iot.send(new GetJobDocumentCommand({ jobId: 'managed-download' }))).document!);
     assert.deepEqual(doc.steps[0].action.input, { handler: 'download-file.sh', args: [url, '/tmp/fw.bin'], path: '' });
+    const before = await iot.send(new GetJobDocumentCommand({ jobId: 'managed-download', beforeSubstitution: true }));
+    assert.equal(before.document, download.document);
   });
 
   test('documentParameters: missing, malformed or unexpected refused naming the parameter; with a custom template refused', async () => {

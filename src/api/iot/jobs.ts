@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { denied, invalidInput } from '../../errors.js';
-import { documentParametersIn, nextWindowStarts, presignedUrlConfigIn, scheduleTimeMs, type CreateJobInput, type Job, type JobSummary } from '../../jobs/index.js';
+import { documentBeforeSubstitution, documentParametersIn, nextWindowStarts, presignedUrlConfigIn, scheduleTimeMs, type CreateJobInput, type Job, type JobSummary } from '../../jobs/index.js';
 import { epochSeconds, jsonBody, pathLabel, queryBoolean, queryInteger, queryString } from '../../protocols/rest-json.js';
 import { optionalString, stringList } from '../../registry/validate.js';
 import { serverCertificateNames, urlHost } from '../../server/config.js';
@@ -148,8 +148,12 @@ export function registerJobRoutes(app: FastifyInstance, ctx: AppContext): void {
     return {};
   });
 
-  // §3.3, §5: the stored document, placeholders not substituted.
-  iotOperation(app, ctx, 'GET', '/jobs/:jobId/job-document', async (request) => ({ document: (await jobs().describeJob(pathLabel(request, 'jobId'))).document }));
+  // §3.3, §5: the stored document, presigned-URL placeholders not substituted; documentParameters filled
+  // unless beforeSubstitution asks for the managed template's own text.
+  iotOperation(app, ctx, 'GET', '/jobs/:jobId/job-document', async (request) => {
+    const job = await jobs().describeJob(pathLabel(request, 'jobId'));
+    return { document: queryBoolean(request, 'beforeSubstitution') ? documentBeforeSubstitution(job) : job.document };
+  });
 
   iotOperation(app, ctx, 'GET', '/jobs', async (request) => {
     const groupName = queryString(request, 'thingGroupName');
