@@ -22,6 +22,8 @@ import { checkJobConfigs, scheduleTimeMs, type JobConfigs, type RawJobConfigs } 
 import { advanceRollout } from './rollout.js';
 import { refuseOverQuota } from './concurrency.js';
 import { openWindow } from './windows.js';
+import { checkParameters, fillParameters } from './parameters.js';
+import { applyJobTemplate } from './templates.js';
 
 export interface CreateJobInput {
   jobId: string;
@@ -36,9 +38,13 @@ export interface CreateJobInput {
   tags?: Tag[] | undefined;
   /** jobExecutionsRolloutConfig, abortConfig, jobExecutionsRetryConfig, schedulingConfig as the request gave them (checked here). */
   configs?: RawJobConfigs | undefined;
+  /** The custom or AWS-managed template the job is made from (templates.ts); the job's own fields override its. */
+  jobTemplateArn?: string | undefined;
+  /** Values of an AWS-managed template's `${aws:iot:parameter:NAME}` placeholders (parameters.ts). */
+  documentParameters?: Record<string, string> | undefined;
   /**
    * Fields Ferry does not enforce yet, by name, as the request gave them
-   * (jobTemplateArn, namespaceId, …): any that is set is refused,
+   * (namespaceId, destinationPackageVersions): any that is set is refused,
    * never stored and ignored.
    */
   notYetSupported?: Record<string, unknown> | undefined;
@@ -55,14 +61,14 @@ export interface CreateDeps extends EngineDeps {
 const JOB_ID = /^[a-zA-Z0-9_-]{1,64}$/;
 const MAX_DESCRIPTION = 2028;
 
-export async function createJob(deps: CreateDeps, principal: Principal, input: CreateJobInput): Promise<{ value: Job; changes: Changes }> {
+export async function createJob(deps: CreateDeps, principal: Principal, request: CreateJobInput): Promise<{ value: Job; changes: Changes }> {
+  checkInput(request);
+  const { input, managed } = await applyJobTemplate(deps, request);
   checkInput(input);
   const configs = checkJobConfigs(input.configs ?? {}, { nowMs: deps.clock.now(), hasTimeout: input.inProgressTimeoutInMinutes !== undefined });
   const origins = deps.s3Origins();
-  const text = await documentText(deps, principal, input, origins);
-  const document = parseJobDocument(text);
-  refuseUnservedPlaceholders(document);
-  await checkPresignedUrls(deps.presignChecks, document, input.presignedUrlConfig, origins);
+  const filled = managed ? { ...input, document: JSON.stringify(fillParameters(parseJobDocument(managed.document), checkParameters(managed, input.documentParameters ?? {}))) } : input;
+  const text = await checkedDocument(deps, principal, filled, input.presignedUrlConfig, origins);
   const things = await expandTargets(deps.registry, input.targets);
   const jobArn = deps.registry.arns.of('job', input.jobId);
   try {
@@ -85,6 +91,19 @@ export async function createJob(deps: CreateDeps, principal: Principal, input: C
   }
 }
 
+/**
+ * The document text of a job or a job template, read (documentSource) and
+ * checked: valid JSON, only placeholders Ferry serves, presigned links the
+ * role may sign.
+ */
+export async function checkedDocument(deps: CreateDeps, principal: Principal, source: Pick<CreateJobInput, 'document' | 'documentSource'>, presign: PresignedUrlConfig | undefined, origins: string[]): Promise<string> {
+  const text = await documentText(deps, principal, source, origins);
+  const document = parseJobDocument(text);
+  refuseUnservedPlaceholders(document);
+  await checkPresignedUrls(deps.presignChecks, document, presign, origins);
+  return text;
+}
+
 function checkInput(input: CreateJobInput): void {
   if (!JOB_ID.test(input.jobId)) throw invalidInput(`jobId ${JSON.stringify(input.jobId)} is not valid: it must be 1 to 64 characters from a-z, A-Z, 0-9, underscore and hyphen.`);
   for (const [field, value] of Object.entries(input.notYetSupported ?? {})) {
@@ -100,7 +119,9 @@ function checkInput(input: CreateJobInput): void {
     throw invalidInput(`timeoutConfig.inProgressTimeoutInMinutes must be an integer from 1 to ${MAX_TIMEOUT_MINUTES} (got ${minutes}).`);
   }
   if (input.document !== undefined && input.documentSource !== undefined) throw invalidInput('Give either document or documentSource, not both.');
-  if (input.document === undefined && input.documentSource === undefined) throw invalidInput('A job needs a document: give document (the JSON text) or documentSource (an S3 object URL).');
+  if (input.document === undefined && input.documentSource === undefined && input.jobTemplateArn === undefined) {
+    throw invalidInput('A job needs a document: give document (the JSON text), documentSource (an S3 object URL) or jobTemplateArn (a job template).');
+  }
 }
 
 /** Set means anything but absent, null, or an empty object / list (which configure nothing). */
@@ -111,7 +132,7 @@ function isSet(value: unknown): boolean {
   return true;
 }
 
-async function documentText(deps: CreateDeps, principal: Principal, input: CreateJobInput, origins: string[]): Promise<string> {
+async function documentText(deps: CreateDeps, principal: Principal, input: Pick<CreateJobInput, 'document' | 'documentSource'>, origins: string[]): Promise<string> {
   if (input.document !== undefined) return input.document;
   return readDocumentSource(deps.readObject, principal, input.documentSource!, origins);
 }
@@ -157,6 +178,8 @@ function jobRowFor(input: CreateJobInput, configs: JobConfigs, jobArn: string, d
     end_done: 0,
     rollout_owner: null,
     rollout_lease_until: null,
+    job_template_arn: input.jobTemplateArn ?? null,
+    document_parameters: input.documentParameters === undefined ? null : JSON.stringify(input.documentParameters),
   };
 }
 

@@ -40,6 +40,7 @@ import type { StartNextRequest } from './state-machine.js';
 import { claimDueTimeouts, jobsBeingDeleted, releaseTimer, timeOut } from './timers.js';
 import { claimDueRollouts, stepRollout } from './rollout.js';
 import { updateJob, type UpdateJobInput } from './update.js';
+import { createJobTemplate, deleteJobTemplate, describeJobTemplate, listJobTemplates, type CreateJobTemplateInput, type JobTemplate, type JobTemplateSummary } from './templates.js';
 import type { JobExecution } from './types.js';
 import type { EngineDeps } from './unit.js';
 
@@ -83,6 +84,7 @@ export class JobsService {
     this.engine = { db: deps.store.db, dialect: deps.store.dialect, clock: deps.clock, maxConcurrentJobs: deps.maxConcurrentJobs };
     this.delivery = new Delivery((r) => deps.iam.presignGetAsRole(r), () => this.s3Origins());
     deps.registry.tags.registerType('job', async (jobId) => (await findJob(deps.store.db, jobId)) !== undefined);
+    deps.registry.tags.registerType('jobtemplate', async (id) => (await deps.store.db.selectFrom('job_templates').select('template_id').where('template_id', '=', id).executeTakeFirst()) !== undefined);
   }
 
   /** Ferry's own S3 origins (the advertised endpoint and its other names), known once the listeners are up. */
@@ -174,6 +176,24 @@ export class JobsService {
   /** AssociateTargetsWithJob (continuous jobs): the new targets' things are notified after the answer. */
   associateTargets(jobId: string, targets: string[], comment?: string): Promise<Job> {
     return this.announcedLater(associateTargets(this.purgeDeps(), jobId, targets, comment));
+  }
+
+  // ---- job templates (templates.ts, managed-templates.ts) ----
+
+  createJobTemplate(principal: Principal, input: CreateJobTemplateInput): Promise<JobTemplate> {
+    return createJobTemplate(this.createDeps(), principal, input);
+  }
+
+  describeJobTemplate(templateId: string): Promise<JobTemplate> {
+    return describeJobTemplate(this.engine, templateId);
+  }
+
+  listJobTemplates(page: { limit?: number | undefined; token?: string | undefined }): Promise<Page<JobTemplateSummary>> {
+    return listJobTemplates(this.engine, page);
+  }
+
+  deleteJobTemplate(templateId: string): Promise<void> {
+    return deleteJobTemplate({ ...this.engine, registry: this.deps.registry }, templateId);
   }
 
   describeJob(jobId: string): Promise<Job> {

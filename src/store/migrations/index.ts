@@ -10,6 +10,7 @@ import { certificateRotationsMigration } from './008-certificate-rotations.js';
 import { rolloutsMigration } from './009-rollouts.js';
 import { fleetMigration } from './010-fleet.js';
 import { fleetBuildsMigration } from './011-fleet-builds.js';
+import { jobTemplatesMigration } from './012-job-templates.js';
 import { iamUsersMigration } from './013-iam-users.js';
 import { mqttSessionsMigration } from './015-mqtt-sessions.js';
 
@@ -26,6 +27,7 @@ export const migrations: FerryMigration[] = [
   rolloutsMigration,
   fleetMigration,
   fleetBuildsMigration,
+  jobTemplatesMigration,
   iamUsersMigration,
   mqttSessionsMigration,
 ];
