@@ -11,7 +11,9 @@ import pg from 'pg';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { CreateRoleAliasCommand, IoTClient, ListThingsCommand } from '@aws-sdk/client-iot';
 import { CreateAccessKeyCommand, CreateLoginProfileCommand, CreateRoleCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from '@aws-sdk/client-iam';
-import { engines } from '../helpers/stores.js';
+import { engines, openTestStore } from '../helpers/stores.js';
+import { AccessKeys } from '../../src/iam/access-keys.js';
+import { ephemeralSecretBox, isSealed } from '../../src/iam/secrets.js';
 import { pgTestSchema } from '../helpers/postgres.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { rejectsWith } from '../helpers/assert.js';
@@ -82,6 +84,23 @@ for (const { engine, skip } of engines()) {
         for (const form of forms(secret)) {
           for (const [name, data] of haystacks) assert.equal(data.indexOf(form), -1, `a secret (${form.toString().slice(0, 6)}…) is in ${name}`);
         }
+      }
+    });
+
+    test('a database from before sealing: the plaintext root secret is sealed at start, the key unchanged; old temporary keys dropped', async () => {
+      const { store, dispose } = await openTestStore(engine);
+      try {
+        const row = { kind: 'root', principal_arn: 'arn:aws:iam::123456789012:root', role_arn: null, session_token: null, session_context: null, created_at: 1 };
+        await store.db.insertInto('access_keys').values({ ...row, access_key_id: 'AKIAOLDROOTKEY000001', secret_access_key: 'old-plaintext-secret', expires_at: null }).execute();
+        await store.db.insertInto('access_keys').values({ ...row, kind: 'role-session', access_key_id: 'ASIAOLDSESSION000001', secret_access_key: 'old-session-secret', session_token: 'tok', expires_at: 9e15 }).execute();
+        const keys = new AccessKeys(store.db, '123456789012', ephemeralSecretBox());
+        assert.deepEqual(await keys.rootKey(2), { accessKeyId: 'AKIAOLDROOTKEY000001', secretAccessKey: 'old-plaintext-secret' });
+        const rows = await store.db.selectFrom('access_keys').select(['access_key_id', 'secret_access_key']).execute();
+        assert.deepEqual(rows.map((r) => r.access_key_id), ['AKIAOLDROOTKEY000001']);
+        assert.ok(isSealed(rows[0]!.secret_access_key));
+        assert.equal((await keys.resolve('AKIAOLDROOTKEY000001', undefined, 3)).secretAccessKey, 'old-plaintext-secret');
+      } finally {
+        await dispose();
       }
     });
 
