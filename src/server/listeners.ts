@@ -8,6 +8,7 @@ import { registerS3Api } from '../api/s3/index.js';
 import { registerDeviceApi } from '../api/device/index.js';
 import { registerClusterRoutes } from '../api/ferry/cluster.js';
 import { registerRotationRoutes } from '../api/ferry/rotations.js';
+import { registerRootKeyRoutes } from '../api/ferry/root-key.js';
 import { registerHealthRoutes } from './health.js';
 import { startMqttListener, type MqttListener } from '../mqtt/listener.js';
 import { startMetricsListener, type MetricsListener } from './metrics-listener.js';
@@ -43,6 +44,7 @@ function apiApp(ctx: AppContext): FastifyInstance {
   registerQueryApi(app, ctx);
   registerClusterRoutes(app, ctx);
   registerRotationRoutes(app, ctx);
+  registerRootKeyRoutes(app, ctx);
   return app;
 }
 

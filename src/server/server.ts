@@ -19,6 +19,7 @@ import { lockDataDir } from './data-dir-lock.js';
 import { endpointsFor, writeContractFiles, type EndpointsFile } from './contract-files.js';
 import { createDomainServices, stopDomainServices } from './services.js';
 import { startListeners } from './listeners.js';
+import { followRootKeyRotations } from './root-key.js';
 import type { AppContext } from './context.js';
 import { FerryMetrics } from './metrics.js';
 import { TicketKeys } from '../cluster/ticket-keys.js';
@@ -130,11 +131,13 @@ export async function startServer(partial: Partial<ServerOptions>, deps: StartDe
     await running.nodes.start(listeners.addresses);
     ctx.endpoints = endpointsFor(urlHost(host), advertisedPorts(options, listeners.ports));
     const endpointsFile = writeContractFiles(paths, { region: options.region, accountId, endpoints: ctx.endpoints, ...rootKey });
+    const stopFollowingRootKey = followRootKeyRotations(ctx);
     logger.info({ endpoints: ctx.endpoints, dataDir: paths.root }, 'ferry server ready');
     let closing: Promise<void> | undefined;
     const close = () =>
       (closing ??= (async () => {
         await listeners.close();
+        stopFollowingRootKey();
         ticketKeys?.stop();
         serverCertificate?.stop();
         await running.nodes.stop().catch((error: unknown) => logger.warn({ err: error }, 'leaving the cluster failed'));
