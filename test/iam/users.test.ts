@@ -6,7 +6,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { IoTClient, CreateJobCommand, CreateThingCommand, CreateThingGroupCommand, DeleteJobCommand, DeleteThingCommand, DescribeJobCommand, DescribeThingCommand, ListThingsCommand, TagResourceCommand } from '@aws-sdk/client-iot';
+import { IoTClient, CreateJobCommand, CreateJobTemplateCommand, DescribeManagedJobTemplateCommand, CreateThingCommand, CreateThingGroupCommand, DeleteJobCommand, DeleteThingCommand, DescribeJobCommand, DescribeThingCommand, ListThingsCommand, TagResourceCommand } from '@aws-sdk/client-iot';
 import {
   AddUserToGroupCommand,
   AttachGroupPolicyCommand,
@@ -120,6 +120,41 @@ for (const { engine, skip } of engines()) {
       await root.iot.send(new CreateThingCommand({ thingName: 'x' }));
       await root.iot.send(new DeleteJobCommand({ jobId: 'fw-1', force: true }));
       await root.iam.send(new CreateUserCommand({ UserName: 'mallory' }));
+    });
+
+    test('job templates are authorized as AWS names them, with iam:PassRole on a template\'s role; root does the same', async (t) => {
+      const ts = await startTestServer({ engine });
+      t.after(() => ts.close());
+      const { region, accountId } = ts.endpoints;
+      const root = { iot: ts.iot(), iam: ts.iam() };
+      for (const name of ['fw-role', 'other-role']) await root.iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: trustPolicy('iot.amazonaws.com') }));
+      const role = (name: string) => `arn:aws:iam::${accountId}:role/${name}`;
+      const key = await newUser(ts, 'tess');
+      await root.iam.send(
+        new PutUserPolicyCommand({
+          UserName: 'tess',
+          PolicyName: 'templates',
+          PolicyDocument: doc([
+            { Effect: 'Allow', Action: 'iot:CreateJobTemplate', Resource: `arn:aws:iot:${region}:${accountId}:jobtemplate/fw-*` },
+            { Effect: 'Allow', Action: 'iam:PassRole', Resource: role('fw-role') },
+          ]),
+        }),
+      );
+      const tess = clientsFor(ts, key);
+      const template = (id: string, roleName: string) =>
+        new CreateJobTemplateCommand({ jobTemplateId: id, description: 'firmware', document: '{"operation":"noop"}', presignedUrlConfig: { roleArn: role(roleName), expiresInSec: 300 } });
+      await tess.iot.send(template('fw-release', 'fw-role'));
+      await rejectsWith(tess.iot.send(template('fw-other', 'other-role')), 'AccessDeniedException', 403, new RegExp(`perform: iam:PassRole on resource: ${role('other-role')} because`));
+      await rejectsWith(tess.iot.send(template('ops-release', 'fw-role')), 'AccessDeniedException', 403, /perform: iot:CreateJobTemplate on resource: .*jobtemplate\/ops-release because/);
+      await rejectsWith(
+        tess.iot.send(new DescribeManagedJobTemplateCommand({ templateName: 'AWS-Reboot' })),
+        'AccessDeniedException',
+        403,
+        new RegExp(`perform: iot:DescribeManagedJobTemplate on resource: arn:aws:iot:${region}::jobtemplate/AWS-Reboot because`),
+      );
+      await root.iot.send(template('fw-other', 'other-role'));
+      await root.iot.send(template('ops-release', 'fw-role'));
+      assert.equal((await root.iot.send(new DescribeManagedJobTemplateCommand({ templateName: 'AWS-Reboot' }))).templateName, 'AWS-Reboot');
     });
 
     test('group membership grants and its removal revokes at once; an explicit Deny wins over iot:*', async (t) => {

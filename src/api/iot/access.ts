@@ -3,8 +3,9 @@
  * action name and every resource AWS checks for it (the IoT service
  * authorization reference), plus the role a request hands to IoT, which
  * needs iam:PassRole. One table, keyed by the route, so iotOperation needs
- * no change per handler. A route missing here is refused to every caller
- * but the root key.
+ * no change per handler. Every route is in the table or in ROOT_ONLY
+ * (iotOperation refuses to register one in neither); a ROOT_ONLY route is
+ * refused to every caller but the root key.
  */
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../../server/context.js';
@@ -41,6 +42,10 @@ const caCert: Arn = (ctx, r) => [arn(ctx, 'cacert', param(r, 'certificateId'))];
 const policy: Arn = (ctx, r) => [arn(ctx, 'policy', param(r, 'policyName'))];
 const alias: Arn = (ctx, r) => [arn(ctx, 'rolealias', param(r, 'roleAlias'))];
 const job: Arn = (ctx, r) => [arn(ctx, 'job', param(r, 'jobId'))];
+/** CreateJobTemplate also reads the job it is made from (`jobArn`). */
+const jobTemplate: Arn = (ctx, r) => [arn(ctx, 'jobtemplate', param(r, 'jobTemplateId')), ...(str(body(r).jobArn) ? [str(body(r).jobArn)!] : [])];
+/** AWS-managed templates belong to no account: arn:aws:iot:R::jobtemplate/NAME (the version follows a colon). */
+const managedTemplate: Arn = (ctx, r) => [`arn:aws:iot:${ctx.region}::jobtemplate/${param(r, 'templateName')}${query(r, 'templateVersion') ? `:${query(r, 'templateVersion')}` : ''}`];
 const jobAndThing: Arn = (ctx, r) => [...job(ctx, r), ...thing(ctx, r)];
 const index: Arn = (ctx, r) => [arn(ctx, 'index', str(body(r).indexName) ?? str(param(r, 'indexName')) ?? 'AWS_Things')];
 const tagged: Arn = (_ctx, r) => [query(r, 'resourceArn') ?? str(body(r).resourceArn) ?? '*'];
@@ -165,11 +170,26 @@ const TABLE: Record<string, [string, Arn, ((r: FastifyRequest) => string | undef
   'POST /indices/buckets': ['GetBucketsAggregation', index],
   'POST /indices/cardinality': ['GetCardinality', index],
   'POST /indices/percentiles': ['GetPercentiles', index],
+  'PUT /job-templates/:jobTemplateId': ['CreateJobTemplate', jobTemplate, presignRole],
+  'GET /job-templates/:jobTemplateId': ['DescribeJobTemplate', jobTemplate],
+  'DELETE /job-templates/:jobTemplateId': ['DeleteJobTemplate', jobTemplate],
+  'GET /job-templates': ['ListJobTemplates', ANY],
+  'GET /managed-job-templates': ['ListManagedJobTemplates', ANY],
+  'GET /managed-job-templates/:templateName': ['DescribeManagedJobTemplate', managedTemplate],
   // Ferry's own operations, under Ferry's own service prefix.
   'POST /ferry/things/:thingName/certificate-rotations': ['ferry:RotateThingCertificate', thing],
   'GET /ferry/things/:thingName/certificate-rotations': ['ferry:ListCertificateRotations', thing],
   'GET /ferry/cluster/nodes': ['ferry:ListClusterNodes', ANY],
 };
+
+/** Ferry's administration, which no identity policy can grant: the account's root key only. */
+const ROOT_ONLY = new Set(['POST /ferry/admin/rotate-root-key']);
+
+/** Whether a route is in the table or named root-only: an operation registered in neither is a mistake. */
+export function hasIotAccess(method: string, url: string): boolean {
+  const route = `${method} ${url}`;
+  return route in TABLE || ROOT_ONLY.has(route);
+}
 
 /** The action, resources and passed role of one IoT request; undefined for a route not in the table. */
 export function iotAccessOf(ctx: AppContext, method: string, url: string, request: FastifyRequest): IotAccess | undefined {

@@ -4,7 +4,7 @@ import { sendJson } from '../../protocols/rest-json.js';
 import type { AuthSpec } from '../../protocols/http/types.js';
 import { denied, unauthenticated } from '../../errors.js';
 import { requestContext } from '../request-context.js';
-import { iotAccessOf } from './access.js';
+import { hasIotAccess, iotAccessOf } from './access.js';
 
 /** A rest-json handler: returns the reply body (or undefined for `{}`). */
 export type JsonHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
@@ -16,6 +16,8 @@ export function iotAuth(ctx: AppContext): AuthSpec {
 
 /** Registers one IoT control-plane operation. */
 export function iotOperation(app: FastifyInstance, ctx: AppContext, method: HTTPMethods, url: string, handler: JsonHandler): void {
+  // Fails at start, in every test: a new operation must say what it is authorized as (src/api/iot/access.ts).
+  if (!hasIotAccess(String(method), url)) throw new Error(`IoT operation ${String(method)} ${url} has no line in src/api/iot/access.ts`);
   app.route({
     method,
     url,
