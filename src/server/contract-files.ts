@@ -11,6 +11,8 @@ export interface AdvertisedEndpoints {
   credentialProvider: string;
   s3: string;
   mqtt: string;
+  /** The web console, on the api listener. */
+  console: string;
 }
 
 /** endpoints.json, as DESIGN.md's server contract spells it. */
@@ -32,6 +34,7 @@ export function endpointsFor(host: string, ports: { api: number; device: number;
     credentialProvider: `https://${host}:${ports.device}`,
     s3: `https://${host}:${ports.s3}`,
     mqtt: `mqtts://${host}:${ports.mqtt}`,
+    console: `https://${host}:${ports.api}/console/`,
   };
 }
 
