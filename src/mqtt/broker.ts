@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { Aedes, type AedesOptions } from 'aedes';
 import type { Logger } from 'pino';
@@ -10,6 +11,7 @@ import { authorizeSubscribe } from './authorize-subscribe.js';
 import { Connections, DeviceConnection } from './connections.js';
 import type { ConnectivityStore } from './connectivity.js';
 import type { DeviceAuthority } from './device-authority.js';
+import type { IamAuthority, SignedPrincipal } from './iam-authority.js';
 import { encodePayload, type BrokerPort, type DeviceMessagingHub, type OutboundMessage } from './device-messaging.js';
 import { DRAIN_TIMEOUT_MS, MAX_CLIENT_ID_BYTES, MAX_QUEUED_PER_SESSION } from './limits.js';
 import { followRegistryChanges, recompileAll } from './live-changes.js';
@@ -17,11 +19,14 @@ import { closeGracefullyOnDestroy } from './graceful-close.js';
 import { guardPackets } from './packet-guard.js';
 import { Presence } from './presence.js';
 import { sessionStore } from './session-store.js';
+import { expireSignedConnections } from './websocket-ttl.js';
 import type { MqttArns } from './topics.js';
 import type { ClusterBroker } from '../cluster/index.js';
 
 export interface FerryBrokerDeps {
   authority: DeviceAuthority;
+  /** Judges SigV4-signed WebSocket connections by IAM policies; without it they are refused. */
+  iamAuthority?: IamAuthority;
   /** The registry's change feed; without it, changes take effect at the next CONNECT only. */
   feed?: Pick<ChangeFeed, 'on'>;
   messaging: DeviceMessagingHub;
@@ -43,8 +48,11 @@ export interface FerryBrokerDeps {
 }
 
 export interface FerryBroker {
-  /** Takes a socket that finished its TLS handshake. */
-  handle(socket: TLSSocket): void;
+  /**
+   * Takes a socket that finished its TLS handshake: MQTT on the socket itself,
+   * or on `over.stream` (a WebSocket on it), signed by `over.signer` if SigV4 was verified.
+   */
+  handle(socket: TLSSocket, over?: { stream: Duplex; signer?: SignedPrincipal }): void;
   readonly connections: Connections;
   /** Closes every connection (SERVER_INITIATED_DISCONNECT) and waits for their records. */
   close(): Promise<void>;
@@ -103,6 +111,7 @@ export async function createFerryBroker(deps: FerryBrokerDeps): Promise<FerryBro
     if (!connection?.device) return;
     announced.add(connection);
     presence.connected(connection);
+    if (connection.signer) return;
     const certificateId = connection.device.certificateId;
     deps.authority.connected?.(certificateId).catch((error: unknown) => logger.error({ err: error, certificateId }, 'noting the certificate\'s use failed'));
   });
@@ -115,18 +124,22 @@ export async function createFerryBroker(deps: FerryBrokerDeps): Promise<FerryBro
   broker.on('clientError', (client, error) => connections.of(client)?.noteDisconnect(isNetworkError(error) ? 'CONNECTION_LOST' : 'CLIENT_ERROR'));
   broker.on('connectionError', (_client, error) => logger.debug({ err: error.message }, 'mqtt connection error before CONNECT'));
 
-  const stopFollowing = deps.feed ? followRegistryChanges({ feed: deps.feed, connections, authority: deps.authority, logger }) : () => {};
+  const judges = { connections, authority: deps.authority, ...(deps.iamAuthority ? { iamAuthority: deps.iamAuthority } : {}), logger };
+  const stopFollowing = deps.feed ? followRegistryChanges({ feed: deps.feed, ...judges }) : () => {};
+  const stopExpiring = expireSignedConnections({ connections, clock: deps.clock, logger });
   const detach = deps.messaging.attach(brokerPort(broker, connections, deps.onMessage));
 
   return {
     connections,
     nodeLost: (lostNodeId) => presence.nodeLost(lostNodeId),
-    resync: () => recompileAll({ connections, authority: deps.authority, logger }),
-    handle(socket) {
+    resync: () => recompileAll(judges),
+    handle(socket, over) {
       // MQTT packets are small and often answer one another: send each at once, as Mosquitto does.
       socket.setNoDelay(true);
-      const client = broker.handle(socket);
-      const connection = new DeviceConnection(client, sourceIp(socket));
+      const stream = over?.stream ?? socket;
+      const client = broker.handle(stream);
+      const connection = new DeviceConnection(client, sourceIp(socket), socket);
+      if (over?.signer) connection.signer = over.signer;
       connections.add(connection);
       guardPackets(client, {
         oversized: () => connection.noteDisconnect('CLIENT_ERROR'),
@@ -136,10 +149,11 @@ export async function createFerryBroker(deps: FerryBrokerDeps): Promise<FerryBro
         },
       });
       // A connection aedes never registered (closed during CONNECT) ends here.
-      socket.once('close', () => setImmediate(() => ended(connection)));
+      stream.once('close', () => setImmediate(() => ended(connection)));
     },
     async close() {
       stopFollowing();
+      stopExpiring();
       detach();
       for (const connection of connections.all()) connection.noteDisconnect('SERVER_INITIATED_DISCONNECT');
       await new Promise<void>((resolve) => broker.close(() => resolve()));

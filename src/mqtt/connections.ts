@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import type { TLSSocket } from 'node:tls';
 import type { Client } from 'aedes';
 import type { ResolvedDevice } from './device-authority.js';
+import type { SignedPrincipal } from './iam-authority.js';
 
 /** Why a connection ended, in AWS's lifecycle-event words (`disconnectReason`). */
 export type DisconnectReason =
@@ -11,7 +13,8 @@ export type DisconnectReason =
   | 'DUPLICATE_CLIENTID'
   | 'MQTT_KEEP_ALIVE_TIMEOUT'
   | 'SERVER_ERROR'
-  | 'SERVER_INITIATED_DISCONNECT';
+  | 'SERVER_INITIATED_DISCONNECT'
+  | 'WEBSOCKET_TTL_EXPIRATION';
 
 /** One device connection: made when the socket is handed to the broker, authenticated at CONNECT. */
 export class DeviceConnection {
@@ -32,10 +35,17 @@ export class DeviceConnection {
   /** The first reason noted wins: the cause, not the consequences. */
   reason?: DisconnectReason;
   closed = false;
+  /**
+   * Who signed the WebSocket upgrade (SigV4), judged by IAM policies instead of
+   * a certificate's IoT policies. Absent for certificate connections.
+   */
+  signer?: SignedPrincipal;
 
   constructor(
     readonly client: Client,
     readonly sourceIp: string | undefined,
+    /** The TLS session under the MQTT stream (the stream itself, or a WebSocket's socket). */
+    readonly tlsSocket?: TLSSocket,
   ) {}
 
   noteDisconnect(reason: DisconnectReason): void {

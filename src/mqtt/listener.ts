@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { AppContext } from '../server/context.js';
 import { createFerryBroker, type FerryBroker } from './broker.js';
 import { registryAuthority } from './device-authority.js';
+import { iamAuthority } from './iam-authority.js';
 import { MqttArns } from './topics.js';
 import { acceptProxyProtocol } from '../protocols/proxy/accept.js';
 import { SHARED_TLS } from '../protocols/http/app.js';
@@ -32,6 +33,7 @@ export async function startMqttListener(opts: {
   const { ctx } = opts;
   const broker = await createFerryBroker({
     authority: registryAuthority(ctx.services.registry),
+    iamAuthority: iamAuthority({ decisions: ctx.services.iam.authorizer, keys: ctx.accessKeys, nowMs: () => ctx.clock.now() }),
     feed: ctx.services.registry.feed,
     messaging: ctx.services.deviceMessaging,
     connectivity: ctx.services.connectivity,
