@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import https from 'node:https';
 import { fileURLToPath } from 'node:url';
 import { AttachThingPrincipalCommand, CreateThingCommand, CreateThingGroupCommand, AddThingToThingGroupCommand, AttachPolicyCommand, TestAuthorizationCommand, DescribeThingCommand, type IoTClient } from '@aws-sdk/client-iot';
+import { CreateAccessKeyCommand, CreateUserCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -232,6 +233,25 @@ describe('console: in Chromium against a fresh server', () => {
     await page.screenshot({ path: join(DOCS, 'console-security.png'), fullPage: true });
     await assertAccessible(page, 'the security page at phone width');
     assert.deepEqual(requests.filter((u) => !u.startsWith(origin) && !u.startsWith('data:')), []);
+    await context.close();
+  });
+
+  test('an IAM user signs in with an access key, sees a denial in the AWS error name for what it may not do, and deactivating the key ends the session', async () => {
+    const iam = ts.iam();
+    await iam.send(new CreateUserCommand({ UserName: 'viewer' }));
+    const key = (await iam.send(new CreateAccessKeyCommand({ UserName: 'viewer' }))).AccessKey!;
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await page.goto(base);
+    await page.getByLabel('Access key id').fill(key.AccessKeyId!);
+    await page.getByLabel('Secret access key').fill(key.SecretAccessKey!);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    await page.getByText(`arn:aws:iam::${ts.endpoints.accountId}:user/viewer`, { exact: true }).waitFor();
+    await page.getByRole('alert').filter({ hasText: 'AccessDeniedException' }).waitFor();
+    await iam.send(new UpdateAccessKeyCommand({ UserName: 'viewer', AccessKeyId: key.AccessKeyId!, Status: 'Inactive' }));
+    await page.reload();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
     await context.close();
   });
 
