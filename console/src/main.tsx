@@ -7,6 +7,7 @@ import { Overview } from './pages/overview.js';
 import { Things, ThingGroups, ThingGroup } from './pages/things.js';
 import { Thing } from './pages/thing.js';
 import { Security, Policy } from './pages/security.js';
+import { Jobs, Job } from './pages/jobs.js';
 import './styles.css';
 
 function SignIn() {
@@ -54,6 +55,7 @@ const NAV: Array<[string, string]> = [
   ['/', 'Overview'],
   ['/things', 'Things'],
   ['/groups', 'Thing groups'],
+  ['/jobs', 'Jobs'],
   ['/security', 'Security'],
 ];
 
@@ -66,6 +68,8 @@ function Current() {
   if (first === 'things') return <Things />;
   if (first === 'groups' && second) return <ThingGroup name={second} />;
   if (first === 'groups') return <ThingGroups />;
+  if (first === 'jobs' && second) return <Job id={second} />;
+  if (first === 'jobs') return <Jobs />;
   if (first === 'security') return <Security />;
   if (first === 'policies' && second) return <Policy name={second} />;
   return (

@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import https from 'node:https';
 import { fileURLToPath } from 'node:url';
-import { AttachThingPrincipalCommand, CreateThingCommand, CreateThingGroupCommand, AddThingToThingGroupCommand, AttachPolicyCommand, TestAuthorizationCommand, DescribeThingCommand, type IoTClient } from '@aws-sdk/client-iot';
+import { CreateJobCommand, AttachThingPrincipalCommand, CreateThingCommand, CreateThingGroupCommand, AddThingToThingGroupCommand, AttachPolicyCommand, TestAuthorizationCommand, DescribeThingCommand, type IoTClient } from '@aws-sdk/client-iot';
 import { CreateAccessKeyCommand, CreateUserCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -159,6 +159,8 @@ describe('console: in Chromium against a fresh server', () => {
     await iot.send(new AddThingToThingGroupCommand({ thingGroupName: 'ferries', thingName: 'miso_things_1' }));
     await createPolicy(iot, 'fleet_read', storyPolicy(ts));
     await iot.send(new AttachPolicyCommand({ policyName: 'fleet_read', target: group.thingGroupArn }));
+    const thingArn = (await iot.send(new DescribeThingCommand({ thingName: 'miso_things_1' }))).thingArn!;
+    await iot.send(new CreateJobCommand({ jobId: 'firmware-1', targets: [thingArn], document: JSON.stringify({ operation: 'noop' }) }));
     const client = await connect(ts, device, 'miso_things_1');
     const gone = closed(client);
 
@@ -190,6 +192,11 @@ describe('console: in Chromium against a fresh server', () => {
     await page.getByRole('link', { name: 'ferries' }).click();
     await page.getByRole('link', { name: 'miso_things_1' }).waitFor();
     await assertAccessible(page, 'a thing group page');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Jobs' }).click();
+    await page.getByRole('link', { name: 'firmware-1' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Job firmware-1' }).waitFor();
+    await page.getByRole('row').filter({ hasText: 'miso_things_1' }).filter({ hasText: 'QUEUED' }).waitFor();
+    await assertAccessible(page, 'a job page');
     assert.deepEqual(requests.filter((u) => !u.startsWith(origin) && !u.startsWith('data:')), []);
     await context.close();
   });

@@ -82,7 +82,9 @@ export function Overview() {
               </a>
             </li>
             <li>
-              <span class="count">{data.inProgress.length}</span> jobs in progress
+              <a href={href('/jobs')}>
+                <span class="count">{data.inProgress.length}</span> jobs in progress
+              </a>
             </li>
           </ul>
           <h2>Jobs in progress</h2>
@@ -91,7 +93,9 @@ export function Overview() {
           ) : (
             <ul>
               {data.inProgress.map((j) => (
-                <li key={j.jobId}>{j.jobId}</li>
+                <li key={j.jobId}>
+                  <a href={href(`/jobs/${j.jobId}`)}>{j.jobId}</a>
+                </li>
               ))}
             </ul>
           )}
@@ -102,7 +106,7 @@ export function Overview() {
             <ul>
               {data.failures.map((f) => (
                 <li key={f.jobId}>
-                  {f.jobId} ({f.status}): {f.failed} failed, timed out or rejected
+                  <a href={href(`/jobs/${f.jobId}`)}>{f.jobId}</a> ({f.status}): {f.failed} failed, timed out or rejected
                 </li>
               ))}
             </ul>

@@ -101,7 +101,9 @@ export function Thing({ name }: { name: string }) {
             {data.jobs.length === 0 && <Empty colSpan={3}>No job has targeted this thing.</Empty>}
             {data.jobs.map((j) => (
               <tr key={j.jobId}>
-                <td>{j.jobId}</td>
+                <td>
+                  <a href={href(`/jobs/${j.jobId}`)}>{j.jobId}</a>
+                </td>
                 <td>{j.jobExecutionSummary?.status ?? '—'}</td>
                 <td>{j.jobExecutionSummary?.executionNumber ?? '—'}</td>
               </tr>
