@@ -20,9 +20,9 @@ function signIn(base: string, agent: https.Agent, body: unknown): Promise<number
 test('console sign-ins are logged, failures with the key id and address, never a secret', async () => {
   const logFile = join(tempDir(), 'server.log');
   const ts = await startTestServer({ logger: createLogger({ level: 'info', destination: logFile }) });
+  const wrong = `${ts.credentials.secretAccessKey.slice(0, -4)}~~~~`;
   try {
     const base = ts.endpoints.endpoints.console;
-    const wrong = `${ts.credentials.secretAccessKey.slice(0, -4)}~~~~`;
     assert.equal(await signIn(base, ts.agent, { accessKeyId: ts.credentials.accessKeyId, secretAccessKey: wrong }), 401);
     assert.equal(await signIn(base, ts.agent, ts.credentials), 200);
   } finally {
