@@ -8,11 +8,12 @@ import { CreateJobCommand, AttachThingPrincipalCommand, CreateThingCommand, Crea
 import { CreateAccessKeyCommand, CreateUserCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
 import { closed, connect, createPolicy, provisionThing, storyPolicy } from '../mqtt/helpers.js';
 import { launchChromium, newContext, recordRequests } from './browser.js';
 
-const DOCS = fileURLToPath(new URL('../../docs/', import.meta.url));
+/** The README's screenshots are refreshed with FERRY_CONSOLE_SCREENSHOTS=1; otherwise they go to a scratch directory. */
+const DOCS = process.env.FERRY_CONSOLE_SCREENSHOTS ? fileURLToPath(new URL('../../docs/', import.meta.url)) : tempDir();
 
 describe('console: in Chromium against a fresh server', () => {
   let ts: TestServer;
