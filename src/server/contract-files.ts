@@ -13,6 +13,8 @@ export interface AdvertisedEndpoints {
   mqtt: string;
   /** MQTT over WebSocket (SigV4 presigned URL, or a client certificate) on the device listener. */
   mqttWebSocket: string;
+  /** The web console, on the api listener. */
+  console: string;
 }
 
 /** endpoints.json, as DESIGN.md's server contract spells it. */
@@ -35,6 +37,7 @@ export function endpointsFor(host: string, ports: { api: number; device: number;
     s3: `https://${host}:${ports.s3}`,
     mqtt: `mqtts://${host}:${ports.mqtt}`,
     mqttWebSocket: `wss://${host}:${ports.device}/mqtt`,
+    console: `https://${host}:${ports.api}/console/`,
   };
 }
 

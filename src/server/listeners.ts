@@ -9,6 +9,7 @@ import { registerDeviceApi } from '../api/device/index.js';
 import { registerClusterRoutes } from '../api/ferry/cluster.js';
 import { registerRotationRoutes } from '../api/ferry/rotations.js';
 import { registerRootKeyRoutes } from '../api/ferry/root-key.js';
+import { registerConsole } from '../api/console/index.js';
 import { registerHealthRoutes } from './health.js';
 import { startMqttListener, type MqttListener } from '../mqtt/listener.js';
 import { startMetricsListener, type MetricsListener } from './metrics-listener.js';
@@ -36,7 +37,7 @@ function tlsFor(ctx: AppContext, requestCert: boolean, ALPNProtocols?: string[])
 /** Each answered request into the node's metrics. */
 const countRequests = (ctx: AppContext) => (listener: string, operation: string, status: number) => ctx.metrics.httpRequests.inc({ listener, operation, status: String(status) });
 
-/** The operator's side: IoT control plane, IAM and STS. No client certificate asked. */
+/** The operator's side: IoT control plane, IAM, STS and the web console. No client certificate asked. */
 function apiApp(ctx: AppContext): FastifyInstance {
   const app = createHttpsApp({ name: 'api', tls: tlsFor(ctx, false), logger: ctx.logger, clock: ctx.clock, bodyLimit: 256 * KiB, protocol: 'rest-json', service: 'iot', countRequest: countRequests(ctx) });
   installAuthentication(app, { credentials: ctx.accessKeys, clock: ctx.clock });
@@ -45,6 +46,7 @@ function apiApp(ctx: AppContext): FastifyInstance {
   registerClusterRoutes(app, ctx);
   registerRotationRoutes(app, ctx);
   registerRootKeyRoutes(app, ctx);
+  registerConsole(app, ctx);
   return app;
 }
 

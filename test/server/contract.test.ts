@@ -21,10 +21,11 @@ test('a server on port 0 writes the contract files', async (t) => {
   assert.match(e.accountId, /^[1-9]\d{11}$/);
   assert.equal(e.profile, 'ferry');
   for (const [name, url] of Object.entries(e.endpoints)) {
-    assert.match(url, /^(https|mqtts|wss):\/\/127\.0\.0\.1:\d+(\/mqtt)?$/, name);
+    assert.match(url, name === 'console' ? /^https:\/\/127\.0\.0\.1:\d+\/console\/$/ : /^(https|mqtts|wss):\/\/127\.0\.0\.1:\d+(\/mqtt)?$/, name);
     assert.notEqual(new URL(url).port, '0', name);
   }
   assert.equal(e.endpoints.iot, e.endpoints.iam);
+  assert.equal(e.endpoints.console, `${e.endpoints.iot}/console/`, 'the console is on the api listener');
   assert.equal(e.endpoints.iotJobsData, e.endpoints.credentialProvider);
   assert.equal(e.endpoints.mqttWebSocket, `${e.endpoints.iotJobsData.replace('https:', 'wss:')}/mqtt`, 'MQTT over WebSocket on the device listener');
   assert.match(readFileSync(e.caFile, 'utf8'), /BEGIN CERTIFICATE/);

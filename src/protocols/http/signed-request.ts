@@ -3,5 +3,13 @@ import type { IncomingSignedRequest } from '../sigv4/index.js';
 
 /** The parts of a request a signature covers, as the verifiers read them. */
 export function incomingSignedRequest(request: FastifyRequest): IncomingSignedRequest {
-  return { method: request.method, rawUrl: request.raw.url ?? '/', headers: request.raw.headersDistinct as Record<string, string[]> };
+  // Requests dispatched in process (the console's, through inject) carry no headersDistinct.
+  const headers = (request.raw.headersDistinct as Record<string, string[]> | undefined) ?? distinctHeaders(request.headers);
+  return { method: request.method, rawUrl: request.raw.url ?? '/', headers };
+}
+
+function distinctHeaders(headers: FastifyRequest['headers']): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [name, value] of Object.entries(headers)) if (value !== undefined) out[name] = Array.isArray(value) ? value : [String(value)];
+  return out;
 }

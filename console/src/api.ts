@@ -1,0 +1,57 @@
+/**
+ * The console's only way to the server: same-origin JSON requests to the console API
+ * (relative URLs, so a path prefix behind a reverse proxy keeps working). Operations run
+ * on the server as the signed-in identity, through the same authorization as the AWS API.
+ * No secret is ever kept in the browser: the session is an HttpOnly cookie.
+ */
+import { signal } from '@preact/signals';
+
+export interface Identity {
+  accessKeyId: string;
+  arn: string;
+  kind: string;
+  expiresAt: number;
+}
+
+/** undefined: not known yet; null: signed out. */
+export const identity = signal<Identity | null | undefined>(undefined);
+
+export class ApiError extends Error {
+  constructor(readonly code: string, message: string, readonly status: number) {
+    super(message);
+  }
+}
+
+type Json = Record<string, unknown>;
+
+async function request(method: string, path: string, body?: unknown): Promise<unknown> {
+  const response = await fetch(path, {
+    method,
+    credentials: 'same-origin',
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  const parsed = text ? (JSON.parse(text) as Json) : {};
+  if (!response.ok) {
+    const error = (parsed.error ?? {}) as { code?: string; message?: string };
+    if (response.status === 401) identity.value = null;
+    throw new ApiError(error.code ?? `HTTP ${response.status}`, error.message ?? response.statusText, response.status);
+  }
+  return parsed;
+}
+
+export const whoAmI = () => request('GET', 'api/session') as Promise<Identity>;
+export const signIn = (accessKeyId: string, secretAccessKey: string) => request('POST', 'api/session', { accessKeyId, secretAccessKey }) as Promise<Identity>;
+export const signOut = () => request('POST', 'api/session/end', {});
+export const signOutEverywhere = () => request('POST', 'api/session/end-everywhere', {});
+
+/** One IoT control-plane operation (its REST method and path, as the AWS API defines them). */
+export async function iot<T = Json>(method: string, path: string, opts: { query?: Record<string, string | undefined>; body?: unknown } = {}): Promise<T> {
+  const query = Object.fromEntries(Object.entries(opts.query ?? {}).filter(([, v]) => v !== undefined && v !== '')) as Record<string, string>;
+  const reply = (await request('POST', 'api/iot', { method, path, query, ...(opts.body === undefined ? {} : { body: opts.body }) })) as { body: T };
+  return reply.body;
+}
+
+/** Path segments are encoded, as the SDKs do. */
+export const seg = (s: string) => encodeURIComponent(s);

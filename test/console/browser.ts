@@ -1,0 +1,31 @@
+/**
+ * Debian's Chromium driven by playwright-core. A missing browser fails the test (CI installs
+ * the `chromium` package); nothing is ever downloaded.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { consoleBuildDir } from '../../src/api/console/static.js';
+
+export const CHROMIUM = process.env.FERRY_TEST_CHROMIUM ?? '/usr/bin/chromium';
+
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium).`);
+  if (!existsSync(join(consoleBuildDir(), 'index.html'))) throw new Error('The console is not built: run npm run build first.');
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/** A fresh browser profile that accepts the test server's own CA-issued certificate. */
+export async function newContext(browser: Browser, opts: { width?: number } = {}): Promise<BrowserContext> {
+  return browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: opts.width ?? 1100, height: 800 } });
+}
+
+/** Every URL the page asked for, to show none leaves the server's origin. */
+export function recordRequests(page: Page): string[] {
+  const urls: string[] = [];
+  page.on('request', (r) => urls.push(r.url()));
+  return urls;
+}
