@@ -183,13 +183,15 @@ describe('three ferry server processes behind HAProxy', { skip }, () => {
     assert.equal((await cluster.haproxy.states()).size, 12, 'the cluster behind HAProxy is unchanged');
   });
 
-  test('kill -9 of the node holding 20 devices mid-job: they reconnect through HAProxy to the others, every acknowledged update is kept, the job completes with exact counters', async () => {
+  test('kill -9 of the node holding 20 devices mid-job: they reconnect through HAProxy to the others, every acknowledged update is kept, the job completes with exact counters', async (t) => {
     const names = Array.from({ length: 20 }, (_, i) => `miso_k${i}`);
     const creds = await provisionDevices(asTestServer(lb), names);
     // Every new connection to n1: the others are drained while the fleet connects.
     await cluster.haproxy.setState('n2', 'drain');
     await cluster.haproxy.setState('n3', 'drain');
     const devices = await Promise.all(names.map((n) => JobsDevice.connect(asTestServer(lb), n, creds.get(n)!, { mqtt: { reconnectPeriod: 200 } })));
+    // Reconnecting clients would keep the test process alive after a failure.
+    t.after(() => devices.forEach((d) => d.client.end(true)));
     await cluster.haproxy.setState('n2', 'ready');
     await cluster.haproxy.setState('n3', 'ready');
     const reconnected = new Set<string>();
