@@ -64,8 +64,12 @@ export interface AgentOptions {
   credentialsEndpoint?: string;
   /** Uploads: S3's `https://host:port` (omitted: AWS's regional endpoint). */
   s3Endpoint?: string;
-  /** Allow-listed post-download hooks (none by default). */
+  /** Allow-listed post-download hooks and handlers (none by default). */
   hooks?: HookSpec[];
+  /** A folder whose executables are allow-listed handlers, by file name (the Device Client's handler directory). */
+  handlerDir?: string;
+  /** Users a Device Client step's runAsUser may name (none by default). */
+  runAsUsers?: string[];
   /** The operations, in the order tried. Default defaultOperations(); put yours first. */
   operations?: Operation[];
   /** Sent with start-next and every progress update; 0 sends none. Default 10. */
@@ -147,7 +151,11 @@ export function createTools(options: AgentOptions, dir: string, log: Logger): { 
     ...(credentials ? { credentials } : {}),
   });
   const download = new Downloader({ ...options.download, agent: httpsAgent, log: log.child({ part: 'download' }) });
-  const hooks = new Hooks(options.hooks ?? [], { env: { FERRY_THING_NAME: options.thingName, FERRY_DIR: dir } });
+  const hooks = new Hooks(options.hooks ?? [], {
+    env: { FERRY_THING_NAME: options.thingName, FERRY_DIR: dir },
+    ...(options.handlerDir !== undefined ? { handlerDir: options.handlerDir } : {}),
+    ...(options.runAsUsers ? { runAsUsers: options.runAsUsers } : {}),
+  });
   return {
     tools: { download, upload, hooks },
     ...(credentials ? { credentials } : {}),

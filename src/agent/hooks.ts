@@ -1,13 +1,18 @@
 /**
- * Post-download hooks: off unless configured. The operator allow-lists
- * executables when starting the agent (`--hook NAME=PATH`); a job document
- * may only name one (`"hook": "NAME"`), never give a path or a command. The
- * hook runs without a shell, with the downloaded file paths as arguments, and
- * its exit status decides SUCCEEDED or FAILED.
+ * The device's one allow-list of executables a job may run: off unless
+ * configured. The operator allow-lists executables when starting the agent
+ * (`--hook NAME=PATH`), or a handler directory (`--handler-dir DIR`: every
+ * executable file in it, by its file name — the AWS IoT Device Client's
+ * model); a job document may only name one (`"hook": "NAME"`, or a Device
+ * Client step's `input.handler`), never give a command. A step's
+ * `input.path` is honoured only when it is the handler directory or inside
+ * it, its `runAsUser` only when the device allows that user (`--run-as-user`);
+ * otherwise the job is REJECTED before anything runs. An executable runs
+ * without a shell and its exit status decides SUCCEEDED or FAILED.
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants, statSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { accessSync, constants, readdirSync, realpathSync, statSync } from 'node:fs';
+import { basename, join, resolve, sep } from 'node:path';
 import { failed, rejected } from './outcome.js';
 
 export interface HookSpec {
@@ -34,23 +39,112 @@ export function parseHookFlag(flag: string): HookSpec {
   return { name, path: resolve(path) };
 }
 
+export interface HooksOptions {
+  timeoutMs?: number;
+  env?: Record<string, string>;
+  /** A folder whose executable files are all allow-listed, by file name (`--handler-dir`). */
+  handlerDir?: string;
+  /** Users a step's runAsUser may name (`--run-as-user`); none by default. */
+  runAsUsers?: string[];
+}
+
+/** A Device Client step's handler, as its document names it. */
+export interface HandlerStep {
+  handler: unknown;
+  /** input.path: '' or "default" means the handler directory. */
+  path?: unknown;
+  runAsUser?: unknown;
+}
+
+const isExecutableFile = (path: string): boolean => {
+  if (!statSync(path, { throwIfNoEntry: false })?.isFile()) return false;
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 export class Hooks {
   private readonly byName = new Map<string, HookSpec>();
+  private readonly handlerDir: string | undefined;
 
   constructor(
     specs: readonly HookSpec[] = [],
-    private readonly options: { timeoutMs?: number; env?: Record<string, string> } = {},
+    private readonly options: HooksOptions = {},
   ) {
+    if (options.handlerDir !== undefined) {
+      const dir = realpathSync(resolve(options.handlerDir));
+      if (!statSync(dir).isDirectory()) throw new Error(`handler directory ${dir} is not a folder`);
+      this.handlerDir = dir;
+      for (const name of readdirSync(dir).sort()) {
+        const path = join(dir, name);
+        if (NAME.test(name) && isExecutableFile(path)) this.byName.set(name, { name, path });
+      }
+    }
     for (const spec of specs) {
       // Checked at start-up, so a typo shows before the first job.
       if (!statSync(spec.path, { throwIfNoEntry: false })?.isFile()) throw new Error(`hook ${spec.name}: ${spec.path} is not a file`);
-      try {
-        accessSync(spec.path, constants.X_OK);
-      } catch {
-        throw new Error(`hook ${spec.name}: ${spec.path} is not executable`);
-      }
+      if (!isExecutableFile(spec.path)) throw new Error(`hook ${spec.name}: ${spec.path} is not executable`);
       this.byName.set(spec.name, spec);
     }
+  }
+
+  /**
+   * The allow-listed executable a Device Client step names, checked with its
+   * path and user; a REJECTED JobError with the reason otherwise. Nothing runs.
+   */
+  checkHandler(step: HandlerStep): { spec: HookSpec; user: string } {
+    const name = step.handler;
+    if (typeof name !== 'string' || !NAME.test(name)) throw rejected('handler-not-allowed', `The job names handler ${JSON.stringify(name)}, which is not a file name.`);
+    const path = step.path === undefined || step.path === null ? '' : step.path;
+    if (typeof path !== 'string') throw rejected('invalid-document', 'The step\'s input.path must be a string.');
+    const spec = path === '' || path === 'default' ? this.byName.get(name) : this.inHandlerDir(path, name);
+    if (!spec) throw rejected('handler-not-allowed', `The job asks for handler '${name}', which is not allow-listed (${this.allowedText()}).`);
+    const user = step.runAsUser === undefined || step.runAsUser === null ? '' : step.runAsUser;
+    if (typeof user !== 'string') throw rejected('invalid-document', 'The step\'s runAsUser must be a string.');
+    if (user !== '' && !(this.options.runAsUsers ?? []).includes(user)) {
+      const users = this.options.runAsUsers?.length ? `allowed: ${this.options.runAsUsers.join(', ')}` : 'this device allows no runAsUser';
+      throw rejected('user-not-allowed', `The job asks to run handler '${name}' as user '${user}', which this device does not allow (${users}).`);
+    }
+    return { spec, user };
+  }
+
+  /** The handler `name` in the document's `path`, honoured only inside the handler directory. */
+  private inHandlerDir(path: string, name: string): HookSpec | undefined {
+    const base = this.handlerDir;
+    let real: string | undefined;
+    try {
+      real = realpathSync(resolve(path));
+    } catch {
+      real = undefined;
+    }
+    if (base === undefined || real === undefined || (real !== base && !real.startsWith(base + sep))) {
+      const where = base === undefined ? 'this device has no handler directory' : `handlers run only from ${base}`;
+      throw rejected('handler-path-not-allowed', `The job asks for handler '${name}' in ${path}, which is outside the allow-listed handler directory (${where}).`);
+    }
+    const file = join(real, name);
+    return real === base ? this.byName.get(name) : isExecutableFile(file) ? { name, path: file } : undefined;
+  }
+
+  private allowedText(): string {
+    return this.names.length ? `allowed: ${this.names.join(', ')}` : 'no hooks are configured on this device';
+  }
+
+  /** Runs a checked handler as the Device Client does: the user first, then the step's args. Non-zero exit: FAILED with the exit code. */
+  async runHandler(checked: { spec: HookSpec; user: string }, args: string[], options: { allowStdErr?: number; signal?: AbortSignal } = {}): Promise<HookResult> {
+    const { spec, user } = checked;
+    const result = await runProcess(spec.path, [user, ...args], { ...this.options.env }, this.options.timeoutMs ?? 10 * 60_000, options.signal);
+    if (result.exitCode !== 0) {
+      const how = result.signal ? `was killed by ${result.signal}` : `exited with ${result.exitCode}`;
+      throw failed('handler-failed', `Handler ${spec.name} ${how}${result.stderr ? `: ${result.stderr}` : ''}`, { exitCode: String(result.exitCode ?? result.signal), ...(result.stderr ? { stderr: result.stderr } : {}) });
+    }
+    const stderrLines = result.stderr === '' ? 0 : result.stderr.split('\n').length;
+    if (options.allowStdErr !== undefined && stderrLines > options.allowStdErr) {
+      throw failed('handler-stderr', `Handler ${spec.name} wrote ${stderrLines} lines to stderr (the step allows ${options.allowStdErr}): ${result.stderr}`, { exitCode: '0', stderr: result.stderr });
+    }
+    return result;
   }
 
   get names(): string[] {
@@ -61,8 +155,7 @@ export class Hooks {
   check(name: unknown): HookSpec {
     const spec = typeof name === 'string' ? this.byName.get(name) : undefined;
     if (!spec) {
-      const allowed = this.names.length ? `allowed: ${this.names.join(', ')}` : 'no hooks are configured on this device';
-      throw rejected('hook-not-allowed', `The job asks for hook '${String(name)}', which is not allow-listed (${allowed}).`);
+      throw rejected('hook-not-allowed', `The job asks for hook '${String(name)}', which is not allow-listed (${this.allowedText()}).`);
     }
     return spec;
   }

@@ -24,6 +24,8 @@ interface AgentFlags {
   credentialsEndpoint?: string;
   s3Endpoint?: string;
   hook: HookSpec[];
+  handlerDir?: string;
+  runAsUser?: string[];
   stepTimeout?: number;
   transport?: Transport;
   jobsEndpoint?: string;
@@ -66,6 +68,8 @@ export function agentOptionsFromFlags(f: AgentFlags): AgentOptions {
     ...(f.credentialsEndpoint ? { credentialsEndpoint: f.credentialsEndpoint } : {}),
     ...(f.s3Endpoint ? { s3Endpoint: f.s3Endpoint } : {}),
     ...(f.hook.length ? { hooks: f.hook } : {}),
+    ...(f.handlerDir ? { handlerDir: f.handlerDir } : {}),
+    ...(f.runAsUser?.length ? { runAsUsers: f.runAsUser } : {}),
     ...(f.stepTimeout !== undefined ? { stepTimeoutMinutes: f.stepTimeout } : {}),
     ...(f.transport ? { transport: f.transport } : {}),
     ...(f.jobsEndpoint ? { jobsEndpoint: f.jobsEndpoint } : {}),
@@ -103,6 +107,12 @@ export function agentCommand(): Command {
     .addOption(
       new Option('--hook <name=path>', 'allow-list a post-download executable a job may name (repeatable)')
         .argParser((v: string, prev: HookSpec[] = []) => [...prev, parseHookFlag(v)])
+        .default([], 'none'),
+    )
+    .option('--handler-dir <dir>', 'allow-list every executable in DIR as a job handler, by file name (AWS IoT Device Client documents)')
+    .addOption(
+      new Option('--run-as-user <user>', 'allow a job step\'s runAsUser to name USER, passed to the handler as its first argument (repeatable)')
+        .argParser((v: string, prev: string[] = []) => [...prev, v])
         .default([], 'none'),
     )
     .addOption(new Option('--step-timeout <minutes>', 'stepTimeoutInMinutes sent while working (0: none)').argParser(minutes))

@@ -6,14 +6,17 @@ import { checkJson, readJsonFile } from './files.js';
 import { EXIT, UsageError, processIo, type CliIo } from './io.js';
 import { JobView, counterLine } from './job-view.js';
 import { action, printFields, printJson, printTable, when } from './output.js';
-import { collectList, integer } from './parse.js';
+import { collectList, collectPairs, integer } from './parse.js';
+import { templateArnOf } from './ops/job-templates.js';
 import { allSucceeded, cancelJob, counters, createJob, describeJob, listJobs, type CreateJobInput } from './ops/jobs.js';
 import { watchJob, type WatchSnapshot } from './ops/watch.js';
 import { abortFlag, exponentialFlag, retryFlag, rolloutRequest, windowFlag, type RolloutFlags } from './rollout-flags.js';
 
 interface CreateFlags extends ConnectionFlags, RolloutFlags {
   targets: string[];
-  document: string;
+  document?: string;
+  template?: string;
+  param?: Record<string, string>;
   presignRole?: string;
   expiresIn?: number;
   description?: string;
@@ -69,7 +72,9 @@ export function jobCommand(io: CliIo = processIo()): Command {
       .description('create a job for things and thing groups')
       .argument('<job-id>')
       .requiredOption('--targets <targets>', 'thing names and thing-group:NAME (or ARNs), comma-separated or repeated', collectList)
-      .requiredOption('--document <file|s3://bucket/key|json>', 'the job document: a file, an object in a bucket (documentSource), or inline JSON')
+      .option('--document <file|s3://bucket/key|json>', 'the job document: a file, an object in a bucket (documentSource), or inline JSON')
+      .option('--template <name|arn>', 'make the job from a job template: a custom one\'s id, an AWS-managed one\'s name (AWS-Download-File[:1.0]), or an ARN; the job\'s own flags override it')
+      .option('--param <key=value>', 'a documentParameters value of an AWS-managed template (repeatable)', collectPairs)
       .option('--presign-role <role>', 'role (name or ARN) that signs ${aws:iot:s3-presigned-url:…} links')
       .option('--expires-in <seconds>', 'how long each presigned link lives (60 to 3600; default 3600)', integer(60, 3600))
       .option('--description <text>', 'job description')
@@ -85,12 +90,16 @@ export function jobCommand(io: CliIo = processIo()): Command {
       .option('--continuous', 'a CONTINUOUS job: things that join the target groups later get it too, until it is canceled'),
   ).action(
     action(io, async (jobId: string, flags: CreateFlags) => {
-      const document = documentOf(io, flags.document);
-      const out = await withServer(flags, io, (conn) =>
+      if (flags.document === undefined && flags.template === undefined) throw new UsageError('give --document (the job document) or --template (a job template)');
+      if (flags.param && flags.template === undefined) throw new UsageError('--param fills an AWS-managed template\'s document: give --template too');
+      const document = flags.document === undefined ? undefined : documentOf(io, flags.document);
+      const out = await withServer(flags, io, async (conn) =>
         createJob(conn, {
           jobId,
           targets: flags.targets,
           document,
+          jobTemplateArn: flags.template === undefined ? undefined : await templateArnOf(conn, flags.template),
+          documentParameters: flags.param,
           presignRole: flags.presignRole,
           expiresInSec: flags.expiresIn,
           description: flags.description,

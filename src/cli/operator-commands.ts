@@ -7,10 +7,11 @@ import { bucketCommand } from './bucket-command.js';
 import { cpCommand } from './cp-command.js';
 import { roleCommand } from './role-command.js';
 import { jobCommand } from './job-command.js';
+import { jobTemplateCommand } from './job-template-command.js';
 import { demoCommand } from './demo-command.js';
 import { clusterCommand } from './cluster-command.js';
 
 /** Every operator verb, for runCli (main.ts adds them one by one). */
 export function operatorCommands(io: CliIo): Command[] {
-  return [thingCommand(io), thingGroupCommand(io), policyCommand(io), bucketCommand(io), cpCommand(io), roleCommand(io), jobCommand(io), demoCommand(io), clusterCommand(io)];
+  return [thingCommand(io), thingGroupCommand(io), policyCommand(io), bucketCommand(io), cpCommand(io), roleCommand(io), jobCommand(io), jobTemplateCommand(io), demoCommand(io), clusterCommand(io)];
 }

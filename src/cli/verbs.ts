@@ -14,6 +14,7 @@ export const VERBS: Record<string, () => Promise<Command>> = {
   cp: async () => (await import('./cp-command.js')).cpCommand(),
   role: async () => (await import('./role-command.js')).roleCommand(),
   job: async () => (await import('./job-command.js')).jobCommand(),
+  'job-template': async () => (await import('./job-template-command.js')).jobTemplateCommand(),
   demo: async () => (await import('./demo-command.js')).demoCommand(),
   agent: async () => (await import('./agent-command.js')).agentCommand(),
   config: async () => (await import('./config-command.js')).configCommand(),

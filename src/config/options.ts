@@ -1,6 +1,7 @@
 import type { ServerOptions } from '../server/config.js';
 import { SCHEMA, settings } from './schema.js';
 import type { ConfigValues } from './validate.js';
+import { DEFAULT_MQTT_LIMITS, type MqttLimits } from '../mqtt/limits.js';
 
 type Value = string | number | boolean | string[];
 type Apply = (options: Partial<ServerOptions>, value: Value) => void;
@@ -11,6 +12,10 @@ const port = (key: 'api' | 'device' | 's3' | 'mqtt'): Apply => (o, v) => {
 };
 const cluster = (key: keyof ServerOptions['cluster'], scale: (v: Value) => number): Apply => (o, v) => {
   o.cluster = { ...(o.cluster ?? defaultCluster()), [key]: scale(v) };
+};
+
+const mqtt = (key: keyof MqttLimits): Apply => (o, v) => {
+  o.mqtt = { ...(o.mqtt ?? DEFAULT_MQTT_LIMITS), [key]: Number(v) };
 };
 
 const DEFAULT_ADVERTISED = { api: 0, device: 0, s3: 0, mqtt: 0 };
@@ -43,7 +48,17 @@ const APPLY: Record<string, Apply> = {
   'metrics.address': (o, v) => (o.metricsAddress = String(v)),
   's3.sigv2': (o, v) => (o.sigv2 = v === true),
   's3.abandonedUploadDays': (o, v) => (o.abandonedUploadMs = Number(v) * 24 * 3600_000),
+  'mqtt.maxPayloadBytes': mqtt('maxPayloadBytes'),
+  'mqtt.maxTopicBytes': mqtt('maxTopicBytes'),
+  'mqtt.keepAliveMaxSeconds': mqtt('keepAliveCeilingSeconds'),
+  'mqtt.connectsPerSecondPerClientId': mqtt('connectsPerSecondPerClientId'),
+  'mqtt.publishesPerSecond': mqtt('publishesPerSecond'),
+  'mqtt.inboundBytesPerSecond': mqtt('inboundBytesPerSecond'),
+  'mqtt.subscriptionsPerConnection': mqtt('subscriptionsPerConnection'),
+  'mqtt.filtersPerSubscribe': mqtt('filtersPerSubscribe'),
+  'mqtt.sessionExpirySeconds': mqtt('sessionExpirySeconds'),
   'jobs.schedulerIntervalMs': (o, v) => (o.jobsTickMs = Number(v)),
+  'jobs.maxConcurrentJobs': (o, v) => (o.maxConcurrentJobs = Number(v)),
 };
 
 // Every setting of the schema is mapped (checked once, at load).

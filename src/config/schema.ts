@@ -77,8 +77,20 @@ export const SCHEMA = {
     sigv2: { type: { kind: 'boolean' }, default: true, doc: 'accept S3 Signature Version 2 (AWSAccessKeyId/Signature/Expires URLs and Authorization: AWS headers), as S3 and MinIO still do' },
     abandonedUploadDays: int('multipart uploads neither completed nor aborted are aborted after this many days', 7, 1, 3650),
   },
+  mqtt: {
+    maxPayloadBytes: int('largest PUBLISH payload; a larger one closes the connection (CLIENT_ERROR), as AWS IoT Core does above 128 KB', 128 * 1024, 1, 256 * 1024 * 1024 - 0x10000 - 4),
+    maxTopicBytes: int('longest topic name or filter in bytes; a longer publish closes the connection, a longer filter gets SUBACK 0x80', 256, 1, 0xffff),
+    keepAliveMaxSeconds: int('a CONNECT asking for a longer keep-alive, or for none, is held to this', 1200, 30, 0xffff),
+    connectsPerSecondPerClientId: int('CONNECTs one client id may make each second; more are refused (CONNACK 3) and announced on $aws/events/presence/connect_failed', 1, 1, 1_000_000),
+    publishesPerSecond: int('PUBLISHes one connection may send each second; more are discarded (QoS 1 still acknowledged)', 100, 1, 1_000_000),
+    inboundBytesPerSecond: int('PUBLISH bytes one connection may send each second; publishes beyond are discarded (keep it above maxPayloadBytes, or the largest publishes never pass)', 512 * 1024, 1024, 1024 * 1024 * 1024),
+    subscriptionsPerConnection: int('subscriptions one connection may hold; a SUBSCRIBE going past closes the connection (THROTTLED)', 50, 1, 100_000),
+    filtersPerSubscribe: int('topic filters one SUBSCRIBE may carry; those past it get SUBACK 0x80', 8, 1, 1000),
+    sessionExpirySeconds: int('a persistent session (clean session off) and its queued QoS 1 messages end this long after its client disconnected', 3600, 60, 7 * 24 * 3600),
+  },
   jobs: {
     schedulerIntervalMs: int('how often each node looks for due job timers', 1000, 50, 60_000),
+    maxConcurrentJobs: int("the account's job concurrency quota: jobs rolling out (things not yet notified) at once; CreateJob of one more is LimitExceededException, a scheduled job starting with the quota full is CANCELED", 100, 1, 100_000),
   },
 } as const;
 

@@ -12,10 +12,11 @@ import { sql } from 'kysely';
 import { invalidInput, limitExceeded, notFound } from '../errors.js';
 import type { Registry } from '../registry/index.js';
 import type { Changes } from './changes.js';
-import { isPaced, queueJoiners } from './create.js';
+import { isPaced, joinsOutsideRate, queueJoiners } from './create.js';
 import { findExecution, findJob, moveCounters, recount } from './queries.js';
 import { executionRow, jobOf, type JobRow } from './rows.js';
 import { applyServiceTransition } from './state-machine.js';
+import { advanceRollout } from './rollout.js';
 import { expandTargets, MAX_TARGETS } from './targets.js';
 import type { Job } from './job.js';
 import { commitExecution, inTransaction, lockedJob, settleJob, track, type EngineDeps, type Unit } from './unit.js';
@@ -59,8 +60,9 @@ export async function followMembership(deps: ContinuousDeps, thingName: string):
 /** Queues execution number `executionNumber` (none: the thing already has its execution). */
 async function join(u: Unit, row: JobRow, thingName: string, executionNumber: number | undefined): Promise<void> {
   if (executionNumber === undefined) return;
+  const outsideRate = joinsOutsideRate(row, u.nowMs);
   if (executionNumber === 1) {
-    await queueJoiners(u, row, [thingName]);
+    await queueJoiners(u, row, [thingName], outsideRate);
     await moveCounters(u.trx, row.job_id, undefined, 'QUEUED', u.nowMs);
     return;
   }
@@ -76,13 +78,15 @@ async function join(u: Unit, row: JobRow, thingName: string, executionNumber: nu
     versionNumber: 1,
     retryAttempt: 0,
     forceCanceled: false,
-    // Notified at once unless the job is paced (then the pacer notifies it in turn).
-    ...(isPaced(row) ? {} : { notifiedAtMs: u.nowMs }),
+    // Notified at once unless the job is paced and the joiner must wait for it (joinsOutsideRate).
+    ...(isPaced(row) && !outsideRate ? {} : { notifiedAtMs: u.nowMs }),
   };
   await u.trx.insertInto('job_executions').values(executionRow(exec)).execute();
   if (exec.notifiedAtMs !== undefined) await u.trx.updateTable('jobs').set({ n_notified: sql`n_notified + 1` }).where('job_id', '=', row.job_id).execute();
   await moveCounters(u.trx, row.job_id, undefined, 'QUEUED', u.nowMs);
   u.changes.changed(undefined, exec);
+  // Left for the pacer, which may have had nothing left to do: it looks again now.
+  if (exec.notifiedAtMs === undefined) await advanceRollout(u, row.job_id);
 }
 
 /**

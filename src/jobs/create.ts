@@ -20,6 +20,10 @@ import { inTransaction, settleJob, type EngineDeps, type Unit } from './unit.js'
 import type { Changes } from './changes.js';
 import { checkJobConfigs, scheduleTimeMs, type JobConfigs, type RawJobConfigs } from './configs.js';
 import { advanceRollout } from './rollout.js';
+import { refuseOverQuota } from './concurrency.js';
+import { openWindow } from './windows.js';
+import { checkParameters, fillParameters } from './parameters.js';
+import { applyJobTemplate } from './templates.js';
 
 export interface CreateJobInput {
   jobId: string;
@@ -34,9 +38,13 @@ export interface CreateJobInput {
   tags?: Tag[] | undefined;
   /** jobExecutionsRolloutConfig, abortConfig, jobExecutionsRetryConfig, schedulingConfig as the request gave them (checked here). */
   configs?: RawJobConfigs | undefined;
+  /** The custom or AWS-managed template the job is made from (templates.ts); the job's own fields override its. */
+  jobTemplateArn?: string | undefined;
+  /** Values of an AWS-managed template's `${aws:iot:parameter:NAME}` placeholders (parameters.ts). */
+  documentParameters?: Record<string, string> | undefined;
   /**
    * Fields Ferry does not enforce yet, by name, as the request gave them
-   * (jobTemplateArn, namespaceId, …): any that is set is refused,
+   * (namespaceId, destinationPackageVersions): any that is set is refused,
    * never stored and ignored.
    */
   notYetSupported?: Record<string, unknown> | undefined;
@@ -53,14 +61,14 @@ export interface CreateDeps extends EngineDeps {
 const JOB_ID = /^[a-zA-Z0-9_-]{1,64}$/;
 const MAX_DESCRIPTION = 2028;
 
-export async function createJob(deps: CreateDeps, principal: Principal, input: CreateJobInput): Promise<{ value: Job; changes: Changes }> {
+export async function createJob(deps: CreateDeps, principal: Principal, request: CreateJobInput): Promise<{ value: Job; changes: Changes }> {
+  checkInput(request);
+  const { input, managed } = await applyJobTemplate(deps, request);
   checkInput(input);
   const configs = checkJobConfigs(input.configs ?? {}, { nowMs: deps.clock.now(), hasTimeout: input.inProgressTimeoutInMinutes !== undefined });
   const origins = deps.s3Origins();
-  const text = await documentText(deps, principal, input, origins);
-  const document = parseJobDocument(text);
-  refuseUnservedPlaceholders(document);
-  await checkPresignedUrls(deps.presignChecks, document, input.presignedUrlConfig, origins);
+  const filled = managed ? { ...input, document: JSON.stringify(fillParameters(parseJobDocument(managed.document), checkParameters(managed, input.documentParameters ?? {}))) } : input;
+  const text = await checkedDocument(deps, principal, filled, input.presignedUrlConfig, origins);
   const things = await expandTargets(deps.registry, input.targets);
   const jobArn = deps.registry.arns.of('job', input.jobId);
   try {
@@ -73,12 +81,27 @@ export async function createJob(deps: CreateDeps, principal: Principal, input: C
       await deps.registry.tags.put(u.trx, jobArn, input.tags ?? []);
       await queueExecutions(u, input.jobId, things, paced ? undefined : u.nowMs);
       if (paced) await advanceRollout(u, input.jobId);
-      return jobOf((await settleJob(u, input.jobId)) ?? row);
+      const created = (await settleJob(u, input.jobId)) ?? row;
+      await refuseOverQuota(u, created);
+      return jobOf(created);
     });
   } catch (error) {
     if (isUniqueViolation(error)) throw alreadyExists('job', `Job ${input.jobId} already exists.`);
     throw error;
   }
+}
+
+/**
+ * The document text of a job or a job template, read (documentSource) and
+ * checked: valid JSON, only placeholders Ferry serves, presigned links the
+ * role may sign.
+ */
+export async function checkedDocument(deps: CreateDeps, principal: Principal, source: Pick<CreateJobInput, 'document' | 'documentSource'>, presign: PresignedUrlConfig | undefined, origins: string[]): Promise<string> {
+  const text = await documentText(deps, principal, source, origins);
+  const document = parseJobDocument(text);
+  refuseUnservedPlaceholders(document);
+  await checkPresignedUrls(deps.presignChecks, document, presign, origins);
+  return text;
 }
 
 function checkInput(input: CreateJobInput): void {
@@ -96,7 +119,9 @@ function checkInput(input: CreateJobInput): void {
     throw invalidInput(`timeoutConfig.inProgressTimeoutInMinutes must be an integer from 1 to ${MAX_TIMEOUT_MINUTES} (got ${minutes}).`);
   }
   if (input.document !== undefined && input.documentSource !== undefined) throw invalidInput('Give either document or documentSource, not both.');
-  if (input.document === undefined && input.documentSource === undefined) throw invalidInput('A job needs a document: give document (the JSON text) or documentSource (an S3 object URL).');
+  if (input.document === undefined && input.documentSource === undefined && input.jobTemplateArn === undefined) {
+    throw invalidInput('A job needs a document: give document (the JSON text), documentSource (an S3 object URL) or jobTemplateArn (a job template).');
+  }
 }
 
 /** Set means anything but absent, null, or an empty object / list (which configure nothing). */
@@ -107,7 +132,7 @@ function isSet(value: unknown): boolean {
   return true;
 }
 
-async function documentText(deps: CreateDeps, principal: Principal, input: CreateJobInput, origins: string[]): Promise<string> {
+async function documentText(deps: CreateDeps, principal: Principal, input: Pick<CreateJobInput, 'document' | 'documentSource'>, origins: string[]): Promise<string> {
   if (input.document !== undefined) return input.document;
   return readDocumentSource(deps.readObject, principal, input.documentSource!, origins);
 }
@@ -153,6 +178,8 @@ function jobRowFor(input: CreateJobInput, configs: JobConfigs, jobArn: string, d
     end_done: 0,
     rollout_owner: null,
     rollout_lease_until: null,
+    job_template_arn: input.jobTemplateArn ?? null,
+    document_parameters: input.documentParameters === undefined ? null : JSON.stringify(input.documentParameters),
   };
 }
 
@@ -193,11 +220,25 @@ export const isPaced = (row: Pick<JobRow, 'rollout_config' | 'scheduling_config'
 /**
  * Things that join a running job later (a continuous job's late joiners,
  * AssociateTargetsWithJob): notified at once, as at creation, unless the job
- * is paced — then the pacer notifies them in turn.
+ * is paced — then the pacer notifies them in turn. `outsideRate`: notified at
+ * once even so (a continuous job's late joiners, see joinsOutsideRate).
  */
-export async function queueJoiners(u: Unit, row: JobRow, things: string[]): Promise<void> {
-  const paced = isPaced(row);
+export async function queueJoiners(u: Unit, row: JobRow, things: string[], outsideRate = false): Promise<void> {
+  const paced = isPaced(row) && !outsideRate;
   await queueExecutions(u, row.job_id, things, paced ? undefined : u.nowMs);
   if (paced) await advanceRollout(u, row.job_id);
   else await u.trx.updateTable('jobs').set({ n_notified: sql`n_notified + ${things.length}` }).where('job_id', '=', row.job_id).execute();
+}
+
+/**
+ * AWS (§9): things that join a continuous job's groups after it started get
+ * their executions in near real time, outside the rollout rate. Ferry keeps
+ * the job's schedule: not before it starts, not after its endTime stopped the
+ * rollout, and only inside a maintenance window when it has them (else the
+ * pacer notifies them when the next window opens).
+ */
+export function joinsOutsideRate(row: JobRow, nowMs: number): boolean {
+  if (row.status !== 'IN_PROGRESS' || row.end_done !== 0) return false;
+  const windows = jobOf(row).schedulingConfig?.maintenanceWindows;
+  return windows === undefined || openWindow(windows, nowMs) !== undefined;
 }

@@ -17,8 +17,8 @@ import type { SchedulingConfig } from './configs.js';
 import { openWindow } from './windows.js';
 import { afterExecutionEnded } from './ending.js';
 
-// aws-wire-protocols.md §1.4, §9: GetPendingJobExecutions and notify list at most 10 executions, and
-// up to 5 more of jobs with a scheduling config while their maintenance window is open.
+// aws-wire-protocols.md §1.4, §9 and AWS's job-limits table: GetPendingJobExecutions and notify list at most
+// 10 executions, and up to 5 more of jobs with a scheduling config while their maintenance window is open.
 export const MAX_PENDING_LISTED = 10;
 export const MAX_EXTRA_IN_WINDOW = 5;
 
@@ -34,7 +34,16 @@ export function pendingLists(pending: readonly JobExecution[], inWindow: (e: Job
 }
 
 export async function pendingForDevice(db: Db, thingName: string, nowMs: number): Promise<PendingLists> {
-  const pending = await pendingOf(db, thingName);
+  return shownPending(db, await pendingOf(db, thingName), nowMs);
+}
+
+/**
+ * What GetPendingJobExecutions and `notify` show of a pending list at `nowMs`
+ * (AWS's job-limits table: 10, and 15 with a scheduling configuration, the
+ * extra 5 only during a maintenance window): the first ten, then up to five
+ * more of jobs whose maintenance window is open.
+ */
+export async function shownPending(db: Db, pending: readonly JobExecution[], nowMs: number): Promise<PendingLists> {
   if (pending.length <= MAX_PENDING_LISTED) return pendingLists(pending);
   const jobIds = [...new Set(pending.slice(MAX_PENDING_LISTED).map((e) => e.jobId))];
   const scheduled = await db.selectFrom('jobs').select(['job_id', 'scheduling_config']).where('job_id', 'in', jobIds).where('scheduling_config', 'is not', null).execute();

@@ -187,7 +187,7 @@ const AWS_IOT_PLACEHOLDER = /\$\{aws:iot:([^:}]*)/g;
 const SERVED_PLACEHOLDER = 's3-presigned-url';
 const UNSERVED_WHY: Record<string, string> = {
   'code-sign-signature': 'AWS fills it with a signature made by AWS Signer, which Ferry does not run; sign the file yourself and write the signature into the document',
-  parameter: "AWS fills it from a managed job template's parameters, and Ferry has no managed templates yet; write the value into the document",
+  parameter: "only a job made from an AWS-managed job template (jobTemplateArn arn:aws:iot:REGION::jobtemplate/NAME:VERSION) fills it, from its documentParameters; write the value into the document",
 };
 
 /**

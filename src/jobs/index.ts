@@ -12,3 +12,7 @@ export { nextWindowStarts } from './windows.js';
 export { scheduleTimeMs } from './configs.js';
 export type { JobConfigs, RolloutConfig, AbortCriteria, RetryCriteria, SchedulingConfig, MaintenanceWindow } from './configs.js';
 export type { UpdateJobInput } from './update.js';
+export type { CreateJobTemplateInput, JobTemplate, JobTemplateSummary } from './templates.js';
+export { documentBeforeSubstitution, managedTemplateNamed } from './templates.js';
+export { MANAGED_TEMPLATES, managedTemplateArn, type ManagedTemplate, type DocumentParameter } from './managed-templates.js';
+export { documentParametersIn } from './parameters.js';

@@ -35,6 +35,10 @@ export interface Job {
   abortCriteria?: AbortCriteria[];
   retryCriteria?: RetryCriteria[];
   schedulingConfig?: SchedulingConfig;
+  /** The template the job was made from (a custom or an AWS-managed one's versioned ARN). */
+  jobTemplateArn?: string;
+  /** The managed template's parameters the job was given. */
+  documentParameters?: Record<string, string>;
   /** Things the rollout has notified so far (each once, retries not counted). */
   notifiedThings: number;
   /** Things with an execution the rollout has not reached yet (invisible to their devices). */

@@ -1,14 +1,15 @@
 /**
  * Stored schedules claimed under leases, so each due piece of work runs on one
  * node of a cluster at a time and survives that node's death: the job timers
- * (job_executions.timeout_at) and the rollout pacer (jobs.rollout_next_at).
+ * (job_executions.timeout_at), the rollout pacer (jobs.rollout_next_at) and
+ * dynamic thing groups' whole-fleet evaluations (iot_thing_groups.build_due).
  */
 import { sql } from 'kysely';
 import type { SqlDialect } from '../store/db.js';
 import type { Db } from './queries.js';
 
 export interface LeasedSchedule<K extends string> {
-  table: 'jobs' | 'job_executions';
+  table: 'jobs' | 'job_executions' | 'iot_thing_groups';
   keys: readonly K[];
   /** The column holding when the work is due. */
   due: string;

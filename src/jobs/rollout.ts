@@ -11,6 +11,7 @@ import type { RolloutConfig, SchedulingConfig } from './configs.js';
 import { ratePerMinute } from './rollout-math.js';
 import { evaluateAbort } from './abort.js';
 import { cancelJobInUnit } from './control.js';
+import { roomAtStart } from './concurrency.js';
 import type { SqlDialect } from '../store/db.js';
 import type { Changes } from './changes.js';
 import { claimDue, type Claim } from './leases.js';
@@ -80,6 +81,13 @@ export async function advanceRollout(u: Unit, jobId: string): Promise<void> {
   let row = await lockJob(u.trx, u.dialect, jobId);
   if (!row) return;
   if (row.status === 'SCHEDULED' && row.start_at !== null && u.nowMs >= row.start_at) {
+    // AWS's job limits: a scheduled job reaching its startTime with the concurrency quota full is CANCELED.
+    if (!(await roomAtStart(u, jobId))) {
+      const comment = `The job reached its schedulingConfig.startTime while the account's job concurrency limit (${u.maxConcurrentJobs}) was reached.`;
+      await cancelJobInUnit(u, row, { force: false, reasonCode: 'JOB_CONCURRENCY_LIMIT_EXCEEDED', comment });
+      await saveNext(u, jobId, {}, undefined);
+      return;
+    }
     await u.trx.updateTable('jobs').set({ status: 'IN_PROGRESS', last_updated_at: u.nowMs }).where('job_id', '=', jobId).execute();
     row = { ...row, status: 'IN_PROGRESS' };
   }

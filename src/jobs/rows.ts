@@ -67,6 +67,8 @@ export function jobOf(row: JobRow): Job {
   if (row.abort_config !== null) job.abortCriteria = JSON.parse(row.abort_config) as AbortCriteria[];
   if (row.retry_config !== null) job.retryCriteria = JSON.parse(row.retry_config) as RetryCriteria[];
   if (row.scheduling_config !== null) job.schedulingConfig = JSON.parse(row.scheduling_config) as SchedulingConfig;
+  if (row.job_template_arn !== null) job.jobTemplateArn = row.job_template_arn;
+  if (row.document_parameters !== null) job.documentParameters = JSON.parse(row.document_parameters) as Record<string, string>;
   return job;
 }
 

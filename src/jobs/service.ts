@@ -23,6 +23,7 @@ import { Delivery } from './delivery.js';
 import {
   describeForDevice,
   pendingForDevice,
+  shownPending,
   startNextForDevice,
   updateFromDevice,
   type DeviceOutcome,
@@ -39,6 +40,7 @@ import type { StartNextRequest } from './state-machine.js';
 import { claimDueTimeouts, jobsBeingDeleted, releaseTimer, timeOut } from './timers.js';
 import { claimDueRollouts, stepRollout } from './rollout.js';
 import { updateJob, type UpdateJobInput } from './update.js';
+import { createJobTemplate, deleteJobTemplate, describeJobTemplate, listJobTemplates, type CreateJobTemplateInput, type JobTemplate, type JobTemplateSummary } from './templates.js';
 import type { JobExecution } from './types.js';
 import type { EngineDeps } from './unit.js';
 
@@ -53,6 +55,8 @@ export interface JobsServiceDeps {
   tickIntervalMs?: number;
   /** Who claims timers (the node id) and for how long (cluster.leaseSeconds). */
   timers?: { owner: string; leaseMs: number };
+  /** The account's job concurrency quota (concurrency.ts). */
+  maxConcurrentJobs?: number | undefined;
   /** Work one node of a cluster does at a time (finishing interrupted deletions). */
   singleton?: { run(work: () => Promise<void>): Promise<boolean> };
 }
@@ -77,9 +81,10 @@ export class JobsService {
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly deps: JobsServiceDeps) {
-    this.engine = { db: deps.store.db, dialect: deps.store.dialect, clock: deps.clock };
+    this.engine = { db: deps.store.db, dialect: deps.store.dialect, clock: deps.clock, maxConcurrentJobs: deps.maxConcurrentJobs };
     this.delivery = new Delivery((r) => deps.iam.presignGetAsRole(r), () => this.s3Origins());
     deps.registry.tags.registerType('job', async (jobId) => (await findJob(deps.store.db, jobId)) !== undefined);
+    deps.registry.tags.registerType('jobtemplate', async (id) => (await deps.store.db.selectFrom('job_templates').select('template_id').where('template_id', '=', id).executeTakeFirst()) !== undefined);
   }
 
   /** Ferry's own S3 origins (the advertised endpoint and its other names), known once the listeners are up. */
@@ -173,6 +178,24 @@ export class JobsService {
     return this.announcedLater(associateTargets(this.purgeDeps(), jobId, targets, comment));
   }
 
+  // ---- job templates (templates.ts, managed-templates.ts) ----
+
+  createJobTemplate(principal: Principal, input: CreateJobTemplateInput): Promise<JobTemplate> {
+    return createJobTemplate(this.createDeps(), principal, input);
+  }
+
+  describeJobTemplate(templateId: string): Promise<JobTemplate> {
+    return describeJobTemplate(this.engine, templateId);
+  }
+
+  listJobTemplates(page: { limit?: number | undefined; token?: string | undefined }): Promise<Page<JobTemplateSummary>> {
+    return listJobTemplates(this.engine, page);
+  }
+
+  deleteJobTemplate(templateId: string): Promise<void> {
+    return deleteJobTemplate({ ...this.engine, registry: this.deps.registry }, templateId);
+  }
+
   describeJob(jobId: string): Promise<Job> {
     return describeJob(this.deps.store.db, jobId);
   }
@@ -220,6 +243,11 @@ export class JobsService {
 
   pending(thingName: string): Promise<PendingLists> {
     return pendingForDevice(this.deps.store.db, thingName, this.deps.clock.now());
+  }
+
+  /** What `notify` shows of a thing's pending list now: the same executions GetPendingJobExecutions lists. */
+  shownPending(pending: readonly JobExecution[]): Promise<PendingLists> {
+    return shownPending(this.deps.store.db, pending, this.deps.clock.now());
   }
 
   async startNext(thingName: string, request: StartNextRequest): Promise<Announced<DeviceOutcome<DeliveredExecution | undefined>>> {

@@ -9,6 +9,7 @@ import { notFound } from '../errors.js';
 import type { SqlDialect } from '../store/db.js';
 import type { Database } from '../store/schema.js';
 import { Changes } from './changes.js';
+import { DEFAULT_MAX_CONCURRENT_JOBS } from './concurrency.js';
 import { lockJob, moveCounters, pendingOf, writeExecution } from './queries.js';
 import { countersOf, jobOf, type JobRow } from './rows.js';
 import { jobStatusAfter } from './state-machine.js';
@@ -18,6 +19,8 @@ export interface EngineDeps {
   db: Kysely<Database>;
   dialect: SqlDialect;
   clock: Clock;
+  /** The account's job concurrency quota (concurrency.ts); DEFAULT_MAX_CONCURRENT_JOBS when absent. */
+  maxConcurrentJobs?: number | undefined;
 }
 
 export interface Unit {
@@ -25,12 +28,14 @@ export interface Unit {
   dialect: SqlDialect;
   nowMs: number;
   changes: Changes;
+  maxConcurrentJobs: number;
 }
 
 /** Runs `work` in one transaction; returns its value and what it changed (to announce after commit). */
 export async function inTransaction<T>(deps: EngineDeps, work: (u: Unit) => Promise<T>): Promise<{ value: T; changes: Changes }> {
   const changes = new Changes();
-  const value = await deps.db.transaction().execute((trx) => work({ trx, dialect: deps.dialect, nowMs: deps.clock.now(), changes }));
+  const maxConcurrentJobs = deps.maxConcurrentJobs ?? DEFAULT_MAX_CONCURRENT_JOBS;
+  const value = await deps.db.transaction().execute((trx) => work({ trx, dialect: deps.dialect, nowMs: deps.clock.now(), changes, maxConcurrentJobs }));
   return { value, changes };
 }
 

@@ -4,17 +4,30 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Connections, DeviceConnection } from './connections.js';
 import type { DeviceAuthority, Resolution, ResolvedDevice } from './device-authority.js';
+import type { IamAuthority } from './iam-authority.js';
 import { publishRefusal } from './reserved-topics.js';
-import { byteLength, KEEP_ALIVE_CEILING_SECONDS, MAX_CLIENT_ID_BYTES } from './limits.js';
+import { byteLength, DEFAULT_MQTT_LIMITS, MAX_CLIENT_ID_BYTES, type MqttLimits } from './limits.js';
+import type { ConnectRate } from './connect-rate.js';
+import type { ConnectFailureReason } from './subscription-events.js';
 import type { MqttArns } from './topics.js';
 
 export interface AuthenticateDeps {
   authority: DeviceAuthority;
+  /** Judges SigV4-signed WebSocket connections; without it they are refused. */
+  iamAuthority?: IamAuthority;
   connections: Connections;
   arns: MqttArns;
   clock: Clock;
   logger: Logger;
+  limits?: MqttLimits;
+  /** Counts CONNECTs per client id (AWS's 1 a second); absent = no limit. */
+  connectRate?: ConnectRate;
+  /** Told of each CONNECT refused after its client id was known (connect-failure events). */
+  connectFailed?(connection: DeviceConnection, reason: ConnectFailureReason): void;
 }
+
+// CONNACK 3: server unavailable, the answer to a CONNECT over its client id's rate.
+const SERVER_UNAVAILABLE = 3;
 
 // CONNACK return codes (MQTT 3.1.1 §3.2.2.3).
 const IDENTIFIER_REJECTED = 2;
@@ -34,14 +47,16 @@ export function preConnect(deps: AuthenticateDeps): NonNullable<AedesOptions['pr
       connection.clientId = packet.clientId ?? '';
       if (packet.will) connection.will = { topic: packet.will.topic, retain: packet.will.retain === true };
     }
-    if (!packet.keepalive || packet.keepalive > KEEP_ALIVE_CEILING_SECONDS) packet.keepalive = KEEP_ALIVE_CEILING_SECONDS;
+    const ceiling = (deps.limits ?? DEFAULT_MQTT_LIMITS).keepAliveCeilingSeconds;
+    if (!packet.keepalive || packet.keepalive > ceiling) packet.keepalive = ceiling;
     done(null, true);
   };
 }
 
 /**
  * CONNECT: the client certificate must be registered and ACTIVE (the registry
- * decides, CA included) and the policies must allow `iot:Connect` on
+ * decides, CA included), or the WebSocket upgrade signed by an IAM principal
+ * (its IAM policies then decide), and the policies must allow `iot:Connect` on
  * `client/{clientId}`. The policies are compiled here, once, with every
  * variable bound, for the hooks that follow. Username and password are ignored,
  * as AWS does for certificate connections. A refusal answers CONNACK 5 (2 for a
@@ -52,7 +67,11 @@ export function authenticate(deps: AuthenticateDeps): NonNullable<AedesOptions['
     const connection = deps.connections.of(client);
     if (!connection) return done(refusal(NOT_AUTHORIZED, 'unknown connection'), false);
     accept(deps, connection).then(
-      (error) => (error ? done(error, false) : done(null, true)),
+      (error) => {
+        if (!error) return done(null, true);
+        if (connection.clientId !== '') deps.connectFailed?.(connection, error.returnCode === SERVER_UNAVAILABLE ? 'THROTTLED' : 'AUTHORIZATION_FAILURE');
+        done(error, false);
+      },
       (error: unknown) => {
         deps.logger.error({ err: error, clientId: connection.clientId }, 'mqtt authentication failed unexpectedly');
         done(refusal(NOT_AUTHORIZED, 'internal error'), false);
@@ -68,14 +87,11 @@ async function accept(deps: AuthenticateDeps, connection: DeviceConnection): Pro
     log.info('mqtt connect refused: client id must be 1-128 bytes');
     return refusal(IDENTIFIER_REJECTED, 'client id must be 1-128 bytes');
   }
-  const certificate = (connection.client.conn as TLSSocket).getPeerX509Certificate?.();
-  if (!certificate) {
-    log.info('mqtt connect refused: no client certificate');
-    return refusal(NOT_AUTHORIZED, 'a client certificate is required');
+  if (deps.connectRate && !deps.connectRate.admit(clientId)) {
+    log.info('mqtt connect refused: more than the connect requests per second allowed for this client id');
+    return refusal(SERVER_UNAVAILABLE, 'too many connect requests for this client id');
   }
-  // The certificate's id (SHA-256 of its DER, DESIGN.md "ARNs") names it exactly; the TLS handshake proved the key.
-  const certificateId = certificate.fingerprint256.replaceAll(':', '').toLowerCase();
-  const resolution = await resolve(deps, certificateId, connection);
+  const resolution = connection.signer ? await resolveSigner(deps, connection) : await resolveCertificate(deps, connection);
   if (!resolution.ok) {
     log.info({ reason: resolution.reason }, `mqtt connect refused: ${resolution.message}`);
     return refusal(NOT_AUTHORIZED, resolution.message);
@@ -91,7 +107,7 @@ async function accept(deps: AuthenticateDeps, connection: DeviceConnection): Pro
     return refusal(NOT_AUTHORIZED, willRefused);
   }
   if (connection.client.closed) return refusal(NOT_AUTHORIZED, 'connection closed');
-  connection.certificateId = certificateId;
+  if (!connection.signer) connection.certificateId = device.certificateId;
   connection.device = device;
   connection.connectedAt = deps.clock.now();
   const previous = deps.connections.accept(connection);
@@ -116,13 +132,36 @@ function willRefusal(deps: AuthenticateDeps, device: ResolvedDevice, will: { top
   return undefined;
 }
 
+/**
+ * A certificate connection: the certificate on the TLS session (the MQTT
+ * port's, the device port's with ALPN, or under a WebSocket) names the identity.
+ */
+function resolveCertificate(deps: AuthenticateDeps, connection: DeviceConnection): Promise<Resolution> {
+  const socket = connection.tlsSocket ?? (connection.client.conn as TLSSocket);
+  const certificate = socket.getPeerX509Certificate?.();
+  if (!certificate) return Promise.resolve({ ok: false, reason: 'no-certificate', message: 'a client certificate is required' });
+  // The certificate's id (SHA-256 of its DER, DESIGN.md "ARNs") names it exactly; the TLS handshake proved the key.
+  const certificateId = certificate.fingerprint256.replaceAll(':', '').toLowerCase();
+  // Known before it is judged: a refused CONNECT's connect_failed event names the certificate presented.
+  connection.certificateId = certificateId;
+  return resolve(deps, () => deps.authority.resolve(certificateId, { clientId: connection.clientId, sourceIp: connection.sourceIp }));
+}
+
+/** A SigV4 WebSocket connection: the signature was verified at the upgrade; IAM policies decide. */
+function resolveSigner(deps: AuthenticateDeps, connection: DeviceConnection): Promise<Resolution> {
+  const { iamAuthority } = deps;
+  const signer = connection.signer!;
+  if (!iamAuthority) return Promise.resolve({ ok: false, reason: 'no-iam-authority', message: 'SigV4 connections are not accepted here' });
+  return resolve(deps, () => iamAuthority.resolve(signer, { clientId: connection.clientId, sourceIp: connection.sourceIp }));
+}
+
 /** Resolves the identity, again if a registry change landed meanwhile, so no change is missed. */
-async function resolve(deps: AuthenticateDeps, certificateId: string, connection: DeviceConnection): Promise<Resolution> {
+async function resolve(deps: AuthenticateDeps, once: () => Promise<Resolution>): Promise<Resolution> {
   const pending = deps.connections.beginAuthentication();
   try {
     for (let attempt = 0; attempt < MAX_RESOLUTIONS; attempt++) {
       pending.stale = false;
-      const resolution = await deps.authority.resolve(certificateId, { clientId: connection.clientId, sourceIp: connection.sourceIp });
+      const resolution = await once();
       if (!pending.stale) return resolution;
     }
     return { ok: false, reason: 'registry-busy', message: 'the registry kept changing while the connection was authenticated' };

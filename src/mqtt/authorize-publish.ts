@@ -1,7 +1,7 @@
 import type { AedesOptions } from 'aedes';
 import type { Logger } from 'pino';
 import type { Connections, DisconnectReason } from './connections.js';
-import { byteLength, MAX_PAYLOAD_BYTES, MAX_TOPIC_BYTES } from './limits.js';
+import { byteLength, DEFAULT_MQTT_LIMITS, type MqttLimits } from './limits.js';
 import { publishRefusal } from './reserved-topics.js';
 import type { MqttArns } from './topics.js';
 
@@ -9,6 +9,7 @@ export interface AuthorizePublishDeps {
   connections: Connections;
   arns: MqttArns;
   logger: Logger;
+  limits?: MqttLimits;
 }
 
 /**
@@ -31,9 +32,10 @@ export function authorizePublish(deps: AuthorizePublishDeps): NonNullable<AedesO
       deps.logger.info({ clientId: connection.clientId, topic, sessionId: connection.sessionId }, `mqtt publish refused: ${message}`);
       done(new Error(message));
     };
+    const { maxPayloadBytes, maxTopicBytes } = deps.limits ?? DEFAULT_MQTT_LIMITS;
     const size = payloadSize(packet.payload);
-    if (size > MAX_PAYLOAD_BYTES) return refuse('CLIENT_ERROR', `payload of ${size} bytes exceeds ${MAX_PAYLOAD_BYTES} bytes`);
-    if (byteLength(topic) > MAX_TOPIC_BYTES) return refuse('CLIENT_ERROR', `topic exceeds ${MAX_TOPIC_BYTES} bytes`);
+    if (size > maxPayloadBytes) return refuse('CLIENT_ERROR', `payload of ${size} bytes exceeds ${maxPayloadBytes} bytes`);
+    if (byteLength(topic) > maxTopicBytes) return refuse('CLIENT_ERROR', `topic exceeds ${maxTopicBytes} bytes`);
     const reserved = publishRefusal(topic, retain);
     if (reserved) return refuse('AUTH_ERROR', reserved);
     const resource = deps.arns.topic(topic);

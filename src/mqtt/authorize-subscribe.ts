@@ -1,7 +1,7 @@
 import type { AedesOptions, Subscription } from 'aedes';
 import type { Logger } from 'pino';
 import type { Connections } from './connections.js';
-import { byteLength, MAX_TOPIC_BYTES } from './limits.js';
+import { byteLength, DEFAULT_MQTT_LIMITS, type MqttLimits } from './limits.js';
 import { subscribeRefusal } from './reserved-topics.js';
 import type { MqttArns } from './topics.js';
 
@@ -11,6 +11,9 @@ export interface AuthorizeSubscribeDeps {
   logger: Logger;
   /** Refused subscriptions, so the session store does not keep them (see session-store.ts). */
   refused: WeakSet<object>;
+  /** Filters past the per-SUBSCRIBE limit (marked by inbound-throttle.ts). */
+  overLimit?: WeakSet<object>;
+  limits?: MqttLimits;
 }
 
 /**
@@ -24,6 +27,10 @@ export interface AuthorizeSubscribeDeps {
  * defines for a refused filter and what clients handle. aedes also asks here
  * when it restores a persistent session, so restored subscriptions meet the
  * policies of the day. QoS 2 is granted as QoS 1 (see packet-guard.ts).
+ *
+ * AWS's limits: a filter past the eighth of one SUBSCRIBE gets 0x80; a
+ * subscription that would take the connection past 50 closes it (THROTTLED),
+ * as AWS documents for "subscriptions per connection".
  */
 export function authorizeSubscribe(deps: AuthorizeSubscribeDeps): NonNullable<AedesOptions['authorizeSubscribe']> {
   return (client, subscription, done) => {
@@ -36,10 +43,19 @@ export function authorizeSubscribe(deps: AuthorizeSubscribeDeps): NonNullable<Ae
       done(null, null);
     };
     if (!connection || !device) return refuse('unauthenticated client');
-    if (byteLength(filter) > MAX_TOPIC_BYTES) return refuse(`topic filter exceeds ${MAX_TOPIC_BYTES} bytes`);
+    const limits = deps.limits ?? DEFAULT_MQTT_LIMITS;
+    if (deps.overLimit?.has(subscription)) return refuse(`more than ${limits.filtersPerSubscribe} topic filters in one SUBSCRIBE`);
+    if (byteLength(filter) > limits.maxTopicBytes) return refuse(`topic filter exceeds ${limits.maxTopicBytes} bytes`);
     const reserved = subscribeRefusal(filter);
     if (reserved) return refuse(reserved);
     if (!device.policy.allows('iot:Subscribe', deps.arns.topicFilter(filter))) return refuse('iot:Subscribe is not allowed');
+    if (!connection.subscriptions.has(filter) && connection.subscriptions.size >= limits.subscriptionsPerConnection) {
+      deps.refused.add(subscription);
+      connection.noteDisconnect('THROTTLED');
+      deps.logger.info({ clientId: connection.clientId, filter }, `mqtt connection closed: more than ${limits.subscriptionsPerConnection} subscriptions`);
+      return done(new Error(`more than ${limits.subscriptionsPerConnection} subscriptions on one connection`));
+    }
+    connection.subscriptions.add(filter);
     if (subscription.qos > 1) subscription.qos = 1;
     done(null, subscription as Subscription);
   };

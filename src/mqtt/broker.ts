@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { Aedes, type AedesOptions } from 'aedes';
 import type { Logger } from 'pino';
@@ -10,17 +11,28 @@ import { authorizeSubscribe } from './authorize-subscribe.js';
 import { Connections, DeviceConnection } from './connections.js';
 import type { ConnectivityStore } from './connectivity.js';
 import type { DeviceAuthority } from './device-authority.js';
+import type { IamAuthority, SignedPrincipal } from './iam-authority.js';
 import { encodePayload, type BrokerPort, type DeviceMessagingHub, type OutboundMessage } from './device-messaging.js';
-import { DRAIN_TIMEOUT_MS, MAX_CLIENT_ID_BYTES, MAX_QUEUED_PER_SESSION } from './limits.js';
+import { DEFAULT_MQTT_LIMITS, DRAIN_TIMEOUT_MS, MAX_CLIENT_ID_BYTES, MAX_QUEUED_PER_SESSION, maxPacketBytes, type MqttLimits } from './limits.js';
+import { ConnectRate } from './connect-rate.js';
+import { throttleInbound } from './inbound-throttle.js';
+import { SubscriptionEvents } from './subscription-events.js';
+import { durableSessions, restoreSessions } from './durable-sessions.js';
+import { SessionExpiry } from './session-expiry.js';
+import type { SessionRecords } from './session-records.js';
 import { followRegistryChanges, recompileAll } from './live-changes.js';
+import { closeGracefullyOnDestroy } from './graceful-close.js';
 import { guardPackets } from './packet-guard.js';
 import { Presence } from './presence.js';
 import { sessionStore } from './session-store.js';
+import { expireSignedConnections } from './websocket-ttl.js';
 import type { MqttArns } from './topics.js';
 import type { ClusterBroker } from '../cluster/index.js';
 
 export interface FerryBrokerDeps {
   authority: DeviceAuthority;
+  /** Judges SigV4-signed WebSocket connections by IAM policies; without it they are refused. */
+  iamAuthority?: IamAuthority;
   /** The registry's change feed; without it, changes take effect at the next CONNECT only. */
   feed?: Pick<ChangeFeed, 'on'>;
   messaging: DeviceMessagingHub;
@@ -37,13 +49,24 @@ export interface FerryBrokerDeps {
   nodeId?: string;
   /** A cluster's emitter and session store (aedes' in-memory ones without). */
   cluster?: ClusterBroker;
+  /**
+   * Persistent sessions' records: their expiry always, and without a cluster
+   * their subscriptions and queues (durable across restarts). Absent: sessions
+   * live in memory and never expire (unit tests).
+   */
+  sessions?: SessionRecords;
+  /** AWS's per-connection limits (defaults: AWS IoT Core's). */
+  limits?: MqttLimits;
   /** Told of each PUBLISH from a client (in) and to one (out), for metrics. */
   onMessage?: (direction: 'in' | 'out') => void;
 }
 
 export interface FerryBroker {
-  /** Takes a socket that finished its TLS handshake. */
-  handle(socket: TLSSocket): void;
+  /**
+   * Takes a socket that finished its TLS handshake: MQTT on the socket itself,
+   * or on `over.stream` (a WebSocket on it), signed by `over.signer` if SigV4 was verified.
+   */
+  handle(socket: TLSSocket, over?: { stream: Duplex; signer?: SignedPrincipal }): void;
   readonly connections: Connections;
   /** Closes every connection (SERVER_INITIATED_DISCONNECT) and waits for their records. */
   close(): Promise<void>;
@@ -57,14 +80,29 @@ export interface FerryBroker {
 export async function createFerryBroker(deps: FerryBrokerDeps): Promise<FerryBroker> {
   const connections = new Connections();
   const logger = deps.logger.child({ component: 'mqtt' });
-  const hookDeps = { ...deps, logger, connections, refused: new WeakSet<object>(), isConsumed: (topic: string) => deps.messaging.isConsumed(topic) };
+  const limits = deps.limits ?? DEFAULT_MQTT_LIMITS;
+  const publishAsService = (topic: string, payload: Buffer) => {
+    if (!broker.closed) broker.publish({ cmd: 'publish', topic, payload, qos: 1, retain: false, dup: false }, () => {});
+  };
+  const events = new SubscriptionEvents({ publish: publishAsService, clock: deps.clock });
+  const hookDeps = {
+    ...deps,
+    logger,
+    connections,
+    limits,
+    refused: new WeakSet<object>(),
+    overLimit: new WeakSet<object>(),
+    connectRate: new ConnectRate(deps.clock, limits.connectsPerSecondPerClientId),
+    connectFailed: (connection: DeviceConnection, reason: Parameters<SubscriptionEvents['connectFailed']>[1]) => events.connectFailed(connection, reason),
+    isConsumed: (topic: string) => deps.messaging.isConsumed(topic),
+  };
   if (deps.cluster) noteTakeoversElsewhere(deps.cluster.mq, connections, () => broker.id);
   const broker = await Aedes.createBroker({
     ...(deps.nodeId ? { id: deps.nodeId } : {}),
     ...(deps.cluster ? { mq: deps.cluster.mq as never, persistence: deps.cluster.persistence as never, heartbeatInterval: deps.cluster.heartbeatMs } : {}),
     drainTimeout: DRAIN_TIMEOUT_MS,
     maxClientsIdLength: MAX_CLIENT_ID_BYTES,
-    preConnect: preConnect(hookDeps),
+    preConnect: expiringSessions(preConnect(hookDeps), connections, () => expiry),
     authenticate: authenticate(hookDeps),
     authorizePublish: authorizePublish(hookDeps),
     authorizeSubscribe: authorizeSubscribe(hookDeps),
@@ -73,6 +111,16 @@ export async function createFerryBroker(deps: FerryBrokerDeps): Promise<FerryBro
   });
   // aedes makes its persistence in listen(); Ferry's session rules wrap it (see session-store.ts).
   const internals = broker as unknown as { persistence: object };
+  if (deps.sessions && !deps.cluster) {
+    const inMemory = internals.persistence;
+    if (deps.forgetStaleConnectivity) await deps.sessions.allDisconnected(deps.clock.now());
+    const restored = await restoreSessions(inMemory, deps.sessions);
+    if (restored.sessions > 0) logger.info(restored, 'mqtt persistent sessions restored');
+    internals.persistence = durableSessions(inMemory, deps.sessions, logger);
+  }
+  const expiry = deps.sessions
+    ? new SessionExpiry({ records: deps.sessions, persistence: () => internals.persistence, clock: deps.clock, expirySeconds: limits.sessionExpirySeconds, logger })
+    : undefined;
   internals.persistence = sessionStore(internals.persistence, {
     isOnline: (clientId) => connections.isOnline(clientId),
     isConsumed: hookDeps.isConsumed,
@@ -83,29 +131,44 @@ export async function createFerryBroker(deps: FerryBrokerDeps): Promise<FerryBro
   const nodeId = broker.id;
   if (deps.forgetStaleConnectivity) await deps.connectivity.nodeStopped(undefined, 'CONNECTION_LOST', deps.clock.now());
   const presence = new Presence({
-    publish: (topic, payload) => {
-      if (!broker.closed) broker.publish({ cmd: 'publish', topic, payload, qos: 1, retain: false, dup: false }, () => {});
-    },
+    publish: publishAsService,
     connectivity: deps.connectivity,
     clock: deps.clock,
     logger,
     nodeId,
   });
   const announced = new WeakSet<DeviceConnection>();
+  const sessionWrites = new InOrder(logger);
   const ended = (connection: DeviceConnection | undefined) => {
     if (!connection || connection.closed) return;
     connections.remove(connection);
-    if (announced.has(connection)) presence.disconnected(connection);
+    if (!announced.has(connection)) return;
+    presence.disconnected(connection);
+    // A takeover's newer connection holds the session now: its expiry has not begun.
+    if (expiry && !connections.latest(connection.clientId)) sessionWrites.run(connection.clientId, () => expiry.disconnected(connection.clientId, connection.clean));
   };
+  expiry?.start();
   broker.on('clientReady', (client) => {
     const connection = connections.of(client);
     if (!connection?.device) return;
     announced.add(connection);
     presence.connected(connection);
+    if (expiry) sessionWrites.run(connection.clientId, () => expiry.connected(connection.clientId, connection.clean));
+    if (connection.signer) return;
     const certificateId = connection.device.certificateId;
     deps.authority.connected?.(certificateId).catch((error: unknown) => logger.error({ err: error, certificateId }, 'noting the certificate\'s use failed'));
   });
   broker.on('clientDisconnect', (client) => ended(connections.of(client)));
+  broker.on('subscribe', (subscriptions, client) => {
+    const connection = connections.of(client);
+    if (connection?.device) events.subscribed(connection, subscriptions);
+  });
+  broker.on('unsubscribe', (topics, client) => {
+    const connection = connections.of(client);
+    if (!connection?.device) return;
+    for (const topic of topics) connection.subscriptions.delete(topic);
+    events.unsubscribed(connection, topics);
+  });
   if (deps.onMessage) {
     const onMessage = deps.onMessage;
     broker.on('publish', (_packet, client) => client && onMessage('in'));
@@ -114,36 +177,90 @@ export async function createFerryBroker(deps: FerryBrokerDeps): Promise<FerryBro
   broker.on('clientError', (client, error) => connections.of(client)?.noteDisconnect(isNetworkError(error) ? 'CONNECTION_LOST' : 'CLIENT_ERROR'));
   broker.on('connectionError', (_client, error) => logger.debug({ err: error.message }, 'mqtt connection error before CONNECT'));
 
-  const stopFollowing = deps.feed ? followRegistryChanges({ feed: deps.feed, connections, authority: deps.authority, logger }) : () => {};
+  const judges = { connections, authority: deps.authority, ...(deps.iamAuthority ? { iamAuthority: deps.iamAuthority } : {}), logger };
+  const stopFollowing = deps.feed ? followRegistryChanges({ feed: deps.feed, ...judges }) : () => {};
+  const stopExpiring = expireSignedConnections({ connections, clock: deps.clock, logger });
   const detach = deps.messaging.attach(brokerPort(broker, connections, deps.onMessage));
 
   return {
     connections,
     nodeLost: (lostNodeId) => presence.nodeLost(lostNodeId),
-    resync: () => recompileAll({ connections, authority: deps.authority, logger }),
-    handle(socket) {
+    resync: () => recompileAll(judges),
+    handle(socket, over) {
       // MQTT packets are small and often answer one another: send each at once, as Mosquitto does.
       socket.setNoDelay(true);
-      const client = broker.handle(socket);
-      const connection = new DeviceConnection(client, sourceIp(socket));
+      const stream = over?.stream ?? socket;
+      const client = broker.handle(stream);
+      const connection = new DeviceConnection(client, sourceIp(socket), socket);
+      if (over?.signer) connection.signer = over.signer;
       connections.add(connection);
-      guardPackets(client, {
-        oversized: () => connection.noteDisconnect('CLIENT_ERROR'),
-        disconnect: () => connection.noteDisconnect('CLIENT_INITIATED_DISCONNECT'),
+      guardPackets(
+        client,
+        {
+          oversized: () => connection.noteDisconnect('CLIENT_ERROR'),
+          disconnect: () => {
+            connection.noteDisconnect('CLIENT_INITIATED_DISCONNECT');
+            closeGracefullyOnDestroy(socket);
+          },
+        },
+        maxPacketBytes(limits.maxPayloadBytes),
+      );
+      throttleInbound(client, limits, deps.clock, hookDeps.overLimit, {
+        connected: () => connection.device !== undefined,
+        discarded: (why, topic) => logger.info({ clientId: connection.clientId, topic, limit: why }, 'mqtt publish discarded: over the connection\'s rate'),
       });
       // A connection aedes never registered (closed during CONNECT) ends here.
-      socket.once('close', () => setImmediate(() => ended(connection)));
+      stream.once('close', () => setImmediate(() => ended(connection)));
     },
     async close() {
+      expiry?.stop();
       stopFollowing();
+      stopExpiring();
       detach();
       for (const connection of connections.all()) connection.noteDisconnect('SERVER_INITIATED_DISCONNECT');
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       for (const connection of connections.all()) ended(connection);
       await presence.settle();
+      await sessionWrites.settle();
       await deps.connectivity.nodeStopped(nodeId, 'SERVER_INITIATED_DISCONNECT', deps.clock.now());
     },
   };
+}
+
+/**
+ * The preConnect hook, first ending the client id's persistent session if it
+ * expired, so aedes finds none (session present 0), and noting the CONNECT's
+ * clean-session flag.
+ */
+function expiringSessions(inner: NonNullable<AedesOptions['preConnect']>, connections: Connections, expiry: () => SessionExpiry | undefined): NonNullable<AedesOptions['preConnect']> {
+  return (client, packet, done) => {
+    const connection = connections.of(client);
+    if (connection) connection.clean = packet.clean !== false;
+    const sessions = expiry();
+    if (!sessions || packet.clean !== false || !packet.clientId) return inner(client, packet, done);
+    sessions.beforeConnect(packet.clientId).then(
+      () => inner(client, packet, done),
+      (error: unknown) => done(error as Error, false),
+    );
+  };
+}
+
+/** Work for one client id, one at a time in order; `settle` waits for all of it. */
+class InOrder {
+  private readonly queues = new Map<string, Promise<void>>();
+  constructor(private readonly logger: Logger) {}
+
+  run(key: string, work: () => Promise<void>): void {
+    const next = (this.queues.get(key) ?? Promise.resolve()).then(work).catch((error: unknown) => this.logger.error({ err: error, clientId: key }, 'mqtt session record failed'));
+    this.queues.set(key, next);
+    void next.then(() => {
+      if (this.queues.get(key) === next) this.queues.delete(key);
+    });
+  }
+
+  async settle(): Promise<void> {
+    while (this.queues.size > 0) await Promise.all([...this.queues.values()]);
+  }
 }
 
 /**

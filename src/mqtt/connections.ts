@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import type { TLSSocket } from 'node:tls';
 import type { Client } from 'aedes';
 import type { ResolvedDevice } from './device-authority.js';
+import type { SignedPrincipal } from './iam-authority.js';
 
 /** Why a connection ended, in AWS's lifecycle-event words (`disconnectReason`). */
 export type DisconnectReason =
@@ -9,9 +11,12 @@ export type DisconnectReason =
   | 'CLIENT_ERROR'
   | 'CONNECTION_LOST'
   | 'DUPLICATE_CLIENTID'
+  | 'FORBIDDEN_ACCESS'
   | 'MQTT_KEEP_ALIVE_TIMEOUT'
   | 'SERVER_ERROR'
-  | 'SERVER_INITIATED_DISCONNECT';
+  | 'SERVER_INITIATED_DISCONNECT'
+  | 'THROTTLED'
+  | 'WEBSOCKET_TTL_EXPIRATION';
 
 /** One device connection: made when the socket is handed to the broker, authenticated at CONNECT. */
 export class DeviceConnection {
@@ -29,13 +34,24 @@ export class DeviceConnection {
   generation = 0;
   /** Lifecycle events' versionNumber, known once the connect is recorded. */
   versionNumber = 0;
+  /** The topic filters granted on this connection (AWS's 50 per connection). */
+  readonly subscriptions = new Set<string>();
+  /** The CONNECT's clean-session flag. */
+  clean = true;
   /** The first reason noted wins: the cause, not the consequences. */
   reason?: DisconnectReason;
   closed = false;
+  /**
+   * Who signed the WebSocket upgrade (SigV4), judged by IAM policies instead of
+   * a certificate's IoT policies. Absent for certificate connections.
+   */
+  signer?: SignedPrincipal;
 
   constructor(
     readonly client: Client,
     readonly sourceIp: string | undefined,
+    /** The TLS session under the MQTT stream (the stream itself, or a WebSocket's socket). */
+    readonly tlsSocket?: TLSSocket,
   ) {}
 
   noteDisconnect(reason: DisconnectReason): void {

@@ -69,13 +69,18 @@ const MAX_REMEMBERED_DECISIONS = 256;
  * decision is remembered: fan-out asks iot:Receive of every subscriber for every message.
  */
 function boundPolicy(policies: BoundPolicySet, context: Record<string, string | undefined>): DevicePolicy {
+  return boundDecisions((action, resource) => evaluate(policies, { action, resource, context }).effect === 'Allow');
+}
+
+/** A fixed decision function as a DevicePolicy, each decision remembered (see boundPolicy). */
+export function boundDecisions(decide: (action: MqttAction, resource: string) => boolean): DevicePolicy {
   const decisions = new Map<string, boolean>();
   return {
     allows: (action, resource) => {
       const key = `${action} ${resource}`;
       let allowed = decisions.get(key);
       if (allowed === undefined) {
-        allowed = evaluate(policies, { action, resource, context }).effect === 'Allow';
+        allowed = decide(action, resource);
         if (decisions.size >= MAX_REMEMBERED_DECISIONS) decisions.clear();
         decisions.set(key, allowed);
       }

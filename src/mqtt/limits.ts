@@ -39,4 +39,48 @@ export const MAX_QUEUED_PER_SESSION = 100;
 /** Seconds a slow client may keep the broker waiting on a full socket before it is dropped. */
 export const DRAIN_TIMEOUT_MS = 30_000;
 
+/**
+ * The per-connection limits, each configurable in the configuration file's
+ * `[mqtt]` section (src/config/schema.ts); the defaults are AWS IoT Core's
+ * ("AWS IoT Core message broker and protocol limits and quotas").
+ */
+export interface MqttLimits {
+  /** A PUBLISH payload above this closes the connection (CLIENT_ERROR). */
+  maxPayloadBytes: number;
+  /** A topic above this closes the connection; a filter above it gets SUBACK 0x80. */
+  maxTopicBytes: number;
+  /** A CONNECT asking for a longer keep-alive, or none, is held to this. */
+  keepAliveCeilingSeconds: number;
+  /** CONNECTs with one client id beyond this rate are refused (CONNACK 3, server unavailable). */
+  connectsPerSecondPerClientId: number;
+  /** PUBLISHes from one connection beyond this rate are discarded (acknowledged, not delivered). */
+  publishesPerSecond: number;
+  /** PUBLISH bytes from one connection beyond this rate are discarded likewise. */
+  inboundBytesPerSecond: number;
+  /** A SUBSCRIBE taking a connection past this many subscriptions closes it (THROTTLED). */
+  subscriptionsPerConnection: number;
+  /** Filters of one SUBSCRIBE past this many get SUBACK 0x80. */
+  filtersPerSubscribe: number;
+  /** A persistent session (and its queue) ends this long after its client disconnected. */
+  sessionExpirySeconds: number;
+}
+
+export const DEFAULT_MQTT_LIMITS: MqttLimits = {
+  maxPayloadBytes: MAX_PAYLOAD_BYTES,
+  maxTopicBytes: MAX_TOPIC_BYTES,
+  keepAliveCeilingSeconds: KEEP_ALIVE_CEILING_SECONDS,
+  connectsPerSecondPerClientId: 1,
+  publishesPerSecond: 100,
+  inboundBytesPerSecond: 512 * KiB,
+  subscriptionsPerConnection: 50,
+  filtersPerSubscribe: 8,
+  sessionExpirySeconds: 3600,
+};
+
+/** AWS IoT Core: the persistent session expiry can be raised to seven days at most. */
+export const MAX_SESSION_EXPIRY_SECONDS = 7 * 24 * 3600;
+
+/** The longest packet accepted for a payload limit (see MAX_PACKET_BYTES). */
+export const maxPacketBytes = (maxPayloadBytes: number): number => 2 + 0xffff + 2 + maxPayloadBytes;
+
 export const byteLength = (text: string): number => Buffer.byteLength(text, 'utf8');

@@ -4,7 +4,9 @@ import type { Logger } from 'pino';
 import type { AppContext } from '../server/context.js';
 import { createFerryBroker, type FerryBroker } from './broker.js';
 import { registryAuthority } from './device-authority.js';
+import { iamAuthority } from './iam-authority.js';
 import { MqttArns } from './topics.js';
+import { SessionRecords } from './session-records.js';
 import { acceptProxyProtocol } from '../protocols/proxy/accept.js';
 import { SHARED_TLS } from '../protocols/http/app.js';
 import { routeByTicketKey } from '../server/ticket-routing.js';
@@ -32,6 +34,7 @@ export async function startMqttListener(opts: {
   const { ctx } = opts;
   const broker = await createFerryBroker({
     authority: registryAuthority(ctx.services.registry),
+    iamAuthority: iamAuthority({ decisions: ctx.services.iam.authorizer, keys: ctx.accessKeys, nowMs: () => ctx.clock.now() }),
     feed: ctx.services.registry.feed,
     messaging: ctx.services.deviceMessaging,
     connectivity: ctx.services.connectivity,
@@ -41,6 +44,8 @@ export async function startMqttListener(opts: {
     forgetStaleConnectivity: ctx.store.dialect === 'sqlite',
     nodeId: ctx.cluster.nodeId,
     onMessage: (direction) => ctx.metrics.mqttMessages.inc({ direction }),
+    limits: ctx.options.mqtt,
+    sessions: new SessionRecords(ctx.store.db),
     ...(ctx.cluster.broker ? { cluster: ctx.cluster.broker } : {}),
   });
   ctx.cluster.hooks.connections = () => broker.connections.size;

@@ -1,12 +1,15 @@
 import type { Logger } from 'pino';
 import type { ChangeFeed } from '../registry/index.js';
 import type { Connections, DeviceConnection } from './connections.js';
-import type { DeviceAuthority } from './device-authority.js';
+import type { DeviceAuthority, Resolution } from './device-authority.js';
+import type { IamAuthority } from './iam-authority.js';
 
 export interface LiveChangesDeps {
   feed: Pick<ChangeFeed, 'on'>;
   connections: Connections;
   authority: DeviceAuthority;
+  /** Judges the connections signed with SigV4 (WebSocket) again. */
+  iamAuthority?: IamAuthority;
   logger: Logger;
 }
 
@@ -58,6 +61,10 @@ export function followRegistryChanges(deps: LiveChangesDeps): () => void {
     on('thing-group-membership', async ({ thingName }) => {
       await recompileWhere((c) => c.device?.thingName === thingName);
     }),
+    // Any IAM write may change what a signer may do (its key, its policies, its groups): every signed connection is judged again.
+    on('iam-changed', async () => {
+      await recompileWhere((c) => c.signer !== undefined);
+    }),
   ];
   return () => stops.forEach((stop) => stop());
 }
@@ -81,25 +88,39 @@ async function closeWhere(deps: LiveChangesDeps, test: (c: DeviceConnection) => 
 
 /**
  * Resolves the connection's identity again; a refusal (e.g. its CA deactivated)
- * closes it. When changes overlap, the latest resolution wins and every caller
+ * closes it (AUTH_ERROR), and so does a failure to resolve it (SERVER_ERROR). When changes overlap, the latest resolution wins and every caller
  * waits for it, so no API call answers before its change is in force.
  */
 function recompile(deps: Omit<LiveChangesDeps, 'feed'>, connection: DeviceConnection): Promise<void> {
   const generation = ++connection.generation;
-  const done = resolveAgain(deps, connection).then(async (apply) => {
-    if (generation === connection.generation) return apply();
-    await latest.get(connection);
-  });
+  const done = resolveAgain(deps, connection).then(
+    async (apply) => {
+      if (generation === connection.generation) return apply();
+      await latest.get(connection);
+    },
+    // The identity could not be judged again (the database failing): fail closed rather than keep the old policies.
+    async (error: unknown) => {
+      deps.logger.error({ err: error, clientId: connection.clientId }, 'mqtt connection closed: its policies could not be resolved again');
+      if (!connection.closed) await connection.close('SERVER_ERROR');
+    },
+  );
   latest.set(connection, done);
   return done;
 }
 
 const latest = new WeakMap<DeviceConnection, Promise<void>>();
 
+/** The connection's identity resolved afresh: its certificate's, or its signer's (undefined: not yet authenticated). */
+function identityOf(deps: Omit<LiveChangesDeps, 'feed'>, connection: DeviceConnection): Promise<Resolution> | undefined {
+  const where = { clientId: connection.clientId, sourceIp: connection.sourceIp };
+  if (connection.signer) return deps.iamAuthority?.resolve(connection.signer, where);
+  if (!connection.certificateId) return undefined;
+  return deps.authority.resolve(connection.certificateId, where);
+}
+
 async function resolveAgain(deps: Omit<LiveChangesDeps, 'feed'>, connection: DeviceConnection): Promise<() => Promise<void>> {
-  const certificateId = connection.certificateId;
-  if (!certificateId) return async () => {};
-  const resolution = await deps.authority.resolve(certificateId, { clientId: connection.clientId, sourceIp: connection.sourceIp });
+  const resolution = await identityOf(deps, connection);
+  if (!resolution) return async () => {};
   return async () => {
     if (connection.closed) return;
     if (resolution.ok) {

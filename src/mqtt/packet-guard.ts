@@ -34,7 +34,7 @@ export interface PacketGuardEvents {
  *   SUBACK, so the granted QoS says 1 (AWS IoT Core supports QoS 0 and 1 only);
  * - a DISCONNECT is reported, to tell a client's own disconnect from a lost connection.
  */
-export function guardPackets(client: Client, events: PacketGuardEvents): void {
+export function guardPackets(client: Client, events: PacketGuardEvents, maxBytes = MAX_PACKET_BYTES): void {
   const parser = (client as unknown as { _parser?: ParserInternals })._parser;
   if (!parser || typeof parser._parseLength !== 'function' || typeof parser._emitError !== 'function') {
     throw new Error('aedes client parser internals not found: src/mqtt/packet-guard.ts needs updating for this aedes version');
@@ -42,9 +42,9 @@ export function guardPackets(client: Client, events: PacketGuardEvents): void {
   const parseLength = parser._parseLength;
   parser._parseLength = function guardedParseLength(this: ParserInternals): boolean {
     const complete = parseLength.call(this);
-    if (complete && this.packet.length > MAX_PACKET_BYTES) {
+    if (complete && this.packet.length > maxBytes) {
       events.oversized(this.packet.length);
-      this._emitError(new Error(`packet of ${this.packet.length} bytes exceeds the ${MAX_PACKET_BYTES}-byte limit`));
+      this._emitError(new Error(`packet of ${this.packet.length} bytes exceeds the ${maxBytes}-byte limit`));
       return false;
     }
     return complete;

@@ -6,6 +6,11 @@ import { evaluate, type BoundPolicySet, type ConditionContext } from '../policy/
 export interface AccessPolicySource {
   /** The principal's policies, bound to its variables; null when it has none. */
   policiesFor(principal: Principal): Promise<BoundPolicySet | null>;
+  /**
+   * The whole decision, where IAM provides it (src/iam/authorizer.ts: users,
+   * groups, roles and session policies, with AWS's refusal message).
+   */
+  decide?(principal: Principal, action: string, resource: string, context?: ConditionContext): Promise<{ allowed: boolean; message?: string }>;
 }
 
 /** Until IAM provides policies, nobody but the root admin may act. */
@@ -26,11 +31,16 @@ export async function isAllowedS3(
   policies: AccessPolicySource,
   context?: ConditionContext,
 ): Promise<boolean> {
-  if (principal.kind === 'root') return true;
-  if (principal.kind !== 'role-session') return false;
+  return (await decideS3(principal, action, resource, policies, context)).allowed;
+}
+
+async function decideS3(principal: Principal, action: string, resource: string, policies: AccessPolicySource, context?: ConditionContext): Promise<{ allowed: boolean; message?: string }> {
+  if (principal.kind === 'root') return { allowed: true };
+  if (policies.decide) return policies.decide(principal, action, resource, context);
+  if (principal.kind !== 'role-session') return { allowed: false };
   const bound = await policies.policiesFor(principal);
-  if (!bound) return false;
-  return evaluate(bound, context ? { action, resource, context } : { action, resource }).effect === 'Allow';
+  if (!bound) return { allowed: false };
+  return { allowed: evaluate(bound, context ? { action, resource, context } : { action, resource }).effect === 'Allow' };
 }
 
 /** Like isAllowedS3, throwing S3's AccessDenied when the answer is no. */
@@ -41,5 +51,6 @@ export async function authorizeS3(
   policies: AccessPolicySource,
   context?: ConditionContext,
 ): Promise<void> {
-  if (!(await isAllowedS3(principal, action, resource, policies, context))) throw denied('Access Denied');
+  const decision = await decideS3(principal, action, resource, policies, context);
+  if (!decision.allowed) throw denied(decision.message ?? 'Access Denied');
 }

@@ -25,6 +25,13 @@ export interface RegistryEvents {
   'thing-created': { thingName: string };
   /** A dynamic group was created or its query changed: the fleet must be evaluated against it. */
   'dynamic-group-query': { groupName: string; queryString: string };
+  /**
+   * An IAM write succeeded (a role's or user's policies, a key, a group): what
+   * IAM principals may do may have changed, so connections they signed are judged again.
+   */
+  'iam-changed': { action: string };
+  /** A thing group (static or dynamic) was deleted; its members' leaving follows as thing-group-membership events. */
+  'thing-group-deleted': { groupName: string; dynamic: boolean };
   /** A thing joined or left a thing group (its group policies changed). */
   'thing-group-membership': { thingName: string; groupName: string; member: boolean };
 }

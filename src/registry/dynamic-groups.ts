@@ -61,6 +61,10 @@ export class DynamicThingGroups {
       query_version: query.queryVersion,
       index_name: query.indexName,
       dynamic_status: 'BUILDING',
+      build_due: now,
+      build_owner: null,
+      build_lease_until: null,
+      build_after: null,
     };
     if (!(await this.groups.insert(row, input.tags))) return this.create(name, input);
     await this.deps.feed.emit('dynamic-group-query', { groupName: name, queryString: query.queryString });
@@ -79,7 +83,7 @@ export class DynamicThingGroups {
     checkGroupAttributes(attributes);
     const requery = query !== undefined && query.queryString !== group.dynamic!.queryString;
     const set: Partial<IotThingGroupsTable> = { description: description ?? null, attributes: JSON.stringify(attributes), version: group.version + 1, modified_at: this.deps.clock.now() };
-    if (requery) Object.assign(set, { query_string: query.queryString, query_version: query.queryVersion, index_name: query.indexName, dynamic_status: 'REBUILDING' });
+    if (requery) Object.assign(set, { query_string: query.queryString, query_version: query.queryVersion, index_name: query.indexName, dynamic_status: 'REBUILDING', ...restartBuild(this.deps.clock.now()) });
     const result = await this.deps.db.updateTable('iot_thing_groups').set(set).where('group_name', '=', name).where('version', '=', group.version).executeTakeFirst();
     if (result.numUpdatedRows === 0n) throw versionConflict('thing-group', `The version for thing group ${name} does not match the expected version.`);
     if (requery) await this.deps.feed.emit('dynamic-group-query', { groupName: name, queryString: query.queryString });
@@ -101,11 +105,6 @@ export class DynamicThingGroups {
     return rows.map((r) => ({ name: r.group_name, queryString: r.query_string!, status: (r.dynamic_status ?? 'ACTIVE') as DynamicGroupStatus }));
   }
 
-  /** Marks the group ACTIVE once `queryString` has been evaluated over the fleet, unless its query changed meanwhile. */
-  async built(name: string, queryString: string): Promise<void> {
-    await this.deps.db.updateTable('iot_thing_groups').set({ dynamic_status: 'ACTIVE' }).where('group_name', '=', name).where('query_string', '=', queryString).execute();
-  }
-
   /** The things currently in a dynamic group. */
   async members(name: string): Promise<string[]> {
     const rows = await this.deps.db.selectFrom('iot_thing_group_members').select('thing_name').where('group_name', '=', name).execute();
@@ -119,6 +118,9 @@ export class DynamicThingGroups {
     return group;
   }
 }
+
+/** A new query's evaluation is due now, from the first thing; a lease held on the old one's is void. */
+const restartBuild = (nowMs: number) => ({ build_due: nowMs, build_owner: null, build_lease_until: null, build_after: null });
 
 /** The query must parse (InvalidQueryException otherwise); only the AWS_Things index and query version 2017-09-30 exist. */
 function checkQuery(input: DynamicQuery): Required<DynamicQuery> {

@@ -25,6 +25,15 @@ export interface MembershipRef {
 // DG thing-groups.md: a thing is in at most 10 groups, at most one per hierarchy; hierarchies are at most 7 deep.
 export const MAX_GROUPS_PER_THING = 10;
 export const MAX_DEPTH = 7;
+// Rows per statement (SQLite's variable limit is far above; PostgreSQL's 65,535 parameters too).
+const CHUNK = 500;
+
+/** A thing joining (member) or leaving a dynamic group. */
+export interface DynamicMembership {
+  groupName: string;
+  thingName: string;
+  member: boolean;
+}
 const MAX_GROUP_ATTRIBUTES = 50;
 
 /** Static thing groups, their hierarchy and their members. */
@@ -67,6 +76,10 @@ export class ThingGroups {
       query_version: null,
       index_name: null,
       dynamic_status: null,
+      build_due: null,
+      build_owner: null,
+      build_lease_until: null,
+      build_after: null,
     };
     if (!(await this.insert(row, input.tags))) return this.create(name, input);
     return this.toGroup(row, await this.rootToParent(this.deps.db, row));
@@ -158,6 +171,7 @@ export class ThingGroups {
       await this.tags.removeAll(trx, group.arn);
       return { members, policies };
     });
+    await this.deps.feed.emit('thing-group-deleted', { groupName: name, dynamic: group.dynamic !== undefined });
     for (const p of policies) await this.deps.feed.emit('policy-attachment', { policyName: p.policy_name, target: group.arn, attached: false });
     for (const m of members) await this.deps.feed.emit('thing-group-membership', { thingName: m.thing_name, groupName: name, member: false });
   }
@@ -173,8 +187,8 @@ export class ThingGroups {
     const thing = await this.identifyThing(ref);
     let overridden: string | undefined;
     const added = await this.deps.db.transaction().execute(async (trx) => {
-      // On PostgreSQL, serialize membership changes of one thing (the 10-group and one-per-hierarchy rules).
-      if (this.deps.dialect === 'postgres') await trx.selectFrom('iot_things').select('thing_name').where('thing_name', '=', thing).forUpdate().execute();
+      // Membership changes of one thing take turns (the 10-group and one-per-hierarchy rules), on both engines.
+      await this.lockThings(trx, [thing]);
       const current = await trx
         .selectFrom('iot_thing_group_members as m')
         .innerJoin('iot_thing_groups as g', 'g.group_name', 'm.group_name')
@@ -206,26 +220,80 @@ export class ThingGroups {
    * several nodes evaluate the same change; a thing already in 10 groups does not join (AWS's rule).
    */
   async setDynamicMember(groupName: string, thing: string, member: boolean): Promise<boolean> {
-    const changed = await this.deps.db.transaction().execute(async (trx) => {
-      if (!member) {
-        const result = await trx.deleteFrom('iot_thing_group_members').where('group_name', '=', groupName).where('thing_name', '=', thing).executeTakeFirst();
-        return result.numDeletedRows > 0n;
-      }
-      if (this.deps.dialect === 'postgres') await trx.selectFrom('iot_things').select('thing_name').where('thing_name', '=', thing).forUpdate().execute();
-      const exists = await trx.selectFrom('iot_things').select('thing_name').where('thing_name', '=', thing).executeTakeFirst();
-      const group = await trx.selectFrom('iot_thing_groups').select('query_string').where('group_name', '=', groupName).executeTakeFirst();
-      if (!exists || group?.query_string == null) return false;
-      const current = await trx.selectFrom('iot_thing_group_members').select('group_name').where('thing_name', '=', thing).execute();
-      if (current.some((g) => g.group_name === groupName) || current.length >= MAX_GROUPS_PER_THING) return false;
-      const result = await trx
-        .insertInto('iot_thing_group_members')
-        .values({ group_name: groupName, thing_name: thing, added_at: this.deps.clock.now() })
-        .onConflict((oc) => oc.columns(['group_name', 'thing_name']).doNothing())
-        .executeTakeFirst();
-      return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
-    });
-    if (changed) await this.deps.feed.emit('thing-group-membership', { thingName: thing, groupName, member });
-    return changed;
+    const applied = await this.deps.db.transaction().execute((trx) => this.setDynamicMembers(trx, [{ groupName, thingName: thing, member }]));
+    await this.announceDynamic(applied);
+    return applied.length > 0;
+  }
+
+  /**
+   * Dynamic memberships to set, in the caller's transaction: the things are locked
+   * first (see lockThings), so the 10-group count read here is the one written. A
+   * join of a thing already in 10 groups is skipped, not an error, as on AWS (the
+   * thing is simply not a member; it joins once it is in fewer), as is a join of a
+   * thing or group that no longer exists. Returns the changes made, to be announced
+   * (announceDynamic) once committed.
+   */
+  async setDynamicMembers(trx: Db, changes: readonly DynamicMembership[]): Promise<DynamicMembership[]> {
+    if (changes.length === 0) return [];
+    const things = [...new Set(changes.map((c) => c.thingName))].sort();
+    const applied: DynamicMembership[] = [];
+    for (let i = 0; i < things.length; i += CHUNK) {
+      const chunk = new Set(things.slice(i, i + CHUNK));
+      applied.push(...(await this.setChunk(trx, changes.filter((c) => chunk.has(c.thingName)), [...chunk])));
+    }
+    return applied;
+  }
+
+  private async setChunk(trx: Db, changes: DynamicMembership[], things: string[]): Promise<DynamicMembership[]> {
+    const joining = changes.filter((c) => c.member);
+    const existing = joining.length === 0 ? new Set<string>() : await this.lockThings(trx, [...new Set(joining.map((c) => c.thingName))]);
+    const rows = await trx.selectFrom('iot_thing_group_members').select(['group_name', 'thing_name']).where('thing_name', 'in', things).execute();
+    const current = new Map<string, Set<string>>(things.map((t) => [t, new Set<string>()]));
+    for (const r of rows) current.get(r.thing_name)!.add(r.group_name);
+    const groupNames = [...new Set(joining.map((c) => c.groupName))];
+    const dynamic = groupNames.length === 0 ? new Set<string>() : new Set((await trx.selectFrom('iot_thing_groups').select('group_name').where('group_name', 'in', groupNames).where('query_string', 'is not', null).execute()).map((r) => r.group_name));
+    const applied: DynamicMembership[] = [];
+    // Leaving first: a thing moving between dynamic groups frees its place before it takes another.
+    for (const c of [...changes.filter((c) => !c.member), ...joining]) {
+      const groups = current.get(c.thingName)!;
+      if (c.member === groups.has(c.groupName)) continue;
+      if (c.member && (!existing.has(c.thingName) || !dynamic.has(c.groupName) || groups.size >= MAX_GROUPS_PER_THING)) continue;
+      if (c.member) groups.add(c.groupName);
+      else groups.delete(c.groupName);
+      applied.push(c);
+    }
+    const now = this.deps.clock.now();
+    const joins = applied.filter((c) => c.member);
+    for (let i = 0; i < joins.length; i += CHUNK) {
+      const values = joins.slice(i, i + CHUNK).map((c) => ({ group_name: c.groupName, thing_name: c.thingName, added_at: now }));
+      await trx.insertInto('iot_thing_group_members').values(values).onConflict((oc) => oc.columns(['group_name', 'thing_name']).doNothing()).execute();
+    }
+    const leaves = new Map<string, string[]>();
+    for (const c of applied) if (!c.member) leaves.set(c.groupName, [...(leaves.get(c.groupName) ?? []), c.thingName]);
+    for (const [group, names] of leaves) await trx.deleteFrom('iot_thing_group_members').where('group_name', '=', group).where('thing_name', 'in', names).execute();
+    return applied;
+  }
+
+  /** Tells the feed of dynamic membership changes once they are committed. */
+  async announceDynamic(applied: readonly DynamicMembership[]): Promise<void> {
+    for (const c of applied) await this.deps.feed.emit('thing-group-membership', { thingName: c.thingName, groupName: c.groupName, member: c.member });
+  }
+
+  /**
+   * Makes concurrent membership changes of these things take turns until the
+   * transaction ends. PostgreSQL: their rows FOR UPDATE, in name order. SQLite:
+   * a no-op write, which takes the database's write lock before anything is
+   * read (as BEGIN IMMEDIATE would), so a transaction of another process on
+   * the same file waits instead of counting from a snapshot this one changes.
+   */
+  private async lockThings(trx: Db, things: string[]): Promise<Set<string>> {
+    const sorted = [...things].sort();
+    const rows =
+      this.deps.dialect === 'postgres'
+        ? await trx.selectFrom('iot_things').select('thing_name').where('thing_name', 'in', sorted).orderBy('thing_name').forUpdate().execute()
+        : await trx.updateTable('iot_things').set((eb) => ({ thing_name: eb.ref('thing_name') })).where('thing_name', 'in', sorted).returning('thing_name').execute();
+    // The things that exist (and are now locked).
+    return new Set(rows.map((r) => r.thing_name));
   }
 
   /** Removing a thing that is not a member is a no-op. */
@@ -237,10 +305,11 @@ export class ThingGroups {
     if (result.numDeletedRows > 0n) await this.deps.feed.emit('thing-group-membership', { thingName: thing, groupName: group.group_name, member: false });
   }
 
-  async updateGroupsForThing(thing: string, add: string[], remove: string[]): Promise<void> {
+  /** UpdateThingGroupsForThing: removals first, then additions (each as AddThingToThingGroup, with overrideDynamicGroups). */
+  async updateGroupsForThing(thing: string, add: string[], remove: string[], overrideDynamicGroups?: boolean): Promise<void> {
     await this.things.describe(thing);
     for (const groupName of remove) await this.removeThing({ groupName, thingName: thing });
-    for (const groupName of add) await this.addThing({ groupName, thingName: thing });
+    for (const groupName of add) await this.addThing({ groupName, thingName: thing, overrideDynamicGroups });
   }
 
   /** Things in a group; `recursive` adds the things of every descendant group. */

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { isIP } from 'node:net';
 import { defaultOptions } from '../config/options.js';
+import type { MqttLimits } from '../mqtt/limits.js';
 
 /**
  * What `ferry server` runs with: flags over the configuration file over the
@@ -34,6 +35,10 @@ export interface ServerOptions {
   ticketKeyRotationMs: number;
   abandonedUploadMs: number;
   jobsTickMs: number;
+  /** The broker's per-connection limits and session expiry (`[mqtt]` in the configuration file). */
+  mqtt: MqttLimits;
+  /** The account's job concurrency quota: jobs rolling out at once (src/jobs/concurrency.ts). */
+  maxConcurrentJobs: number;
   /** Accept S3 Signature Version 2 (`--sigv2 on|off`), as S3 and MinIO still do. */
   sigv2: boolean;
 }
@@ -47,6 +52,7 @@ export function withDefaults(partial: Partial<ServerOptions>): ServerOptions {
     ...given,
     advertisedPorts: { ...DEFAULT_OPTIONS.advertisedPorts, ...given.advertisedPorts },
     cluster: { ...DEFAULT_OPTIONS.cluster, ...given.cluster },
+    mqtt: { ...DEFAULT_OPTIONS.mqtt, ...given.mqtt },
   };
   return { ...merged, dataDir: resolve(merged.dataDir) };
 }

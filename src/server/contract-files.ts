@@ -11,6 +11,8 @@ export interface AdvertisedEndpoints {
   credentialProvider: string;
   s3: string;
   mqtt: string;
+  /** MQTT over WebSocket (SigV4 presigned URL, or a client certificate) on the device listener. */
+  mqttWebSocket: string;
 }
 
 /** endpoints.json, as DESIGN.md's server contract spells it. */
@@ -32,6 +34,7 @@ export function endpointsFor(host: string, ports: { api: number; device: number;
     credentialProvider: `https://${host}:${ports.device}`,
     s3: `https://${host}:${ports.s3}`,
     mqtt: `mqtts://${host}:${ports.mqtt}`,
+    mqttWebSocket: `wss://${host}:${ports.device}/mqtt`,
   };
 }
 
@@ -47,6 +50,8 @@ function sharedConfig(region: string, caFile: string, e: AdvertisedEndpoints): s
     `region = ${region}`,
     `ca_bundle = ${caFile}`,
     `services = ${AWS_PROFILE}-services`,
+    // No AWS SDK reads it (MQTT is not an SDK service); there for scripts and device SDKs' users, and ignored by the SDKs.
+    `ferry_mqtt_websocket = ${e.mqttWebSocket}`,
     's3 =',
     '  addressing_style = path',
     // botocore still presigns S3 with SigV2 by default (`aws s3 presign`, generate_presigned_url): sign with SigV4.

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { createHttpsApp } from '../protocols/http/app.js';
-import { installAuthentication } from '../protocols/http/authenticate.js';
+import { installAuthentication } from '../api/authenticate.js';
 import { registerIotApi } from '../api/iot/index.js';
 import { registerQueryApi } from '../api/query/dispatch.js';
 import { registerS3Api } from '../api/s3/index.js';
@@ -16,6 +16,8 @@ import { acceptProxyProtocol } from '../protocols/proxy/accept.js';
 import { routeByTicketKey } from './ticket-routing.js';
 import { SHARED_TLS } from '../protocols/http/app.js';
 import type { Server as TlsServer } from 'node:tls';
+import { HTTPS_AND_MQTT_ALPN, routeMqttByAlpn } from '../mqtt/alpn.js';
+import { serveMqttWebSocket } from '../mqtt/websocket.js';
 
 export interface Listeners {
   ports: { api: number; device: number; s3: number; mqtt: number };
@@ -26,8 +28,8 @@ export interface Listeners {
 
 const KiB = 1024;
 
-function tlsFor(ctx: AppContext, requestCert: boolean) {
-  return { key: ctx.pki.serverKeyPem, cert: ctx.pki.serverCertPem, ca: [ctx.pki.caCertPem], requestCert };
+function tlsFor(ctx: AppContext, requestCert: boolean, ALPNProtocols?: string[]) {
+  return { key: ctx.pki.serverKeyPem, cert: ctx.pki.serverCertPem, ca: [ctx.pki.caCertPem], requestCert, ...(ALPNProtocols ? { ALPNProtocols } : {}) };
 }
 
 /** Each answered request into the node's metrics. */
@@ -44,9 +46,13 @@ function apiApp(ctx: AppContext): FastifyInstance {
   return app;
 }
 
-/** The devices' HTTPS side: Jobs data plane and credentials provider. Asks for a client certificate. */
+/**
+ * The devices' HTTPS side: Jobs data plane and credentials provider. Asks for
+ * a client certificate. Also MQTT, for clients offering ALPN `x-amzn-mqtt-ca`
+ * (AWS's port 443), and MQTT over WebSocket at /mqtt.
+ */
 function deviceApp(ctx: AppContext): FastifyInstance {
-  const app = createHttpsApp({ name: 'device', tls: tlsFor(ctx, true), logger: ctx.logger, clock: ctx.clock, bodyLimit: 64 * KiB, protocol: 'rest-json', service: 'iot-jobs-data', countRequest: countRequests(ctx) });
+  const app = createHttpsApp({ name: 'device', tls: tlsFor(ctx, true, HTTPS_AND_MQTT_ALPN), logger: ctx.logger, clock: ctx.clock, bodyLimit: 64 * KiB, protocol: 'rest-json', service: 'iot-jobs-data', countRequest: countRequests(ctx) });
   installAuthentication(app, { credentials: ctx.accessKeys, clock: ctx.clock });
   registerDeviceApi(app, ctx);
   return app;
@@ -67,9 +73,12 @@ function nameTheNode(app: FastifyInstance, ctx: AppContext): FastifyInstance {
   return app;
 }
 
-async function listen(app: FastifyInstance, ctx: AppContext, port: number, requestCert: boolean): Promise<number> {
+async function listen(app: FastifyInstance, ctx: AppContext, port: number, requestCert: boolean, mqtt?: () => MqttListener | undefined): Promise<number> {
   const server = app.server as unknown as TlsServer;
-  const options = { ...tlsFor(ctx, requestCert), ...SHARED_TLS };
+  // First: the other secureConnection listeners (PROXY protocol's) must run for MQTT sockets too.
+  if (mqtt) routeMqttByAlpn(server, () => mqtt()?.broker);
+  const alpn = mqtt ? HTTPS_AND_MQTT_ALPN : undefined;
+  const options = { ...tlsFor(ctx, requestCert, alpn), ...SHARED_TLS };
   const router = ctx.ticketKeys ? routeByTicketKey(server, options, ctx.ticketKeys, ctx.logger) : undefined;
   ctx.tls.add(server, options, router?.reload);
   acceptProxyProtocol(server, ctx.options.trustedProxies, ctx.logger);
@@ -85,8 +94,10 @@ export async function startListeners(ctx: AppContext): Promise<Listeners> {
   const listenersUp = () => up;
   let mqtt: MqttListener | undefined;
   let metrics: MetricsListener | undefined;
+  const stops: Array<() => void> = [];
   const closeAll = async () => {
     up = false;
+    stops.forEach((stop) => stop());
     await Promise.all([...apps.map((a) => a.close()), mqtt?.close(), metrics?.close()]);
   };
   try {
@@ -100,12 +111,17 @@ export async function startListeners(ctx: AppContext): Promise<Listeners> {
     apps.push(s3);
     const ports = {
       api: await listen(api, ctx, ctx.options.apiPort, false),
-      device: await listen(device, ctx, ctx.options.devicePort, true),
+      device: await listen(device, ctx, ctx.options.devicePort, true, () => mqtt),
       s3: await listen(s3, ctx, ctx.options.s3Port, false),
       mqtt: 0,
     };
     mqtt = await startMqttListener({ host, port: ctx.options.mqttPort, tls: tlsFor(ctx, true), logger: ctx.logger, ctx });
     ports.mqtt = mqtt.port;
+    // The console (api) and devices and apps (device, as AWS's data endpoint) reach the same broker at /mqtt.
+    const broker = mqtt.broker;
+    for (const [name, app] of [['api', api], ['device', device]] as const) {
+      stops.push(serveMqttWebSocket(app.server, { broker, credentials: ctx.accessKeys, clock: ctx.clock, region: ctx.region, logger: ctx.logger, listener: name }));
+    }
     if (ctx.options.metricsAddress) metrics = await startMetricsListener(ctx, ctx.options.metricsAddress, listenersUp);
     up = true;
     const addresses: Record<string, string> = Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, `${host}:${port}`]));

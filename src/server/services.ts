@@ -16,6 +16,7 @@ import { createObjectStore, type ObjectStore } from '../objects/index.js';
 import { createJobsService, type JobsService } from '../jobs/index.js';
 import { startJobsMqtt } from '../api/jobs-mqtt/index.js';
 import { FleetIndex } from '../fleet/service.js';
+import { ephemeralSecretBox, type SecretBox } from '../iam/secrets.js';
 
 /** What the domain services are built from. */
 export interface ServiceDeps {
@@ -26,8 +27,10 @@ export interface ServiceDeps {
   region: string;
   paths: DataDirPaths;
   pki: PkiMaterial;
+  /** Seals access-key secrets under the KEK; absent (tests): a key kept only in this process. */
+  secrets?: SecretBox;
   /** The settings the services read (limits, time-outs, the blob directory). */
-  options?: Pick<ServerOptions, 'blobDir' | 'abandonedUploadMs' | 'jobsTickMs'>;
+  options?: Pick<ServerOptions, 'blobDir' | 'abandonedUploadMs' | 'jobsTickMs' | 'maxConcurrentJobs'>;
   cluster?: Cluster;
   /** Where the jobs notifications' latency goes. */
   metrics?: FerryMetrics;
@@ -56,11 +59,12 @@ export interface DomainServices {
 
 export async function createDomainServices(deps: ServiceDeps): Promise<DomainServices> {
   const registry = createRegistry(deps);
-  const iam = createIamService({ db: deps.store.db, clock: deps.clock, accountId: deps.accountId, region: deps.region, identities: registry, sign: presignUrl });
+  const iam = createIamService({ db: deps.store.db, clock: deps.clock, accountId: deps.accountId, region: deps.region, identities: registry, sign: presignUrl, secrets: deps.secrets ?? ephemeralSecretBox() });
+  iam.authorizer.useResourceTags(registry.tags);
   const deviceMessaging = new DeviceMessagingHub(deps.logger.child({ component: 'device-messaging' }));
   const connectivity = new ConnectivityStore(deps.store.db);
-  const objects = await createObjectStore({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'objects' }), region: deps.region, root: deps.options?.blobDir ?? deps.paths.objects, policies: iam.permissions, ...(deps.options ? { abandonedUploadMs: deps.options.abandonedUploadMs } : {}), ...(deps.cluster ? { singleton: deps.cluster.singleton('objects-sweep'), sharedBlobs: deps.cluster.clustered } : {}) });
-  const jobs = createJobsService({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'jobs' }), registry, iam, objects, ...(deps.options ? { tickIntervalMs: deps.options.jobsTickMs } : {}), ...(deps.cluster ? { timers: { owner: deps.cluster.nodeId, leaseMs: deps.cluster.settings.leaseMs }, singleton: deps.cluster.singleton('jobs-deletions') } : {}) });
+  const objects = await createObjectStore({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'objects' }), region: deps.region, root: deps.options?.blobDir ?? deps.paths.objects, policies: iam.authorizer, ...(deps.options ? { abandonedUploadMs: deps.options.abandonedUploadMs } : {}), ...(deps.cluster ? { singleton: deps.cluster.singleton('objects-sweep'), sharedBlobs: deps.cluster.clustered } : {}) });
+  const jobs = createJobsService({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'jobs' }), registry, iam, objects, ...(deps.options ? { tickIntervalMs: deps.options.jobsTickMs, maxConcurrentJobs: deps.options.maxConcurrentJobs } : {}), ...(deps.cluster ? { timers: { owner: deps.cluster.nodeId, leaseMs: deps.cluster.settings.leaseMs }, singleton: deps.cluster.singleton('jobs-deletions') } : {}) });
   const cluster = deps.cluster?.clustered ? deps.cluster : undefined;
   const relay = cluster
     ? (local: LocalNotifier) =>
@@ -80,7 +84,16 @@ export async function createDomainServices(deps: ServiceDeps): Promise<DomainSer
     ...(relay ? { relay } : {}),
     ...(deps.metrics ? { observeNotification: (seconds: number) => deps.metrics!.notificationSeconds.observe(seconds) } : {}),
   });
-  const fleet = new FleetIndex({ db: deps.store.db, registry, logger: deps.logger.child({ component: 'fleet' }), connectivity, ...(deps.cluster ? { singleton: deps.cluster.singleton('fleet-builds') } : {}) });
+  const fleet = new FleetIndex({
+    db: deps.store.db,
+    dialect: deps.store.dialect,
+    clock: deps.clock,
+    registry,
+    logger: deps.logger.child({ component: 'fleet' }),
+    connectivity,
+    // One node on its own data dir is always `local`, so after a restart it takes its unfinished evaluations back at once.
+    builds: { owner: deps.cluster?.clustered ? deps.cluster.nodeId : 'local', leaseMs: deps.cluster?.settings.leaseMs ?? 30_000, intervalMs: deps.options?.jobsTickMs ?? 1000 },
+  });
   jobs.start();
   registry.rotations.start({
     owner: deps.cluster?.nodeId ?? 'local',

@@ -48,7 +48,7 @@ x = 1
     'cluster.heartbeatSeconds: must be an integer from 1 to 60 (got 0)',
     'cluster.redisUrl: must be redis://… or rediss://… (got "http://localhost")',
     'network.trustedProxies: must be a list of strings (got "10.0.0.1")',
-    'bogus: unknown setting; known here: dataDir, region, listen, advertise, database, cluster, network, tls, metrics, s3, jobs',
+    'bogus: unknown setting; known here: dataDir, region, listen, advertise, database, cluster, network, tls, metrics, s3, mqtt, jobs',
   ]);
   assert.deepEqual(problemsOf({ listen: 5 }), ['listen: must be a section (a [listen] table) holding: host, apiPort, devicePort, s3Port, mqttPort']);
   // Beside the refusals, a valid file passes.
@@ -120,4 +120,15 @@ test('ferry config check: exit 2 with the problems (the valid case is checked in
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('[mqtt]: the broker\'s limits and session expiry, AWS\'s by default; the expiry is at most seven days', () => {
+  const values = validateConfig(parseToml('[mqtt]\npublishesPerSecond = 10\nsessionExpirySeconds = 86400\nkeepAliveMaxSeconds = 600\n'), 'mqtt.toml');
+  const options = withDefaults(optionsFromConfig(values));
+  assert.equal(options.mqtt.publishesPerSecond, 10);
+  assert.equal(options.mqtt.sessionExpirySeconds, 86_400);
+  assert.equal(options.mqtt.keepAliveCeilingSeconds, 600);
+  assert.equal(options.mqtt.subscriptionsPerConnection, 50, 'unset: AWS\'s');
+  assert.deepEqual(withDefaults({}).mqtt, { maxPayloadBytes: 131_072, maxTopicBytes: 256, keepAliveCeilingSeconds: 1200, connectsPerSecondPerClientId: 1, publishesPerSecond: 100, inboundBytesPerSecond: 524_288, subscriptionsPerConnection: 50, filtersPerSubscribe: 8, sessionExpirySeconds: 3600 });
+  assert.deepEqual(problemsOf(parseToml('[mqtt]\nsessionExpirySeconds = 604801\n')), ['mqtt.sessionExpirySeconds: must be an integer from 60 to 604800 (got 604801)']);
 });

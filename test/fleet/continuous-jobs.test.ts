@@ -14,9 +14,10 @@ import {
 } from '@aws-sdk/client-iot';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { engines } from '../helpers/stores.js';
-import { rejectsWith } from '../helpers/assert.js';
+import { eventually, rejectsWith } from '../helpers/assert.js';
 import { createPolicy, openPolicy } from '../mqtt/helpers.js';
 import { arnOf, createJob, JobsDevice, provisionDevices } from '../jobs/helpers.js';
+import { createThings, notifiedCount } from '../jobs/rollout-helpers.js';
 
 const THINGS = ['early', 'late-direct', 'late-child', 'late-dyn', 'leaver', 'extra'];
 const DOC = JSON.stringify({ operation: 'install', version: '2' });
@@ -112,5 +113,17 @@ for (const { engine, skip } of engines()) describe(`CONTINUOUS jobs follow their
     await rejectsWith(iot.send(new AssociateTargetsWithJobCommand({ jobId: 'cont', targets: [arnOf(ts, 'thing/late-dyn')] })), 'InvalidRequestException', 400, /CANCELED/);
     await iot.send(new UpdateThingCommand({ thingName: 'late-dyn', attributePayload: { attributes: { ring: 'beta' } } }));
     assert.equal(await status('cont', 'late-dyn'), 'REMOVED');
+  });
+
+  test('a paced continuous job: a thing that joins later is notified at once, outside the rate (AWS\'s rule), while the things it started with wait for the pacer', async () => {
+    await createThings(ts, ['slow-a', 'slow-b']);
+    await iot.send(new CreateThingGroupCommand({ thingGroupName: 'paced-fleet' }));
+    for (const thingName of ['slow-a', 'slow-b']) await iot.send(new AddThingToThingGroupCommand({ thingGroupName: 'paced-fleet', thingName }));
+    await createJob(ts, { jobId: 'paced-cont', targets: [arnOf(ts, 'thinggroup/paced-fleet')], targetSelection: 'CONTINUOUS', document: DOC, jobExecutionsRolloutConfig: { maximumPerMinute: 1 } });
+    assert.equal(await notifiedCount(ts, 'paced-cont'), 1, 'this minute\'s one');
+    const joiner = devices.get('late-direct')!;
+    await iot.send(new AddThingToThingGroupCommand({ thingGroupName: 'paced-fleet', thingName: 'late-direct' }));
+    await eventually(async () => queuedIds(joiner.seen('notify').at(-1) ?? {}).includes('paced-cont'), 'the joiner is told of paced-cont');
+    assert.equal(await notifiedCount(ts, 'paced-cont'), 2, 'the joiner, outside the rate; slow-b still waits');
   });
 });

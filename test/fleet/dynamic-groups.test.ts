@@ -9,10 +9,12 @@ import {
   CreateThingTypeCommand,
   DeleteDynamicThingGroupCommand,
   DescribeThingGroupCommand,
+  RemoveThingFromThingGroupCommand,
   ListThingGroupsForThingCommand,
   ListThingsInThingGroupCommand,
   UpdateDynamicThingGroupCommand,
   UpdateThingCommand,
+  UpdateThingGroupsForThingCommand,
   type IoTClient,
 } from '@aws-sdk/client-iot';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -137,6 +139,54 @@ for (const { engine, skip } of engines()) describe(`dynamic thing groups [${engi
     await iot.send(new AddThingToThingGroupCommand({ thingGroupName: 'root-9', thingName: 'busy', overrideDynamicGroups: true }));
     assert.ok(!(await members(iot, 'old-fw')).includes('busy'));
     assert.equal((await iot.send(new ListThingGroupsForThingCommand({ thingName: 'busy' }))).thingGroups!.length, 10);
+  });
+
+  test('a thing already in 10 groups is left out of a further dynamic group it comes to match — not an error on the thing — and joins once it leaves one', async () => {
+    await iot.send(new CreateDynamicThingGroupCommand({ thingGroupName: 'fw-three', queryString: 'attributes.fw:3' }));
+    await ts.server.ctx.services.fleet.membership.settled();
+    for (const thingName of ['full', 'roomy']) await iot.send(new CreateThingCommand({ thingName, attributePayload: { attributes: { fw: '2' } } }));
+    for (let i = 0; i < 10; i++) {
+      await iot.send(new CreateThingGroupCommand({ thingGroupName: `full-${i}` }));
+      await iot.send(new AddThingToThingGroupCommand({ thingGroupName: `full-${i}`, thingName: 'full' }));
+    }
+    // The change itself is accepted for both things; only the one with room joins.
+    for (const thingName of ['full', 'roomy']) await iot.send(new UpdateThingCommand({ thingName, attributePayload: { attributes: { fw: '3' }, merge: true } }));
+    assert.deepEqual(await members(iot, 'fw-three'), ['roomy']);
+    assert.equal((await iot.send(new ListThingGroupsForThingCommand({ thingName: 'full' }))).thingGroups!.length, 10);
+    await iot.send(new RemoveThingFromThingGroupCommand({ thingGroupName: 'full-0', thingName: 'full' }));
+    assert.deepEqual(await members(iot, 'fw-three'), ['full', 'roomy']);
+    assert.equal((await iot.send(new ListThingGroupsForThingCommand({ thingName: 'full' }))).thingGroups!.length, 10);
+    // UpdateThingGroupsForThing takes overrideDynamicGroups as AddThingToThingGroup does.
+    await rejectsWith(iot.send(new UpdateThingGroupsForThingCommand({ thingName: 'full', thingGroupsToAdd: ['full-0'] })), 'LimitExceededException', 410);
+    await iot.send(new UpdateThingGroupsForThingCommand({ thingName: 'full', thingGroupsToAdd: ['full-0'], overrideDynamicGroups: true }));
+    assert.deepEqual(await members(iot, 'fw-three'), ['roomy']);
+    assert.ok((await iot.send(new ListThingGroupsForThingCommand({ thingName: 'full' }))).thingGroups!.some((g) => g.groupName === 'full-0'));
+  });
+
+  test('concurrent adds and dynamic joins never take a thing past 10 groups', async () => {
+    await iot.send(new CreateThingCommand({ thingName: 'contested', attributePayload: { attributes: { fw: '2' } } }));
+    for (let i = 0; i < 7; i++) {
+      await iot.send(new CreateThingGroupCommand({ thingGroupName: `held-${i}` }));
+      await iot.send(new AddThingToThingGroupCommand({ thingGroupName: `held-${i}`, thingName: 'contested' }));
+    }
+    for (let i = 0; i < 5; i++) await iot.send(new CreateThingGroupCommand({ thingGroupName: `wanted-${i}` }));
+    await iot.send(new CreateDynamicThingGroupCommand({ thingGroupName: 'any-fw', queryString: 'attributes.fw:*' }));
+    await ts.server.ctx.services.fleet.membership.settled();
+    const groupsOf = async () => (await iot.send(new ListThingGroupsForThingCommand({ thingName: 'contested' }))).thingGroups!.map((g) => g.groupName!);
+    assert.equal((await groupsOf()).length, 8, 'seven static groups and any-fw');
+    // Five static adds racing an attribute change that makes old-fw (attributes.fw:1) match: two places are free.
+    const results = await Promise.allSettled([
+      ...Array.from({ length: 5 }, (_, i) => iot.send(new AddThingToThingGroupCommand({ thingGroupName: `wanted-${i}`, thingName: 'contested' }))),
+      iot.send(new UpdateThingCommand({ thingName: 'contested', attributePayload: { attributes: { fw: '1' }, merge: true } })),
+    ]);
+    assert.equal(results[5]!.status, 'fulfilled', 'the attribute change is never refused');
+    const refused = results.slice(0, 5).filter((r) => r.status === 'rejected');
+    for (const r of refused) assert.equal((r as PromiseRejectedResult).reason.name, 'LimitExceededException');
+    await ts.server.ctx.services.fleet.membership.settled();
+    const final = await groupsOf();
+    assert.equal(final.length, 10, `at most 10, and every place taken: ${final.join(', ')}`);
+    const joinedDynamic = final.includes('old-fw') ? 1 : 0;
+    assert.equal(5 - refused.length + joinedDynamic, 2, 'the two free places went to static adds or the dynamic join, no more');
   });
 
   test('DeleteDynamicThingGroup deletes a dynamic group; a static one is refused', async () => {

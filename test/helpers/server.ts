@@ -8,6 +8,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
 import { AdjustableClock } from '../../src/clock.js';
+import { DEFAULT_MQTT_LIMITS } from '../../src/mqtt/limits.js';
 import { createLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import type { ServerOptions } from '../../src/server/config.js';
@@ -16,6 +17,17 @@ import { pgTestSchema } from './postgres.js';
 import { tempDir } from './temp.js';
 
 export { tempDir };
+
+/** A clock that stands still until a test moves it: for rate limits, where real time passing would refill a bucket. */
+export class FrozenClock extends AdjustableClock {
+  private at = Date.now();
+  override now(): number {
+    return this.at;
+  }
+  override advance(ms: number): void {
+    this.at += ms;
+  }
+}
 
 export interface TestServer {
   server: RunningServer;
@@ -57,8 +69,10 @@ export async function startTestServer(
   const { clock = new AdjustableClock(), engine = 'sqlite', keepDataDir, pg: givenPg, logger = testLogger(), ...serverOpts } = opts;
   const dataDir = serverOpts.dataDir ?? tempDir();
   const pg = givenPg ? { ...givenPg, drop: async () => {} } : engine === 'postgres' ? await pgTestSchema() : undefined;
+  // Tests reconnect one client id many times a second; AWS's 1 CONNECT a second per client id is tested on its own (test/mqtt/limits.test.ts).
+  const mqtt = { ...DEFAULT_MQTT_LIMITS, connectsPerSecondPerClientId: 1000, ...serverOpts.mqtt };
   const server = await startServer(
-    { host: '127.0.0.1', apiPort: 0, devicePort: 0, s3Port: 0, mqttPort: 0, ...serverOpts, dataDir, ...(pg ? { databaseUrl: pg.url } : {}) },
+    { host: '127.0.0.1', apiPort: 0, devicePort: 0, s3Port: 0, mqttPort: 0, ...serverOpts, mqtt, dataDir, ...(pg ? { databaseUrl: pg.url } : {}) },
     { clock, logger, ...(pg ? { pgSchema: pg.schema } : {}) },
   );
   const endpoints = JSON.parse(readFileSync(join(dataDir, 'endpoints.json'), 'utf8')) as EndpointsFile;

@@ -40,7 +40,7 @@ describe('jobs control plane', () => {
     const base = { jobId: 'refused', things: ['t1'], document: '{"a":1}' };
     const cases: Array<[Record<string, unknown>, RegExp]> = [
       [{ jobExecutionsRolloutConfig: { maximumPerMinute: 1001 } }, /jobExecutionsRolloutConfig.maximumPerMinute 1001 is not valid: it must be an integer from 1 to 1000/],
-      [{ jobTemplateArn: arnOf(ts, 'jobtemplate/x'), document: undefined }, /jobTemplateArn is not supported/],
+            [{ documentParameters: { downloadUrl: 'x' } }, /documentParameters can be used only with an AWS-managed job template/],
       [{ targetSelection: 'SOMETIMES' }, /targetSelection must be SNAPSHOT or CONTINUOUS/],
       [{ jobId: 'bad id!' }, /jobId/],
       [{ document: undefined }, /needs a document/],

@@ -10,6 +10,7 @@ import { CancelJobCommand, DeleteJobCommand, UpdateJobCommand } from '@aws-sdk/c
 import type { TestServer } from '../helpers/server.js';
 import { pgSkipReason } from '../helpers/postgres.js';
 import { refusal } from '../api/iot-jobs-data/helpers.js';
+import { eventually } from '../helpers/assert.js';
 import { createJob, iotAtClock, JobsDevice } from './helpers.js';
 import { advanceTo, describeJob, MINUTE, names, notifiedCount, fleetServer, tick } from './rollout-helpers.js';
 
@@ -161,7 +162,7 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       assert.equal(await notifiedCount(ts, 'evening-paced'), 3, 'the next window');
       assert.equal((await all[5]!.next('notify')).jobs.QUEUED[0].jobId, 'evening-paced');
     });
-    test('the pending list holds 10 executions, and up to 5 more of jobs whose maintenance window is open', async () => {
+    test('the pending list (get and notify alike) holds 10 executions, and up to 5 more of jobs whose maintenance window is open', async () => {
       const [previous] = weekdayEvenings(ts.clock.now() - 2 * HOUR, 1);
       const inside = ts.clock.now() >= previous! && ts.clock.now() < previous! + 50 * MINUTE;
       const window = inside ? previous! : weekdayEvenings(ts.clock.now(), 1)[0]!;
@@ -172,9 +173,17 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       for (let i = 0; i < 6; i++) await createJob(ts, { jobId: `windowed-${i}`, things: ['miso_p000'], document: '{}', schedulingConfig: { maintenanceWindows: windows } });
       await createJob(ts, { jobId: 'plain-last', things: ['miso_p000'], document: '{}' });
       const listed = (await device!.accepted('get')).queuedJobs.map((j: { jobId: string }) => j.jobId);
-      assert.deepEqual(listed, [...Array.from({ length: 10 }, (_, i) => `plain-${i}`), ...Array.from({ length: 5 }, (_, i) => `windowed-${i}`)]);
+      const fifteen = [...Array.from({ length: 10 }, (_, i) => `plain-${i}`), ...Array.from({ length: 5 }, (_, i) => `windowed-${i}`)];
+      assert.deepEqual(listed, fifteen);
+      // notify (ListNotification) lists the same fifteen: AWS's "up to 5 job executions only appear in the ListNotification during a maintenance window".
+      const lastNotify = () => (device!.seen('notify').at(-1)?.jobs.QUEUED ?? []).map((j: { jobId: string }) => j.jobId);
+      await eventually(async () => lastNotify().length === 15, 'the notify after plain-last lists fifteen');
+      assert.deepEqual(lastNotify(), fifteen);
       advanceTo(ts, window + 61 * MINUTE);
       assert.equal((await device!.accepted('get')).queuedJobs.length, 10, 'outside the window: ten');
+      await createJob(ts, { jobId: 'plain-later', things: ['miso_p000'], document: '{}' });
+      await eventually(async () => lastNotify().length === 10, 'outside the window, notify lists ten');
+      assert.deepEqual(lastNotify(), fifteen.slice(0, 10));
     });
   });
 }

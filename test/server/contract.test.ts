@@ -21,17 +21,19 @@ test('a server on port 0 writes the contract files', async (t) => {
   assert.match(e.accountId, /^[1-9]\d{11}$/);
   assert.equal(e.profile, 'ferry');
   for (const [name, url] of Object.entries(e.endpoints)) {
-    assert.match(url, /^(https|mqtts):\/\/127\.0\.0\.1:\d+$/, name);
+    assert.match(url, /^(https|mqtts|wss):\/\/127\.0\.0\.1:\d+(\/mqtt)?$/, name);
     assert.notEqual(new URL(url).port, '0', name);
   }
   assert.equal(e.endpoints.iot, e.endpoints.iam);
   assert.equal(e.endpoints.iotJobsData, e.endpoints.credentialProvider);
+  assert.equal(e.endpoints.mqttWebSocket, `${e.endpoints.iotJobsData.replace('https:', 'wss:')}/mqtt`, 'MQTT over WebSocket on the device listener');
   assert.match(readFileSync(e.caFile, 'utf8'), /BEGIN CERTIFICATE/);
   const creds = readFileSync(e.credentialsFile, 'utf8');
   assert.match(creds, /^\[ferry\]\naws_access_key_id = AKIA[A-Z2-7]{16}\naws_secret_access_key = \S{40}\n$/);
   assert.equal(statSync(e.credentialsFile).mode & 0o777, 0o600);
   const config = readFileSync(e.configFile, 'utf8');
   assert.match(config, /\[profile ferry\]\nregion = us-east-1/);
+  assert.match(config, new RegExp(`^ferry_mqtt_websocket = ${e.endpoints.mqttWebSocket}$`, 'm'));
   for (const id of ['iot', 'iam', 'sts', 'iot_jobs_data_plane', 's3']) assert.match(config, new RegExp(`^${id} =\\n  endpoint_url = https://`, 'm'));
   assert.equal(statSync(`${s.dataDir}/pki/ca.key`).mode & 0o777, 0o600);
 });

@@ -12,6 +12,7 @@ import { registerAuthorizationRoutes } from './authorization.js';
 import { registerTagRoutes } from './tags.js';
 import { registerRoleAliasRoutes } from './role-aliases.js';
 import { registerJobRoutes } from './jobs.js';
+import { registerJobTemplateRoutes } from './job-templates.js';
 import { registerJobExecutionRoutes } from './job-executions.js';
 import { registerFleetRoutes } from './fleet.js';
 
@@ -29,6 +30,7 @@ export function registerIotApi(app: FastifyInstance, ctx: AppContext): void {
   registerTagRoutes(app, ctx);
   registerRoleAliasRoutes(app, ctx);
   registerJobRoutes(app, ctx);
+  registerJobTemplateRoutes(app, ctx);
   registerJobExecutionRoutes(app, ctx);
   registerFleetRoutes(app, ctx);
 }

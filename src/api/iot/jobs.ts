@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { denied, invalidInput } from '../../errors.js';
-import { nextWindowStarts, presignedUrlConfigIn, scheduleTimeMs, type CreateJobInput, type Job, type JobSummary } from '../../jobs/index.js';
+import { documentBeforeSubstitution, documentParametersIn, nextWindowStarts, presignedUrlConfigIn, scheduleTimeMs, type CreateJobInput, type Job, type JobSummary } from '../../jobs/index.js';
 import { epochSeconds, jsonBody, pathLabel, queryBoolean, queryInteger, queryString } from '../../protocols/rest-json.js';
 import { optionalString, stringList } from '../../registry/validate.js';
 import { serverCertificateNames, urlHost } from '../../server/config.js';
@@ -12,7 +12,7 @@ import { tagsIn } from './tags.js';
  * CreateJob fields Ferry does not enforce yet (a later issue): refused when set,
  * never stored and ignored.
  */
-const NOT_YET_SUPPORTED = ['jobTemplateArn', 'documentParameters', 'namespaceId', 'destinationPackageVersions'] as const;
+const NOT_YET_SUPPORTED = ['namespaceId', 'destinationPackageVersions'] as const;
 
 /** DescribeJob lists the next seven maintenance-window starts (aws-wire-protocols.md §9). */
 const SCHEDULED_ROLLOUTS_SHOWN = 7;
@@ -25,7 +25,7 @@ export function ownS3Origins(ctx: AppContext): string[] {
   return [ctx.endpoints.s3, ...new Set(hosts.map((h) => `https://${urlHost(h)}:${port}`))];
 }
 
-function timeoutConfigIn(value: unknown): number | undefined {
+export function timeoutConfigIn(value: unknown): number | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'object' || Array.isArray(value)) throw invalidInput('timeoutConfig must be an object.');
   const minutes = (value as { inProgressTimeoutInMinutes?: unknown }).inProgressTimeoutInMinutes;
@@ -45,6 +45,8 @@ function createInput(jobId: string, body: Record<string, unknown>): CreateJobInp
     presignedUrlConfig: presignedUrlConfigIn(body.presignedUrlConfig),
     inProgressTimeoutInMinutes: timeoutConfigIn(body.timeoutConfig),
     tags: tagsIn(body.tags),
+    jobTemplateArn: optionalString(body.jobTemplateArn, 'jobTemplateArn', 1600),
+    documentParameters: documentParametersIn(body.documentParameters),
     configs: {
       jobExecutionsRolloutConfig: body.jobExecutionsRolloutConfig,
       abortConfig: body.abortConfig,
@@ -94,6 +96,8 @@ export function jobOut(job: Job, nowMs: number) {
     jobProcessDetails: { ...(isConcurrent(job) ? { processingTargets: job.targets } : {}), ...job.counters },
     ...(job.inProgressTimeoutInMinutes !== undefined ? { timeoutConfig: { inProgressTimeoutInMinutes: job.inProgressTimeoutInMinutes } } : {}),
     isConcurrent: isConcurrent(job),
+    ...(job.jobTemplateArn !== undefined ? { jobTemplateArn: job.jobTemplateArn } : {}),
+    ...(job.documentParameters !== undefined ? { documentParameters: job.documentParameters } : {}),
   };
 }
 
@@ -144,8 +148,12 @@ export function registerJobRoutes(app: FastifyInstance, ctx: AppContext): void {
     return {};
   });
 
-  // §3.3, §5: the stored document, placeholders not substituted.
-  iotOperation(app, ctx, 'GET', '/jobs/:jobId/job-document', async (request) => ({ document: (await jobs().describeJob(pathLabel(request, 'jobId'))).document }));
+  // §3.3, §5: the stored document, presigned-URL placeholders not substituted; documentParameters filled
+  // unless beforeSubstitution asks for the managed template's own text.
+  iotOperation(app, ctx, 'GET', '/jobs/:jobId/job-document', async (request) => {
+    const job = await jobs().describeJob(pathLabel(request, 'jobId'));
+    return { document: queryBoolean(request, 'beforeSubstitution') ? documentBeforeSubstitution(job) : job.document };
+  });
 
   iotOperation(app, ctx, 'GET', '/jobs', async (request) => {
     const groupName = queryString(request, 'thingGroupName');

@@ -99,7 +99,7 @@ export function registerThingGroupRoutes(app: FastifyInstance, ctx: AppContext):
     const body = jsonBody(request);
     const thing = optionalString(body.thingName, 'thingName', 128);
     if (thing === undefined) throw invalidInput('thingName is required.');
-    await groups().updateGroupsForThing(thing, stringList(body.thingGroupsToAdd, 'thingGroupsToAdd'), stringList(body.thingGroupsToRemove, 'thingGroupsToRemove'));
+    await groups().updateGroupsForThing(thing, stringList(body.thingGroupsToAdd, 'thingGroupsToAdd'), stringList(body.thingGroupsToRemove, 'thingGroupsToRemove'), optionalBoolean(body.overrideDynamicGroups, 'overrideDynamicGroups'));
     return {};
   });
 

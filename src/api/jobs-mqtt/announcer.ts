@@ -12,7 +12,6 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../clock.js';
 import type { JobsAnnouncer } from '../../jobs/announcer.js';
 import type { ExecutionEventOperation, JobEventOperation } from '../../jobs/changes.js';
-import { pendingLists } from '../../jobs/device.js';
 import type { Job } from '../../jobs/job.js';
 import type { PendingChange } from '../../jobs/pending.js';
 import type { JobsService } from '../../jobs/service.js';
@@ -68,8 +67,8 @@ export class MqttJobsAnnouncer implements JobsAnnouncer {
   private async notifyThing(change: PendingChange): Promise<void> {
     const prefix = `$aws/things/${change.thingName}/jobs`;
     if (change.listChanged) {
-      // §1.5: keys omitted when empty; `"jobs":{}` when nothing is pending.
-      const lists = pendingLists(change.pending);
+      // §1.5: keys omitted when empty; `"jobs":{}` when nothing is pending. The same executions as `get` lists.
+      const lists = await this.deps.jobs.shownPending(change.pending);
       const jobs = {
         ...(lists.inProgress.length > 0 ? { IN_PROGRESS: lists.inProgress.map(summaryShape) } : {}),
         ...(lists.queued.length > 0 ? { QUEUED: lists.queued.map(summaryShape) } : {}),

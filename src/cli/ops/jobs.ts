@@ -18,8 +18,11 @@ export interface CreateJobInput {
   jobId: string;
   /** Thing names, `thing-group:NAME` (or `group:NAME`), or ARNs. */
   targets: string[];
-  /** The document's text (inline), or the object holding it. */
-  document: { text: string } | { bucket: string; key: string };
+  /** The document's text (inline), or the object holding it; absent with a template. */
+  document?: { text: string } | { bucket: string; key: string } | undefined;
+  /** The job template's ARN (templateArnOf) and, for an AWS-managed one, its documentParameters. */
+  jobTemplateArn?: string | undefined;
+  documentParameters?: Record<string, string> | undefined;
   /** Role name or ARN that signs the presigned URLs. */
   presignRole?: string | undefined;
   expiresInSec?: number | undefined;
@@ -39,7 +42,9 @@ export async function createJob(conn: Connection, input: CreateJobInput) {
   const request: CreateJobRequest = {
     jobId: input.jobId,
     targets: input.targets.map((t) => targetArn(conn.region, account, t)),
-    ...('text' in input.document ? { document: input.document.text } : { documentSource: s3ObjectUrl(input.document.bucket, input.document.key) }),
+    ...(input.document === undefined ? {} : 'text' in input.document ? { document: input.document.text } : { documentSource: s3ObjectUrl(input.document.bucket, input.document.key) }),
+    ...(input.jobTemplateArn ? { jobTemplateArn: input.jobTemplateArn } : {}),
+    ...(input.documentParameters && Object.keys(input.documentParameters).length ? { documentParameters: input.documentParameters } : {}),
     ...(input.description ? { description: input.description } : {}),
     ...(input.presignRole
       ? { presignedUrlConfig: { roleArn: roleArnOf(account, input.presignRole), expiresInSec: input.expiresInSec ?? 3600 } }

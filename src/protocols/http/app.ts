@@ -12,7 +12,7 @@ export interface HttpsAppOptions extends ProtocolDefaults {
   name: string;
   /** The server's time: every reply's Date header comes from it. */
   clock: Clock;
-  tls: { key: string; cert: string; ca?: string[]; requestCert: boolean };
+  tls: { key: string; cert: string; ca?: string[]; requestCert: boolean; ALPNProtocols?: string[] };
   logger: Logger;
   /** Largest buffered body (JSON and query protocols). */
   bodyLimit: number;
@@ -48,6 +48,7 @@ export function createHttpsApp(opts: HttpsAppOptions): FastifyInstance {
       cert: opts.tls.cert,
       ...(opts.tls.ca ? { ca: opts.tls.ca } : {}),
       requestCert: opts.tls.requestCert,
+      ...(opts.tls.ALPNProtocols ? { ALPNProtocols: opts.tls.ALPNProtocols } : {}),
       // Certificates are judged per request (chain, registry status), so the handshake never fails on them.
       ...SHARED_TLS,
     },

@@ -7,6 +7,15 @@ import type { CredentialScope, IncomingSignedRequest, ParsedSignature } from './
 
 type Mode = ParsedSignature['mode'];
 
+export interface ParseOptions {
+  /**
+   * The validity of a presigned URL without X-Amz-Expires. Absent: the
+   * parameter is required (S3). MQTT over WebSocket sets it: the AWS CRT
+   * signs its URLs without one (aws-crt-nodejs lib/browser/ws.ts).
+   */
+  defaultExpiresSec?: number;
+}
+
 /**
  * Malformed auth. Header mode maps to S3's AuthorizationHeaderMalformed;
  * query mode to AuthorizationQueryParametersError (aws-wire-protocols.md §4.4).
@@ -20,7 +29,7 @@ function malformed(mode: Mode, message: string): FerryError {
  * when the request carries none; throws on malformed auth. Checks nothing
  * that needs the secret or the clock: that is verifySignature's job.
  */
-export function parseSignature(req: IncomingSignedRequest): ParsedSignature | null {
+export function parseSignature(req: IncomingSignedRequest, options: ParseOptions = {}): ParsedSignature | null {
   const authorization = req.headers['authorization'] ?? [];
   const params = parseQuery(splitRawUrl(req.rawUrl).query);
   const queryAuth = params.some((p) => p.key === 'X-Amz-Algorithm');
@@ -28,7 +37,7 @@ export function parseSignature(req: IncomingSignedRequest): ParsedSignature | nu
   if (authorization.length > 0 && queryAuth) {
     throw malformed('header', 'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the Authorization header should be specified');
   }
-  const parsed = queryAuth ? parseQueryAuth(req, params) : parseHeaderAuth(req, authorization);
+  const parsed = queryAuth ? parseQueryAuth(req, params, options) : parseHeaderAuth(req, authorization);
   checkSignedHeaders(req, parsed);
   return parsed;
 }
@@ -92,7 +101,7 @@ function headerRequestTime(req: IncomingSignedRequest): number {
   return ms;
 }
 
-function parseQueryAuth(req: IncomingSignedRequest, params: QueryParam[]): ParsedSignature {
+function parseQueryAuth(req: IncomingSignedRequest, params: QueryParam[], options: ParseOptions): ParsedSignature {
   const get = (key: string): string | undefined => {
     const found = params.filter((p) => p.key === key);
     if (found.length > 1) throw malformed('query', `Query parameter ${key} appears more than once`);
@@ -102,7 +111,7 @@ function parseQueryAuth(req: IncomingSignedRequest, params: QueryParam[]): Parse
   if (algorithm !== ALGORITHM) throw malformed('query', `X-Amz-Algorithm only supports "${ALGORITHM}"`);
   const credential = get('X-Amz-Credential');
   const amzDate = get('X-Amz-Date');
-  const expires = get('X-Amz-Expires');
+  const expires = get('X-Amz-Expires') ?? (options.defaultExpiresSec === undefined ? undefined : String(options.defaultExpiresSec));
   const signedHeaders = get('X-Amz-SignedHeaders');
   const signature = get('X-Amz-Signature');
   if (credential === undefined || amzDate === undefined || expires === undefined || signedHeaders === undefined || signature === undefined) {

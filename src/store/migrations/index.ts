@@ -9,6 +9,10 @@ import { clusterMigration } from './007-cluster.js';
 import { certificateRotationsMigration } from './008-certificate-rotations.js';
 import { rolloutsMigration } from './009-rollouts.js';
 import { fleetMigration } from './010-fleet.js';
+import { fleetBuildsMigration } from './011-fleet-builds.js';
+import { jobTemplatesMigration } from './012-job-templates.js';
+import { iamUsersMigration } from './013-iam-users.js';
+import { mqttSessionsMigration } from './015-mqtt-sessions.js';
 
 /** Every migration, in order. A migration, once released, never changes: add a new one. */
 export const migrations: FerryMigration[] = [
@@ -22,4 +26,8 @@ export const migrations: FerryMigration[] = [
   certificateRotationsMigration,
   rolloutsMigration,
   fleetMigration,
+  fleetBuildsMigration,
+  jobTemplatesMigration,
+  iamUsersMigration,
+  mqttSessionsMigration,
 ];

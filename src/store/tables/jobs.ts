@@ -61,6 +61,10 @@ export interface JobsTable {
   /** The node that claimed the due pacer step, and until when. */
   rollout_owner: string | null;
   rollout_lease_until: number | null;
+  /** The ARN of the template (custom or AWS-managed) the job was made from, if any. */
+  job_template_arn: string | null;
+  /** JSON object of the documentParameters a managed template's job was given, if any. */
+  document_parameters: string | null;
 }
 
 /** One row per target ARN, so ListJobs can filter by thing group. */
@@ -93,7 +97,26 @@ export interface JobExecutionsTable {
   timer_lease_until?: number | null;
 }
 
+/** A custom job template (CreateJobTemplate): a job's document and configurations, kept for reuse. */
+export interface JobTemplatesTable {
+  template_id: string;
+  template_arn: string;
+  description: string;
+  document: string;
+  document_source: string | null;
+  presign_role_arn: string | null;
+  presign_expires_sec: number | null;
+  in_progress_timeout_minutes: number | null;
+  /** JSON, in the wire's shape, checked by ../../jobs/configs.ts; NULL when not given. */
+  rollout_config: string | null;
+  abort_config: string | null;
+  retry_config: string | null;
+  maintenance_windows: string | null;
+  created_at: number;
+}
+
 export interface JobsTables {
+  job_templates: JobTemplatesTable;
   jobs: JobsTable;
   job_targets: JobTargetsTable;
   job_executions: JobExecutionsTable;

@@ -1,6 +1,7 @@
 /**
- * The mqtt tables. Broker sessions themselves live in memory (or Redis when
- * scaled out); only what the operator queries is here.
+ * The mqtt tables: connectivity, and persistent sessions (their expiry; on one
+ * node their subscriptions and queued messages too — in a cluster those live
+ * in Redis).
  */
 
 /**
@@ -28,6 +29,39 @@ export interface MqttConnectivityTable {
   disconnect_reason: string | null;
 }
 
+/** A persistent session (clean session off): when its client last went away. */
+export interface MqttSessionsTable {
+  client_id: string;
+  /** Epoch ms; null while its client is connected. */
+  disconnected_at: number | null;
+}
+
+/** A persistent session's subscriptions (one node: the durable copy of aedes' in-memory ones). */
+export interface MqttSessionSubscriptionsTable {
+  client_id: string;
+  topic: string;
+  qos: number;
+}
+
+/** QoS 1 messages queued for a persistent session (one node). */
+export interface MqttSessionMessagesTable {
+  client_id: string;
+  /** aedes' identity of the message: the broker that made it and its counter there. */
+  broker_id: string;
+  broker_counter: number;
+  /** Queue order. */
+  seq: number;
+  topic: string;
+  /** Base64. */
+  payload: string;
+  qos: number;
+  /** The packet id once it was sent (awaiting PUBACK). */
+  message_id: number | null;
+}
+
 export interface MqttTables {
   mqtt_connectivity: MqttConnectivityTable;
+  mqtt_sessions: MqttSessionsTable;
+  mqtt_session_subscriptions: MqttSessionSubscriptionsTable;
+  mqtt_session_messages: MqttSessionMessagesTable;
 }

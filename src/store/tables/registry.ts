@@ -50,6 +50,13 @@ export interface IotThingGroupsTable {
   index_name: string | null;
   /** A dynamic group's BUILDING | REBUILDING | ACTIVE; null for a static group. */
   dynamic_status: string | null;
+  /** While a dynamic group's whole-fleet evaluation is to do: since when (null once ACTIVE). */
+  build_due: number | null;
+  /** The node evaluating it, and until when its lease holds. */
+  build_owner: string | null;
+  build_lease_until: number | null;
+  /** The last thing (name order) the evaluation has done; null: none yet. */
+  build_after: string | null;
 }
 
 export interface IotThingGroupMembersTable {
