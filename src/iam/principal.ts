@@ -12,6 +12,10 @@ export type Principal =
       roleArn: string;
       /** Policy variables of the session, e.g. credentials-iot:ThingName. */
       variables: Record<string, string>;
+      /** STS session policies (documents): the session may do only what the role and every one of these allow. */
+      sessionPolicies?: string[];
+      /** AssumeRole's SourceIdentity, carried to chained sessions (aws:SourceIdentity). */
+      sourceIdentity?: string;
     }
   | {
       kind: 'certificate';

@@ -1,24 +1,133 @@
 import { denied } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
-import { evaluate, type BoundPolicySet, type ConditionContext } from '../policy/index.js';
+import { recordDecision, requestContext, type AuditDecision } from '../audit/scope.js';
+import {
+  bindVariables,
+  compilePolicies,
+  explain,
+  parsePolicyDocument,
+  type BoundPolicySet,
+  type CompiledPolicySet,
+  type ConditionContext,
+  type Decision,
+  type StatementRef,
+} from '../policy/index.js';
 
 /** Where the policies of a principal come from (the IAM part provides the real one). */
 export interface AccessPolicySource {
-  /** The principal's policies, bound to its variables; null when it has none. */
+  /** The principal's identity policies, bound to its variables; null when it has none. */
   policiesFor(principal: Principal): Promise<BoundPolicySet | null>;
+  /** The bucket's policy (the object store provides it); null or absent when it has none. */
+  bucketPolicyOf?(bucket: string): Promise<CompiledPolicySet | null>;
 }
 
 /** Until IAM provides policies, nobody but the root admin may act. */
 export const NO_POLICIES: AccessPolicySource = { policiesFor: async () => null };
 
+type Signer = Exclude<Principal, { kind: 'certificate' }>;
+
 /**
- * The one decision point of the object store. The root admin may do
- * everything; a role session is evaluated against its policies; anything
- * else (a device certificate) is refused. Actions and resources as IAM
- * names them: `s3:GetObject` on `arn:aws:s3:::B/K`, `s3:ListBucket` on
- * `arn:aws:s3:::B` (aws-wire-protocols.md §5: the role behind a presigned
- * URL needs s3:GetObject on the object).
+ * The one decision point of the object store, as S3 decides within one
+ * account (S3 User Guide, "How Amazon S3 authorizes a request"): the root
+ * may do everything; for a user or role session an explicit Deny in its
+ * identity policies or in the bucket policy wins, else an Allow in either
+ * suffices; anything else (a device certificate) is refused. A role
+ * session's session policies narrow every grant it gets. Actions and
+ * resources as IAM names them: `s3:GetObject` on `arn:aws:s3:::B/K`,
+ * `s3:ListBucket` on `arn:aws:s3:::B`. Each decision is recorded for the
+ * request's audit entry.
  */
+export async function decideS3(
+  principal: Principal,
+  action: string,
+  resource: string,
+  policies: AccessPolicySource,
+  context?: ConditionContext,
+): Promise<AuditDecision> {
+  if (principal.kind === 'root') return { action, resource, effect: 'Allowed', decidedBy: 'root' };
+  if (principal.kind === 'certificate') return { action, resource, effect: 'ImplicitDeny' };
+  const ctx = { ...requestContext(), ...principalContext(principal), ...context };
+  const request = { action, resource, context: ctx };
+  const bound = await policies.policiesFor(principal);
+  const identity = bound ? explain(bound, request) : IMPLICIT;
+  if (identity.effect === 'ExplicitDeny') return outcome(action, resource, identity, 'identity policy');
+  const session = sessionDecision(principal, request);
+  if (session.effect === 'ExplicitDeny') return outcome(action, resource, session, 'session policy');
+  const bucket = bucketOfArn(resource);
+  const compiled = bucket !== undefined && policies.bucketPolicyOf ? await policies.bucketPolicyOf(bucket) : null;
+  const bucketSet = compiled ? bindVariables(compiled, principalVariables(principal)) : null;
+  const byOwnArn = bucketSet ? explain(bucketSet, { ...request, principal: { aws: principal.arn } }) : IMPLICIT;
+  const byRole = bucketSet && principal.kind === 'role-session' ? explain(bucketSet, { ...request, principal: { aws: principal.roleArn } }) : IMPLICIT;
+  if (byOwnArn.effect === 'ExplicitDeny') return outcome(action, resource, byOwnArn, 'bucket policy');
+  if (byRole.effect === 'ExplicitDeny') return outcome(action, resource, byRole, 'bucket policy');
+  // Session policies narrow a role session whichever policy grants (Ferry applies them to bucket-policy grants too).
+  if (session.effect !== 'Allow') return { action, resource, effect: 'ImplicitDeny' };
+  if (identity.effect === 'Allow') return outcome(action, resource, identity, 'identity policy');
+  if (byOwnArn.effect === 'Allow') return outcome(action, resource, byOwnArn, 'bucket policy');
+  if (byRole.effect === 'Allow') return outcome(action, resource, byRole, 'bucket policy');
+  return { action, resource, effect: 'ImplicitDeny' };
+}
+
+const IMPLICIT: Decision = { effect: 'ImplicitDeny' };
+const ALLOW_ALL: Decision = { effect: 'Allow' };
+
+function outcome(action: string, resource: string, d: Decision, where: string): AuditDecision {
+  const effect = d.effect === 'Allow' ? 'Allowed' : d.effect;
+  return d.matched ? { action, resource, effect, decidedBy: describeStatement(where, d.matched) } : { action, resource, effect };
+}
+
+/** `bucket policy Statement[1] (Sid DenyAll)`; the policy index is dropped when there is one policy. */
+export function describeStatement(where: string, ref: StatementRef): string {
+  return `${where}${ref.policyIndex > 0 ? ` #${ref.policyIndex + 1}` : ''} Statement[${ref.statementIndex}]${ref.sid ? ` (Sid ${ref.sid})` : ''}`;
+}
+
+/** A bucket ARN's or an object ARN's bucket; undefined for `arn:aws:s3:::*`. */
+function bucketOfArn(resource: string): string | undefined {
+  const rest = resource.startsWith('arn:aws:s3:::') ? resource.slice('arn:aws:s3:::'.length) : '';
+  const bucket = rest.split('/')[0] ?? '';
+  return bucket === '' || bucket.includes('*') ? undefined : bucket;
+}
+
+const parsedSessions = new Map<string, BoundPolicySet>();
+
+/** Session policies: each must allow (an intersection); none means no narrowing. */
+function sessionDecision(p: Signer, request: { action: string; resource: string; context: ConditionContext }): Decision {
+  if (p.kind !== 'role-session' || !p.sessionPolicies || p.sessionPolicies.length === 0) return ALLOW_ALL;
+  let last: Decision = ALLOW_ALL;
+  for (const text of p.sessionPolicies) {
+    let set = parsedSessions.get(text);
+    if (set === undefined) {
+      set = bindVariables(compilePolicies([parsePolicyDocument(text, 'iam', { maxChars: Number.MAX_SAFE_INTEGER })]), {});
+      parsedSessions.set(text, set);
+      if (parsedSessions.size > 1000) parsedSessions.delete(parsedSessions.keys().next().value!);
+    }
+    const d = explain(set, request);
+    if (d.effect !== 'Allow') return d;
+    last = d;
+  }
+  return last;
+}
+
+/** The principal's own condition keys (aws:PrincipalArn and friends). */
+function principalContext(p: Signer): ConditionContext {
+  const vars = principalVariables(p);
+  return Object.fromEntries(Object.entries(vars));
+}
+
+function principalVariables(p: Signer): Record<string, string> {
+  const vars: Record<string, string> = { 'aws:PrincipalAccount': p.accountId };
+  if (p.kind === 'role-session') {
+    vars['aws:PrincipalArn'] = p.roleArn;
+    vars['aws:PrincipalType'] = 'AssumedRole';
+    if (p.sourceIdentity) vars['aws:SourceIdentity'] = p.sourceIdentity;
+  } else {
+    vars['aws:PrincipalArn'] = p.arn;
+    vars['aws:PrincipalType'] = p.kind === 'root' ? 'Account' : 'User';
+  }
+  return vars;
+}
+
+/** Whether the principal may; the decision is recorded for the request's audit entry. */
 export async function isAllowedS3(
   principal: Principal,
   action: string,
@@ -26,11 +135,9 @@ export async function isAllowedS3(
   policies: AccessPolicySource,
   context?: ConditionContext,
 ): Promise<boolean> {
-  if (principal.kind === 'root') return true;
-  if (principal.kind !== 'role-session') return false;
-  const bound = await policies.policiesFor(principal);
-  if (!bound) return false;
-  return evaluate(bound, context ? { action, resource, context } : { action, resource }).effect === 'Allow';
+  const decision = await decideS3(principal, action, resource, policies, context);
+  recordDecision(decision);
+  return decision.effect === 'Allowed';
 }
 
 /** Like isAllowedS3, throwing S3's AccessDenied when the answer is no. */

@@ -5,10 +5,11 @@ import type { IamTables } from './tables/iam.js';
 import type { JobsTables } from './tables/jobs.js';
 import type { MqttTables } from './tables/mqtt.js';
 import type { ClusterTables } from './tables/cluster.js';
+import type { AuditTables } from './tables/audit.js';
 
 /**
  * The whole database, one interface per part of the product. Times are
  * integer epoch milliseconds, booleans 0/1 integers and JSON is TEXT, so one
  * query path serves SQLite and PostgreSQL (node-ecosystem.md §4).
  */
-export interface Database extends CoreTables, ObjectsTables, RegistryTables, IamTables, JobsTables, MqttTables, ClusterTables {}
+export interface Database extends CoreTables, ObjectsTables, RegistryTables, IamTables, JobsTables, MqttTables, ClusterTables, AuditTables {}

@@ -22,6 +22,10 @@ export interface AccessKeysTable {
   session_context: string | null;
   created_at: number;
   expires_at: number | null;
+  /** STS sessions: JSON array of session policy documents that narrow the role (null: none). */
+  session_policies?: string | null;
+  /** STS sessions: the SourceIdentity given to AssumeRole, kept for chained sessions. */
+  source_identity?: string | null;
 }
 
 export interface CoreTables {
