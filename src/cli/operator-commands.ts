@@ -9,8 +9,9 @@ import { roleCommand } from './role-command.js';
 import { jobCommand } from './job-command.js';
 import { demoCommand } from './demo-command.js';
 import { clusterCommand } from './cluster-command.js';
+import { auditCommand } from './audit-command.js';
 
 /** Every operator verb, for runCli (main.ts adds them one by one). */
 export function operatorCommands(io: CliIo): Command[] {
-  return [thingCommand(io), thingGroupCommand(io), policyCommand(io), bucketCommand(io), cpCommand(io), roleCommand(io), jobCommand(io), demoCommand(io), clusterCommand(io)];
+  return [thingCommand(io), thingGroupCommand(io), policyCommand(io), bucketCommand(io), cpCommand(io), roleCommand(io), jobCommand(io), demoCommand(io), clusterCommand(io), auditCommand(io)];
 }

@@ -18,6 +18,7 @@ export const VERBS: Record<string, () => Promise<Command>> = {
   agent: async () => (await import('./agent-command.js')).agentCommand(),
   config: async () => (await import('./config-command.js')).configCommand(),
   cluster: async () => (await import('./cluster-command.js')).clusterCommand(),
+  audit: async () => (await import('./audit-command.js')).auditCommand(),
 };
 
 /**

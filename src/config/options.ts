@@ -43,6 +43,8 @@ const APPLY: Record<string, Apply> = {
   'metrics.address': (o, v) => (o.metricsAddress = String(v)),
   's3.sigv2': (o, v) => (o.sigv2 = v === true),
   's3.abandonedUploadDays': (o, v) => (o.abandonedUploadMs = Number(v) * 24 * 3600_000),
+  'audit.retentionDays': (o, v) => (o.auditRetentionMs = Number(v) * 24 * 3600_000),
+  'audit.file': (o, v) => (o.auditFile = String(v)),
   'jobs.schedulerIntervalMs': (o, v) => (o.jobsTickMs = Number(v)),
 };
 

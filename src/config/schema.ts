@@ -77,6 +77,10 @@ export const SCHEMA = {
     sigv2: { type: { kind: 'boolean' }, default: true, doc: 'accept S3 Signature Version 2 (AWSAccessKeyId/Signature/Expires URLs and Authorization: AWS headers), as S3 and MinIO still do' },
     abandonedUploadDays: int('multipart uploads neither completed nor aborted are aborted after this many days', 7, 1, 3650),
   },
+  audit: {
+    retentionDays: int('audit events (every operator request, as ferry audit shows them) older than this many days are purged', 90, 1, 36_500),
+    file: str('also append each audit event as a JSON line to this file, for a log shipper; unset = off'),
+  },
   jobs: {
     schedulerIntervalMs: int('how often each node looks for due job timers', 1000, 50, 60_000),
   },

@@ -12,8 +12,8 @@ export type Principal =
       roleArn: string;
       /** Policy variables of the session, e.g. credentials-iot:ThingName. */
       variables: Record<string, string>;
-      /** STS session policies (documents): the session may do only what the role and every one of these allow. */
-      sessionPolicies?: string[];
+      /** A session policy (JSON) narrowing the role, when the session was made with one. */
+      sessionPolicy?: string;
       /** AssumeRole's SourceIdentity, carried to chained sessions (aws:SourceIdentity). */
       sourceIdentity?: string;
     }

@@ -90,22 +90,16 @@ function bucketOfArn(resource: string): string | undefined {
 
 const parsedSessions = new Map<string, BoundPolicySet>();
 
-/** Session policies: each must allow (an intersection); none means no narrowing. */
-function sessionDecision(p: Signer, request: { action: string; resource: string; context: ConditionContext }): Decision {
-  if (p.kind !== 'role-session' || !p.sessionPolicies || p.sessionPolicies.length === 0) return ALLOW_ALL;
-  let last: Decision = ALLOW_ALL;
-  for (const text of p.sessionPolicies) {
-    let set = parsedSessions.get(text);
-    if (set === undefined) {
-      set = bindVariables(compilePolicies([parsePolicyDocument(text, 'iam', { maxChars: Number.MAX_SAFE_INTEGER })]), {});
-      parsedSessions.set(text, set);
-      if (parsedSessions.size > 1000) parsedSessions.delete(parsedSessions.keys().next().value!);
-    }
-    const d = explain(set, request);
-    if (d.effect !== 'Allow') return d;
-    last = d;
+/** The session policy must allow too (an intersection with the role's); none means no narrowing. */
+export function sessionDecision(p: Principal, request: { action: string; resource: string; context?: ConditionContext }): Decision {
+  if (p.kind !== 'role-session' || p.sessionPolicy === undefined) return ALLOW_ALL;
+  let set = parsedSessions.get(p.sessionPolicy);
+  if (set === undefined) {
+    set = bindVariables(compilePolicies([parsePolicyDocument(p.sessionPolicy, 'iam', { maxChars: Number.MAX_SAFE_INTEGER })]), {});
+    parsedSessions.set(p.sessionPolicy, set);
+    if (parsedSessions.size > 1000) parsedSessions.delete(parsedSessions.keys().next().value!);
   }
-  return last;
+  return explain(set, request);
 }
 
 /** The principal's own condition keys (aws:PrincipalArn and friends). */

@@ -86,7 +86,23 @@ export function dispatch(call: S3Call, copySource: boolean): Promise<unknown> {
   if (versionId !== null && versionId !== 'null') {
     throw new FerryError('NotFound', 'The specified version does not exist.', { resource: 'version', fields: { VersionId: versionId } });
   }
-  if (bucket === undefined) return serviceRoute(method)(call);
-  if (key === undefined) return bucketRoute(method, query)({ ...call, bucket });
-  return objectRoute(method, query, copySource)({ ...call, bucket, key });
+  if (bucket === undefined) return named(call, serviceRoute(method))(call);
+  if (key === undefined) return named(call, bucketRoute(method, query))({ ...call, bucket });
+  return named(call, objectRoute(method, query, copySource))({ ...call, bucket, key });
+}
+
+/** Handlers whose name is not S3's operation name. */
+const OPERATION_NAMES: Record<string, string> = {
+  createUpload: 'CreateMultipartUpload',
+  completeUpload: 'CompleteMultipartUpload',
+  abortUpload: 'AbortMultipartUpload',
+  listUploads: 'ListMultipartUploads',
+  listObjectsV1: 'ListObjects',
+};
+
+/** The operation's name (`s3:GetObject`) for metrics and the audit log: the handler's, capitalised. */
+function named<R extends (c: never) => Promise<unknown>>(call: S3Call, route: R): R {
+  const name = OPERATION_NAMES[route.name] ?? `${route.name.charAt(0).toUpperCase()}${route.name.slice(1)}`;
+  call.request.operation = `s3:${name}`;
+  return route;
 }

@@ -23,8 +23,8 @@ export const bucketPoliciesStsAuditMigration: FerryMigration = {
       .addColumn('restrict_public_buckets', 'integer', (c) => c.notNull())
       .addColumn('updated_at', 'bigint', (c) => c.notNull())
       .execute();
-    // STS sessions: session policies (JSON array of documents) narrow the role; the source identity is carried along.
-    await db.schema.alterTable('access_keys').addColumn('session_policies', 'text').execute();
+    // STS sessions: the session policy (inline and managed statements as one document) narrows the role; the source identity is carried along.
+    await db.schema.alterTable('access_keys').addColumn('session_policy', 'text').execute();
     await db.schema.alterTable('access_keys').addColumn('source_identity', 'varchar(64)').execute();
     await db.schema
       .createTable('audit_events')

@@ -22,8 +22,8 @@ export interface AccessKeysTable {
   session_context: string | null;
   created_at: number;
   expires_at: number | null;
-  /** STS sessions: JSON array of session policy documents that narrow the role (null: none). */
-  session_policies?: string | null;
+  /** STS sessions: the session policy (AssumeRole's Policy and PolicyArns as one document) narrowing the role; null: none. */
+  session_policy?: string | null;
   /** STS sessions: the SourceIdentity given to AssumeRole, kept for chained sessions. */
   source_identity?: string | null;
 }
