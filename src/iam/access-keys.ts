@@ -1,30 +1,43 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
+import type { AccessKeysTable } from '../store/tables/core.js';
 import { unauthenticated } from '../errors.js';
 import { newAccessKeyId, newSecretAccessKey } from '../ids.js';
-import type { CredentialResolver, ResolvedAccessKey } from './principal.js';
+import type { CredentialResolver, KeyUse, Principal, ResolvedAccessKey } from './principal.js';
+import { isSealed, tokenMatches, type SecretBox } from './secrets.js';
 
-/** Access keys kept in the database: the root admin key and role sessions' temporary keys. */
+const INVALID_TOKEN = 'The security token included in the request is invalid.';
+/** A key's last use is written at most this often (GetAccessKeyLastUsed is not a request log). */
+const LAST_USED_GRANULARITY_MS = 60_000;
+
+/**
+ * Access keys kept in the database: the root admin key, IAM users' keys and
+ * role sessions' temporary keys, every secret sealed under the KEK and opened
+ * only to verify a signature.
+ */
 export class AccessKeys implements CredentialResolver {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly accountId: string,
+    private readonly box: SecretBox,
   ) {}
 
   async resolve(accessKeyId: string, sessionToken: string | undefined, nowMs: number): Promise<ResolvedAccessKey> {
     const row = await this.db.selectFrom('access_keys').selectAll().where('access_key_id', '=', accessKeyId).executeTakeFirst();
-    if (!row) throw unauthenticated('The security token included in the request is invalid.', 'unknown-access-key');
-    if (row.session_token !== null && row.session_token !== sessionToken) {
-      throw unauthenticated('The security token included in the request is invalid.', 'invalid-token');
-    }
+    if (!row) throw unauthenticated(INVALID_TOKEN, 'unknown-access-key');
+    if (row.session_token !== null && !tokenMatches(row.session_token, sessionToken)) throw unauthenticated(INVALID_TOKEN, 'invalid-token');
     if (row.expires_at !== null && nowMs >= row.expires_at) {
       throw unauthenticated('The security token included in the request is expired', 'expired-token');
     }
+    // AWS answers an Inactive key as it does an unknown one.
+    if (row.status === 'Inactive') throw unauthenticated(INVALID_TOKEN, 'unknown-access-key');
+    const secretAccessKey = this.box.open(row.secret_access_key);
     if (row.kind === 'root') {
-      return { secretAccessKey: row.secret_access_key, principal: { kind: 'root', arn: row.principal_arn, accountId: this.accountId, accessKeyId } };
+      return { secretAccessKey, principal: { kind: 'root', arn: row.principal_arn, accountId: this.accountId, accessKeyId } };
     }
+    if (row.kind === 'user') return this.userKey(row, secretAccessKey);
     return {
-      secretAccessKey: row.secret_access_key,
+      secretAccessKey,
       principal: {
         kind: 'role-session',
         arn: row.principal_arn,
@@ -36,7 +49,27 @@ export class AccessKeys implements CredentialResolver {
     };
   }
 
-  /** The root admin key, created on first start. */
+  /** After a signature by a user's key verified: its last use, for GetAccessKeyLastUsed. */
+  async recordUse(principal: Principal, use: KeyUse, nowMs: number): Promise<void> {
+    if (principal.kind !== 'user') return;
+    await this.db
+      .updateTable('access_keys')
+      .set({ last_used_at: nowMs, last_used_service: use.service, last_used_region: use.region })
+      .where('access_key_id', '=', principal.accessKeyId)
+      .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', nowMs - LAST_USED_GRANULARITY_MS)]))
+      .execute();
+  }
+
+  private async userKey(row: AccessKeysTable, secretAccessKey: string): Promise<ResolvedAccessKey> {
+    const user = await this.db.selectFrom('iam_users').select(['user_id', 'user_name', 'arn']).where('user_id', '=', row.user_id ?? '').executeTakeFirst();
+    if (!user) throw unauthenticated(INVALID_TOKEN, 'unknown-access-key');
+    return {
+      secretAccessKey,
+      principal: { kind: 'user', arn: user.arn, accountId: this.accountId, accessKeyId: row.access_key_id, userName: user.user_name, userId: user.user_id },
+    };
+  }
+
+  /** The root admin key, created on first start; a plaintext secret from before sealing is sealed here. */
   async rootKey(nowMs: number): Promise<{ accessKeyId: string; secretAccessKey: string }> {
     const existing = await this.db
       .selectFrom('access_keys')
@@ -44,13 +77,34 @@ export class AccessKeys implements CredentialResolver {
       .where('kind', '=', 'root')
       .orderBy('created_at')
       .executeTakeFirst();
-    if (existing) return { accessKeyId: existing.access_key_id, secretAccessKey: existing.secret_access_key };
+    if (existing) {
+      await this.sealPlaintext();
+      const secret = isSealed(existing.secret_access_key) ? this.box.open(existing.secret_access_key) : existing.secret_access_key;
+      return { accessKeyId: existing.access_key_id, secretAccessKey: secret };
+    }
+    await this.insertRoot(nowMs);
+    // Two nodes starting at once on PostgreSQL: the oldest root key wins for both.
+    return this.rootKey(nowMs);
+  }
+
+  /**
+   * `ferry admin rotate-root-key`: a new root key replaces every old one in
+   * one transaction, so the old key is refused from the next request on.
+   */
+  async rotateRootKey(nowMs: number): Promise<{ accessKeyId: string; secretAccessKey: string }> {
+    return this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('access_keys').where('kind', '=', 'root').execute();
+      return this.insertRoot(nowMs, trx);
+    });
+  }
+
+  private async insertRoot(nowMs: number, db: Kysely<Database> = this.db): Promise<{ accessKeyId: string; secretAccessKey: string }> {
     const key = { accessKeyId: newAccessKeyId('AKIA'), secretAccessKey: newSecretAccessKey() };
-    await this.db
+    await db
       .insertInto('access_keys')
       .values({
         access_key_id: key.accessKeyId,
-        secret_access_key: key.secretAccessKey,
+        secret_access_key: this.box.seal(key.secretAccessKey),
         kind: 'root',
         principal_arn: `arn:aws:iam::${this.accountId}:root`,
         role_arn: null,
@@ -60,7 +114,25 @@ export class AccessKeys implements CredentialResolver {
         expires_at: null,
       })
       .execute();
-    // Two nodes starting at once on PostgreSQL: the oldest root key wins for both.
-    return this.rootKey(nowMs);
+    return key;
+  }
+
+  /** Databases from before secrets were sealed: seal every plaintext secret once, drop old temporary keys. */
+  private async sealPlaintext(): Promise<void> {
+    const rows = await this.db.selectFrom('access_keys').select(['access_key_id', 'secret_access_key', 'expires_at']).execute();
+    for (const row of rows) {
+      if (isSealed(row.secret_access_key)) continue;
+      // An old temporary key is simply dropped (its holder asks again); long-term ones are sealed.
+      if (row.expires_at !== null) {
+        await this.db.deleteFrom('access_keys').where('access_key_id', '=', row.access_key_id).execute();
+        continue;
+      }
+      await this.db
+        .updateTable('access_keys')
+        .set({ secret_access_key: this.box.seal(row.secret_access_key) })
+        .where('access_key_id', '=', row.access_key_id)
+        .where('secret_access_key', '=', row.secret_access_key)
+        .execute();
+    }
   }
 }

@@ -10,3 +10,6 @@ export const assumedRoleArn = (accountId: string, roleName: string, sessionName:
   `arn:aws:sts::${accountId}:assumed-role/${roleName}/${sessionName}`;
 
 export const roleAliasArn = (region: string, accountId: string, alias: string): string => `arn:aws:iot:${region}:${accountId}:rolealias/${alias}`;
+
+export const userArn = (accountId: string, path: string, name: string): string => `arn:aws:iam::${accountId}:user${path}${name}`;
+export const groupArn = (accountId: string, path: string, name: string): string => `arn:aws:iam::${accountId}:group${path}${name}`;

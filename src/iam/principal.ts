@@ -1,9 +1,20 @@
 /**
- * Who is making a request, once authenticated. Protocol-free: adapters build
- * it from a signature or a client certificate, the domain authorizes it.
+ * Who is making a request, once authenticated — the caller. Protocol-free:
+ * adapters build it from a signature or a client certificate, the domain's
+ * one authorizer (src/iam/authorizer.ts) decides what it may do.
  */
 export type Principal =
   | { kind: 'root'; arn: string; accountId: string; accessKeyId: string }
+  | {
+      kind: 'user';
+      /** arn:aws:iam::A:user/PATH/NAME */
+      arn: string;
+      accountId: string;
+      accessKeyId: string;
+      userName: string;
+      /** AIDA… (aws:userid). */
+      userId: string;
+    }
   | {
       kind: 'role-session';
       arn: string;
@@ -32,7 +43,18 @@ export interface ResolvedAccessKey {
   principal: Exclude<Principal, { kind: 'certificate' }>;
 }
 
+/** Where a key was used (GetAccessKeyLastUsed): the signature's service and region. */
+export interface KeyUse {
+  service: string;
+  region: string;
+}
+
 /** Resolves the access key of a SigV4 signature; throws `unauthenticated` when unknown or expired. */
 export interface CredentialResolver {
   resolve(accessKeyId: string, sessionToken: string | undefined, nowMs: number): Promise<ResolvedAccessKey>;
+  /** Called once the signature verified. */
+  recordUse?(principal: Principal, use: KeyUse, nowMs: number): Promise<void>;
 }
+
+/** The caller identity every authorization decision takes (root, user, role session or device). */
+export type Caller = Principal;

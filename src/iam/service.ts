@@ -11,6 +11,13 @@ import { RolePermissions } from './role-permissions.js';
 import { RolePolicies } from './role-policies.js';
 import { Roles, type Role } from './roles.js';
 import { Sessions, type TemporaryCredentials } from './sessions.js';
+import type { SecretBox } from './secrets.js';
+import { Users } from './users.js';
+import { Groups } from './groups.js';
+import { OwnerPolicies } from './identity-policies.js';
+import { UserKeys } from './user-keys.js';
+import { LoginProfiles } from './login-profiles.js';
+import { Authorizer } from './authorizer.js';
 
 export interface IamServiceDeps {
   db: Kysely<Database>;
@@ -20,10 +27,13 @@ export interface IamServiceDeps {
   identities: DeviceIdentities;
   sign: UrlSigner;
   documents?: PolicyDocuments;
+  /** Seals the secrets of the keys IAM issues (users', sessions'). */
+  secrets: SecretBox;
 }
 
 /**
- * IAM (roles, managed and inline policies), role aliases, role sessions, and
+ * IAM (users, groups, roles, managed and inline policies, access keys,
+ * login profiles, the authorizer), role aliases, role sessions, and
  * the two ways a role's authority leaves Ferry: the credentials provider and
  * URLs presigned as a role.
  */
@@ -36,6 +46,15 @@ export class IamService {
   /** The object store's AccessPolicySource for role sessions, and role checks for jobs. */
   readonly permissions: RolePermissions;
   readonly credentialsProvider: CredentialsProvider;
+  readonly users: Users;
+  readonly groups: Groups;
+  readonly userPolicies: OwnerPolicies;
+  readonly groupPolicies: OwnerPolicies;
+  readonly userKeys: UserKeys;
+  readonly loginProfiles: LoginProfiles;
+  /** The one decision point for operator requests (every listener). */
+  readonly authorizer: Authorizer;
+  readonly accountId: string;
   private readonly presigner: RolePresigner;
   private s3Endpoint: (() => string) | undefined;
 
@@ -45,8 +64,16 @@ export class IamService {
     this.policies = new ManagedPolicies(deps.db, deps.clock, deps.accountId, documents);
     this.rolePolicies = new RolePolicies(deps.db, deps.clock, documents);
     this.roleAliases = new RoleAliases(deps.db, deps.clock, deps.region, deps.accountId, this.roles);
-    this.sessions = new Sessions(deps.db, deps.clock, deps.accountId);
+    this.sessions = new Sessions(deps.db, deps.clock, deps.accountId, deps.secrets);
     this.permissions = new RolePermissions(deps.db);
+    this.accountId = deps.accountId;
+    this.users = new Users(deps.db, deps.clock, deps.accountId);
+    this.groups = new Groups(deps.db, deps.clock, deps.accountId);
+    this.userPolicies = new OwnerPolicies('user', deps.db, deps.clock, documents);
+    this.groupPolicies = new OwnerPolicies('group', deps.db, deps.clock, documents);
+    this.userKeys = new UserKeys(deps.db, deps.clock, deps.secrets);
+    this.loginProfiles = new LoginProfiles(deps.db, deps.clock, deps.accountId);
+    this.authorizer = new Authorizer(deps.db, deps.clock, this.permissions);
     this.credentialsProvider = new CredentialsProvider({ identities: deps.identities, aliases: this.roleAliases, roles: this.roles, sessions: this.sessions, permissions: this.permissions });
     this.presigner = new RolePresigner({
       roles: this.roles,

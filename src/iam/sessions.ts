@@ -5,6 +5,7 @@ import type { Database } from '../store/schema.js';
 import { assumedRoleArn } from './arns.js';
 import { newSessionToken } from './ids.js';
 import type { Role } from './roles.js';
+import { tokenDigest, type SecretBox } from './secrets.js';
 
 export interface TemporaryCredentials {
   accessKeyId: string;
@@ -28,7 +29,8 @@ const SWEEP_EVERY_MS = 60 * 1000;
 
 /**
  * Temporary credentials of role sessions, kept in `access_keys` where the
- * SigV4 verifier finds them (kind 'role-session', token and expiry checked there).
+ * SigV4 verifier finds them (kind 'role-session', token and expiry checked there):
+ * the secret sealed under the KEK, the token as its digest.
  */
 export class Sessions {
   private lastSweep = 0;
@@ -37,6 +39,7 @@ export class Sessions {
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
     private readonly accountId: string,
+    private readonly box: SecretBox,
   ) {}
 
   async issue(role: Role, request: SessionRequest): Promise<TemporaryCredentials> {
@@ -52,11 +55,11 @@ export class Sessions {
       .insertInto('access_keys')
       .values({
         access_key_id: credentials.accessKeyId,
-        secret_access_key: credentials.secretAccessKey,
+        secret_access_key: this.box.seal(credentials.secretAccessKey),
         kind: 'role-session',
         principal_arn: assumedRoleArn(this.accountId, role.roleName, request.sessionName),
         role_arn: role.arn,
-        session_token: credentials.sessionToken,
+        session_token: tokenDigest(credentials.sessionToken),
         session_context: JSON.stringify(request.variables ?? {}),
         created_at: now,
         expires_at: credentials.expiration,

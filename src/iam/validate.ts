@@ -90,3 +90,8 @@ export function validTags(tags: Tag[]): Tag[] {
   }
   return tags;
 }
+
+export const USER_NAME: StringRule = { min: 1, max: 64, pattern: NAME, patternText: '[\\w+=,.@-]+' };
+export const GROUP_NAME: StringRule = { min: 1, max: 128, pattern: NAME, patternText: '[\\w+=,.@-]+' };
+export const ACCESS_KEY_ID: StringRule = { min: 16, max: 128, pattern: /^[\w]+$/, patternText: '[\\w]+' };
+export const PASSWORD: StringRule = { min: 1, max: 128, pattern: /^[\u0009\u000A\u000D\u0020-\u00FF]+$/, patternText: '[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+' };

@@ -19,6 +19,20 @@ export interface AccessPolicySource {
   policiesFor(principal: Principal): Promise<BoundPolicySet | null>;
   /** The bucket's policy (the object store provides it); null or absent when it has none. */
   bucketPolicyOf?(bucket: string): Promise<CompiledPolicySet | null>;
+  /**
+   * The whole decision, where IAM provides it (src/iam/authorizer.ts: users,
+   * groups, roles and session policies, with AWS's refusal message).
+   */
+  decide?(principal: Principal, action: string, resource: string, context?: ConditionContext): Promise<IdentityVerdict>;
+}
+
+/** IAM's identity-policy verdict on one action and resource (src/iam/authorizer.ts). */
+export interface IdentityVerdict {
+  allowed: boolean;
+  effect?: 'Allow' | 'ExplicitDeny' | 'ImplicitDeny';
+  message?: string;
+  /** The deciding statement, in words. */
+  decidedBy?: string;
 }
 
 /** Until IAM provides policies, nobody but the root admin may act. */
@@ -48,9 +62,9 @@ export async function decideS3(
   if (principal.kind === 'certificate') return { action, resource, effect: 'ImplicitDeny' };
   const ctx = { ...requestContext(), ...principalContext(principal), ...context };
   const request = { action, resource, context: ctx };
-  const bound = await policies.policiesFor(principal);
-  const identity = bound ? explain(bound, request) : IMPLICIT;
-  if (identity.effect === 'ExplicitDeny') return outcome(action, resource, identity, 'identity policy');
+  const identity = await identityVerdict(principal, request, policies);
+  if (identity.effect === 'ExplicitDeny') return withStatement({ action, resource, effect: 'ExplicitDeny' }, identity.decidedBy);
+  // IAM's verdict already includes the session policy; it is asked again for what a bucket policy grants.
   const session = sessionDecision(principal, request);
   if (session.effect === 'ExplicitDeny') return outcome(action, resource, session, 'session policy');
   const bucket = bucketOfArn(resource);
@@ -62,13 +76,29 @@ export async function decideS3(
   if (byRole.effect === 'ExplicitDeny') return outcome(action, resource, byRole, 'bucket policy');
   // Session policies narrow a role session whichever policy grants (Ferry applies them to bucket-policy grants too).
   if (session.effect !== 'Allow') return { action, resource, effect: 'ImplicitDeny' };
-  if (identity.effect === 'Allow') return outcome(action, resource, identity, 'identity policy');
+  if (identity.effect === 'Allow') return withStatement({ action, resource, effect: 'Allowed' }, identity.decidedBy);
   if (byOwnArn.effect === 'Allow') return outcome(action, resource, byOwnArn, 'bucket policy');
   if (byRole.effect === 'Allow') return outcome(action, resource, byRole, 'bucket policy');
   return { action, resource, effect: 'ImplicitDeny' };
 }
 
 const IMPLICIT: Decision = { effect: 'ImplicitDeny' };
+
+function withStatement(d: AuditDecision, decidedBy: string | undefined): AuditDecision {
+  return decidedBy === undefined ? d : { ...d, decidedBy };
+}
+
+/** The identity-policy half: IAM's authorizer where installed, else the principal's bound policies. */
+async function identityVerdict(principal: Signer, request: { action: string; resource: string; context: ConditionContext }, policies: AccessPolicySource): Promise<{ effect: Decision['effect']; decidedBy?: string }> {
+  if (policies.decide) {
+    const v = await policies.decide(principal, request.action, request.resource, request.context);
+    const effect = v.allowed ? 'Allow' : (v.effect === 'ExplicitDeny' ? 'ExplicitDeny' : 'ImplicitDeny');
+    return v.decidedBy === undefined ? { effect } : { effect, decidedBy: v.decidedBy };
+  }
+  const bound = await policies.policiesFor(principal);
+  const d = bound ? explain(bound, request) : IMPLICIT;
+  return d.matched ? { effect: d.effect, decidedBy: describeStatement('identity policy', d.matched) } : { effect: d.effect };
+}
 const ALLOW_ALL: Decision = { effect: 'Allow' };
 
 function outcome(action: string, resource: string, d: Decision, where: string): AuditDecision {

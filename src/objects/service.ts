@@ -50,7 +50,7 @@ export interface ObjectStoreOptions {
 export class ObjectStore {
   readonly deps: ObjectsDeps;
   private policySource: AccessPolicySource;
-  private readonly accessSource: AccessPolicySource;
+  private readonly bucketPolicySource: BucketPolicySource;
   private timer?: NodeJS.Timeout;
   private readonly abandonedUploadMs: number;
   private readonly singleton: ObjectStoreOptions['singleton'];
@@ -60,7 +60,7 @@ export class ObjectStore {
     this.policySource = opts.policies ?? NO_POLICIES;
     const bucketPolicySource = new BucketPolicySource(opts.store.db);
     // Identity policies come from IAM (installed after start); bucket policies from this store.
-    this.accessSource = { policiesFor: (p) => this.policySource.policiesFor(p), bucketPolicyOf: (b) => bucketPolicySource.policyOf(b) };
+    this.bucketPolicySource = bucketPolicySource;
     this.abandonedUploadMs = opts.abandonedUploadMs ?? ABANDONED_UPLOAD_AGE_MS;
     this.singleton = opts.singleton;
     this.sharedBlobs = opts.sharedBlobs ?? false;
@@ -79,7 +79,18 @@ export class ObjectStore {
       region: opts.region,
       leases,
       trash,
-      policies: () => this.accessSource,
+      policies: () => this.accessSource(),
+    };
+  }
+
+  /** IAM's identity policies (installed after start) with this store's bucket policies. */
+  private accessSource(): AccessPolicySource {
+    const identity = this.policySource;
+    const bucketPolicies = this.bucketPolicySource;
+    return {
+      policiesFor: (p) => identity.policiesFor(p),
+      bucketPolicyOf: (b) => bucketPolicies.policyOf(b),
+      ...(identity.decide ? { decide: identity.decide.bind(identity) } : {}),
     };
   }
 

@@ -48,6 +48,12 @@ export class Tags {
     return pageOf(rows, DEFAULT_PAGE, (r) => r.tag_key, (r) => ({ key: r.tag_key, value: r.tag_value }));
   }
 
+  /** The resource's tags as a map (aws:ResourceTag/… of the authorizer); undefined when it has none. */
+  async tagsOf(arn: string): Promise<Record<string, string> | undefined> {
+    const rows = await this.deps.db.selectFrom('iot_tags').select(['tag_key', 'tag_value']).where('resource_arn', '=', arn).execute();
+    return rows.length === 0 ? undefined : Object.fromEntries(rows.map((r) => [r.tag_key, r.tag_value]));
+  }
+
   /** Sets tags inside a creating transaction (CreateThingGroup, CreatePolicy… take `tags`). */
   async put(db: Db, arn: string, tags: Tag[]): Promise<void> {
     if (tags.length > MAX_TAGS) throw limitExceeded('tag', `A resource can have at most ${MAX_TAGS} tags.`);

@@ -41,11 +41,17 @@ export function endpointsFor(host: string, ports: { api: number; device: number;
  * underscores, as the SDKs' service-specific endpoint settings expect).
  */
 function sharedConfig(region: string, caFile: string, e: AdvertisedEndpoints): string {
-  const service = (id: string, url: string) => `${id} =\n  endpoint_url = ${url}\n`;
+  return profileConfig(AWS_PROFILE, region, caFile, e);
+}
+
+/** The shared-config sections of profile `profile` (the CLI writes one for a new user's key). */
+export function profileConfig(profile: string, region: string, caFile: string | undefined, e: Pick<AdvertisedEndpoints, 'iot' | 'iam' | 's3'> & Partial<AdvertisedEndpoints>): string {
+  const service = (id: string, url: string | undefined) => (url ? `${id} =\n  endpoint_url = ${url}\n` : '');
+  const AWS_PROFILE = profile;
   return [
     `[profile ${AWS_PROFILE}]`,
     `region = ${region}`,
-    `ca_bundle = ${caFile}`,
+    ...(caFile ? [`ca_bundle = ${caFile}`] : []),
     `services = ${AWS_PROFILE}-services`,
     's3 =',
     '  addressing_style = path',

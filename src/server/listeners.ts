@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { createHttpsApp } from '../protocols/http/app.js';
-import { installAuthentication } from '../protocols/http/authenticate.js';
+import { installAuthentication } from '../api/authenticate.js';
 import { registerIotApi } from '../api/iot/index.js';
 import { registerQueryApi } from '../api/query/dispatch.js';
 import { registerS3Api } from '../api/s3/index.js';
@@ -9,6 +9,7 @@ import { registerDeviceApi } from '../api/device/index.js';
 import { registerClusterRoutes } from '../api/ferry/cluster.js';
 import { registerRotationRoutes } from '../api/ferry/rotations.js';
 import { registerAuditRoutes } from '../api/ferry/audit.js';
+import { registerRootKeyRoutes } from '../api/ferry/root-key.js';
 import { registerHealthRoutes } from './health.js';
 import { startMqttListener, type MqttListener } from '../mqtt/listener.js';
 import { startMetricsListener, type MetricsListener } from './metrics-listener.js';
@@ -47,6 +48,7 @@ function apiApp(ctx: AppContext): FastifyInstance {
   registerClusterRoutes(app, ctx);
   registerRotationRoutes(app, ctx);
   registerAuditRoutes(app, ctx);
+  registerRootKeyRoutes(app, ctx);
   return app;
 }
 

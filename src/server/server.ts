@@ -17,10 +17,14 @@ import { lockDataDir } from './data-dir-lock.js';
 import { endpointsFor, writeContractFiles, type EndpointsFile } from './contract-files.js';
 import { createDomainServices, stopDomainServices } from './services.js';
 import { startListeners } from './listeners.js';
+import { followRootKeyRotations } from './root-key.js';
 import type { AppContext } from './context.js';
 import { FerryMetrics } from './metrics.js';
 import { TicketKeys } from '../cluster/ticket-keys.js';
-import type { Kek } from '../pki/kek.js';
+import { createKek, readKek, type Kek } from '../pki/kek.js';
+import { secretBox, type SecretBox } from '../iam/secrets.js';
+import { KekMismatchError } from './shared-pki.js';
+import { getSetting, putSetting } from '../store/settings.js';
 import { startCluster, type Cluster, type ClusterSettings } from '../cluster/index.js';
 
 export interface RunningServer {
@@ -70,14 +74,14 @@ export async function startServer(partial: Partial<ServerOptions>, deps: StartDe
   let cluster: Cluster | undefined;
   let ticketKeys: TicketKeys | undefined;
   try {
-    const { accountId, rootKey, pki, kek } = identity!;
+    const { accountId, rootKey, pki, kek, secrets } = identity!;
     // Several nodes on one database share their session-ticket keys (SQLite: one process, Node's own keys).
     if (kek) {
       ticketKeys = new TicketKeys({ db: store.db, kek, clock, rotationMs: options.ticketKeyRotationMs, logger: logger.child({ component: 'tls' }) });
       await ticketKeys.refresh();
       ticketKeys.start();
     }
-    const accessKeys = new AccessKeys(store.db, accountId);
+    const accessKeys = new AccessKeys(store.db, accountId, secrets);
     const host = advertisedHost(options);
     const running = await startCluster({
       settings: clusterSettings(options, deps.pgSchema),
@@ -88,7 +92,7 @@ export async function startServer(partial: Partial<ServerOptions>, deps: StartDe
       onBusLatency: (kind, seconds) => metrics.busSeconds.observe({ kind }, seconds),
     });
     metrics.nameNode(running.nodeName);
-    const services = await createDomainServices({ store, clock, logger, accountId, region: options.region, paths, pki, options, cluster: running, metrics });
+    const services = await createDomainServices({ store, clock, logger, accountId, region: options.region, paths, pki, secrets, options, cluster: running, metrics });
     cluster = running;
     const ctx: AppContext = {
       options,
@@ -116,11 +120,13 @@ export async function startServer(partial: Partial<ServerOptions>, deps: StartDe
     await running.nodes.start(listeners.addresses);
     ctx.endpoints = endpointsFor(urlHost(host), advertisedPorts(options, listeners.ports));
     const endpointsFile = writeContractFiles(paths, { region: options.region, accountId, endpoints: ctx.endpoints, ...rootKey });
+    const stopFollowingRootKey = followRootKeyRotations(ctx);
     logger.info({ endpoints: ctx.endpoints, dataDir: paths.root }, 'ferry server ready');
     let closing: Promise<void> | undefined;
     const close = () =>
       (closing ??= (async () => {
         await listeners.close();
+        stopFollowingRootKey();
         ticketKeys?.stop();
         await running.nodes.stop().catch((error: unknown) => logger.warn({ err: error }, 'leaving the cluster failed'));
         await stopDomainServices(services);
@@ -148,6 +154,8 @@ interface Identity {
   pki: PkiMaterial;
   /** PostgreSQL only: the key-encryption key (the SQLite mode keeps its keys in DIR/pki). */
   kek?: Kek;
+  /** Access-key secrets sealed under the KEK (both engines: SQLite's is DIR/pki/kek, mode 0600). */
+  secrets: SecretBox;
 }
 
 /**
@@ -159,14 +167,36 @@ interface Identity {
  */
 async function loadIdentity(db: Kysely<Database>, options: ServerOptions, paths: DataDirPaths, nowMs: number): Promise<Identity> {
   const accountId = await getOrCreateSetting(db, 'account-id', newAccountId);
-  const rootKey = await new AccessKeys(db, accountId).rootKey(nowMs);
   const names = serverCertificateNames(options);
-  if (dialectOf(options.databaseUrl) === 'sqlite') return { accountId, rootKey, pki: await loadOrCreatePki(paths, names, nowMs) };
-  const { kek, ...pki } = await loadOrCreateSharedPki(db, { kekFile: options.kekFile ?? join(paths.pki, 'kek'), names, nowMs, legacy: paths });
+  const kekFile = options.kekFile ?? join(paths.pki, 'kek');
+  if (dialectOf(options.databaseUrl) === 'sqlite') {
+    const secrets = secretBox(await singleNodeKek(db, kekFile));
+    const rootKey = await new AccessKeys(db, accountId, secrets).rootKey(nowMs);
+    return { accountId, rootKey, pki: await loadOrCreatePki(paths, names, nowMs), secrets };
+  }
+  const { kek, ...pki } = await loadOrCreateSharedPki(db, { kekFile, names, nowMs, legacy: paths });
+  const secrets = secretBox(kek);
+  const rootKey = await new AccessKeys(db, accountId, secrets).rootKey(nowMs);
   // Clients read the CA from endpoints.json's caFile; the keys stay in the database.
   mkdirSync(paths.pki, { recursive: true, mode: 0o700 });
   writeCertificateFile(paths.caCert, pki.caCertPem);
-  return { accountId, rootKey, pki, kek };
+  return { accountId, rootKey, pki, kek, secrets };
+}
+
+const SINGLE_NODE_KEK = 'iam.kek-fingerprint';
+
+/**
+ * A single node's KEK: a 0600 file in DIR/pki (or --kek-file), made on first
+ * start; the database keeps its fingerprint so another file is named, not
+ * failed on.
+ */
+async function singleNodeKek(db: Kysely<Database>, file: string): Promise<Kek> {
+  const expected = await getSetting(db, SINGLE_NODE_KEK);
+  const kek = readKek(file) ?? (expected === undefined ? createKek(file) : undefined);
+  if (!kek) throw new KekMismatchError(`this database's access keys are sealed under the key-encryption key ${expected}, and the key-encryption key file ${file} does not exist`);
+  if (expected === undefined) await putSetting(db, SINGLE_NODE_KEK, kek.fingerprint);
+  else if (expected !== kek.fingerprint) throw new KekMismatchError(`the key-encryption key file ${file} holds the key ${kek.fingerprint}, but this database's access keys are sealed under ${expected}`);
+  return kek;
 }
 
 /** The ports clients are told: a balancer's where configured, else the ones bound. */

@@ -17,6 +17,7 @@ import { createJobsService, type JobsService } from '../jobs/index.js';
 import { startJobsMqtt } from '../api/jobs-mqtt/index.js';
 import { FleetIndex } from '../fleet/service.js';
 import { AuditLog } from '../audit/log.js';
+import { ephemeralSecretBox, type SecretBox } from '../iam/secrets.js';
 
 /** What the domain services are built from. */
 export interface ServiceDeps {
@@ -27,6 +28,8 @@ export interface ServiceDeps {
   region: string;
   paths: DataDirPaths;
   pki: PkiMaterial;
+  /** Seals access-key secrets under the KEK; absent (tests): a key kept only in this process. */
+  secrets?: SecretBox;
   /** The settings the services read (limits, time-outs, the blob directory). */
   options?: Pick<ServerOptions, 'blobDir' | 'abandonedUploadMs' | 'jobsTickMs'> & Partial<Pick<ServerOptions, 'auditRetentionMs' | 'auditFile'>>;
   cluster?: Cluster;
@@ -59,10 +62,11 @@ export interface DomainServices {
 
 export async function createDomainServices(deps: ServiceDeps): Promise<DomainServices> {
   const registry = createRegistry(deps);
-  const iam = createIamService({ db: deps.store.db, clock: deps.clock, accountId: deps.accountId, region: deps.region, identities: registry, sign: presignUrl });
+  const iam = createIamService({ db: deps.store.db, clock: deps.clock, accountId: deps.accountId, region: deps.region, identities: registry, sign: presignUrl, secrets: deps.secrets ?? ephemeralSecretBox() });
+  iam.authorizer.useResourceTags(registry.tags);
   const deviceMessaging = new DeviceMessagingHub(deps.logger.child({ component: 'device-messaging' }));
   const connectivity = new ConnectivityStore(deps.store.db);
-  const objects = await createObjectStore({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'objects' }), region: deps.region, root: deps.options?.blobDir ?? deps.paths.objects, policies: iam.permissions, ...(deps.options ? { abandonedUploadMs: deps.options.abandonedUploadMs } : {}), ...(deps.cluster ? { singleton: deps.cluster.singleton('objects-sweep'), sharedBlobs: deps.cluster.clustered } : {}) });
+  const objects = await createObjectStore({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'objects' }), region: deps.region, root: deps.options?.blobDir ?? deps.paths.objects, policies: iam.authorizer, ...(deps.options ? { abandonedUploadMs: deps.options.abandonedUploadMs } : {}), ...(deps.cluster ? { singleton: deps.cluster.singleton('objects-sweep'), sharedBlobs: deps.cluster.clustered } : {}) });
   const jobs = createJobsService({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'jobs' }), registry, iam, objects, ...(deps.options ? { tickIntervalMs: deps.options.jobsTickMs } : {}), ...(deps.cluster ? { timers: { owner: deps.cluster.nodeId, leaseMs: deps.cluster.settings.leaseMs }, singleton: deps.cluster.singleton('jobs-deletions') } : {}) });
   const cluster = deps.cluster?.clustered ? deps.cluster : undefined;
   const relay = cluster

@@ -9,3 +9,12 @@ export async function getOrCreateSetting(db: Kysely<Database>, name: string, cre
   const row = await db.selectFrom('ferry_settings').select('value').where('name', '=', name).executeTakeFirstOrThrow();
   return row.value;
 }
+
+export async function getSetting(db: Kysely<Database>, name: string): Promise<string | undefined> {
+  const row = await db.selectFrom('ferry_settings').select('value').where('name', '=', name).executeTakeFirst();
+  return row?.value;
+}
+
+export async function putSetting(db: Kysely<Database>, name: string, value: string): Promise<void> {
+  await db.insertInto('ferry_settings').values({ name, value }).onConflict((oc) => oc.column('name').doUpdateSet({ value })).execute();
+}

@@ -62,7 +62,7 @@ for (const { engine, skip } of engines()) {
     const events = await allEvents(s);
     const names = events.map((e) => `${e.EventSource.split('.')[0]}:${e.EventName}:${e.Decision}`).reverse();
     assert.deepEqual(names, [
-      'iot:POST /things/:thingName:Allowed',
+      'iot:CreateThing:Allowed',
       'iam:CreateRole:Allowed',
       's3:CreateBucket:Allowed',
       's3:PutObject:Allowed',

@@ -5,6 +5,7 @@ import { FerryError } from '../../src/errors.js';
 import { IamService } from '../../src/iam/service.js';
 import type { DeviceIdentities } from '../../src/iam/credentials-provider.js';
 import { AccessKeys } from '../../src/iam/access-keys.js';
+import { ephemeralSecretBox } from '../../src/iam/secrets.js';
 import { PRESIGN_SESSION_MARGIN_SEC, PRESIGN_SESSION_REUSE_SEC } from '../../src/iam/presign.js';
 import { engines, openTestStore } from '../helpers/stores.js';
 
@@ -22,17 +23,22 @@ function kindOf(error: unknown): string {
 async function withIam(engine: 'sqlite' | 'postgres', body: (iam: IamService, ctx: { clock: AdjustableClock; keys: AccessKeys }) => Promise<void>) {
   const { store, dispose } = await openTestStore(engine);
   const clock = new AdjustableClock();
+  const secrets = ephemeralSecretBox();
   const iam = new IamService({
     db: store.db,
     clock,
     accountId: ACCOUNT,
     region: 'us-east-1',
     identities: noIdentities,
-    sign: async (r) => `${r.origin}${r.path}?X-Amz-Credential=${r.accessKeyId}&X-Amz-Expires=${r.expiresSec}`,
+    secrets,
+    sign: async (r) => {
+      if (r.sessionToken) signedTokens.set(r.accessKeyId, r.sessionToken);
+      return `${r.origin}${r.path}?X-Amz-Credential=${r.accessKeyId}&X-Amz-Expires=${r.expiresSec}`;
+    },
   });
   iam.useS3Endpoint(() => 'https://127.0.0.1:9000');
   try {
-    await body(iam, { clock, keys: new AccessKeys(store.db, ACCOUNT) });
+    await body(iam, { clock, keys: new AccessKeys(store.db, ACCOUNT, secrets) });
   } finally {
     await dispose();
   }
@@ -227,8 +233,11 @@ for (const { engine, skip } of engines()) {
 }
 
 /** The session token the sessions table holds for a key (tests only). */
-async function tokenOf(iam: IamService, accessKeyId: string): Promise<string> {
-  const db = (iam.sessions as unknown as { db: import('kysely').Kysely<import('../../src/store/schema.js').Database> }).db;
-  const row = await db.selectFrom('access_keys').select('session_token').where('access_key_id', '=', accessKeyId).executeTakeFirstOrThrow();
-  return row.session_token!;
+/** Session tokens as the signer was handed them (the database keeps only their digest). */
+const signedTokens = new Map<string, string>();
+
+async function tokenOf(_iam: IamService, accessKeyId: string): Promise<string> {
+  const token = signedTokens.get(accessKeyId);
+  if (token === undefined) throw new Error(`no link was signed with ${accessKeyId}`);
+  return token;
 }

@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import { engines, openTestStore } from '../helpers/stores.js';
 import { getOrCreateSetting } from '../../src/store/settings.js';
 import { AccessKeys } from '../../src/iam/access-keys.js';
+import { ephemeralSecretBox, tokenDigest } from '../../src/iam/secrets.js';
 import { migrations } from '../../src/store/migrations/index.js';
 import { claimDueRollouts } from '../../src/jobs/rollout.js';
 import { AdjustableClock } from '../../src/clock.js';
@@ -52,7 +53,7 @@ for (const { engine, skip } of engines()) {
     test('epoch-millisecond columns read back as numbers', async () => {
       const { store, dispose } = await openTestStore(engine);
       try {
-        const keys = new AccessKeys(store.db, '123456789012');
+        const keys = new AccessKeys(store.db, '123456789012', ephemeralSecretBox());
         const now = 1_790_000_000_123;
         const root = await keys.rootKey(now);
         const row = await store.db.selectFrom('access_keys').selectAll().where('access_key_id', '=', root.accessKeyId).executeTakeFirstOrThrow();
@@ -66,7 +67,8 @@ for (const { engine, skip } of engines()) {
     test('access keys: root key stable; unknown, wrong-token and expired keys refused', async () => {
       const { store, dispose } = await openTestStore(engine);
       try {
-        const keys = new AccessKeys(store.db, '123456789012');
+        const box = ephemeralSecretBox();
+        const keys = new AccessKeys(store.db, '123456789012', box);
         const a = await keys.rootKey(1000);
         const b = await keys.rootKey(2000);
         assert.deepEqual(a, b);
@@ -78,11 +80,11 @@ for (const { engine, skip } of engines()) {
           .insertInto('access_keys')
           .values({
             access_key_id: 'ASIATEMP',
-            secret_access_key: 's',
+            secret_access_key: box.seal('s'),
             kind: 'role-session',
             principal_arn: 'arn:aws:sts::123456789012:assumed-role/r/s',
             role_arn: 'arn:aws:iam::123456789012:role/r',
-            session_token: 'tok',
+            session_token: tokenDigest('tok'),
             session_context: JSON.stringify({ 'credentials-iot:ThingName': 't1' }),
             created_at: 0,
             expires_at: 10_000,

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { unauthenticated } from '../../errors.js';
-import { certificatePrincipal, incomingSignedRequest } from '../../protocols/http/authenticate.js';
+import { certificatePrincipal, incomingSignedRequest } from '../authenticate.js';
 import { parseSignature } from '../../protocols/sigv4/index.js';
 import type { AppContext } from '../../server/context.js';
 import { registerJobsDataApi } from '../iot-jobs-data/index.js';

@@ -3,6 +3,8 @@ import type { Role } from '../../iam/roles.js';
 import type { ManagedPolicy, PolicyVersion } from '../../iam/managed-policies.js';
 import type { Page } from '../../iam/paging.js';
 import type { Tag } from '../../iam/validate.js';
+import type { User } from '../../iam/users.js';
+import type { Group } from '../../iam/groups.js';
 
 /**
  * IAM returns policy documents URL-encoded (RFC 3986) wherever the model says
@@ -66,3 +68,21 @@ export async function noResult(work: Promise<unknown>): Promise<undefined> {
   await work;
   return undefined;
 }
+
+export function userXml(user: User, opts: { withTags: boolean } = { withTags: true }): XmlObject {
+  return {
+    Path: user.path,
+    UserName: user.userName,
+    UserId: user.userId,
+    Arn: user.arn,
+    CreateDate: new Date(user.createdAt),
+    PasswordLastUsed: user.passwordLastUsed === undefined ? undefined : new Date(user.passwordLastUsed),
+    Tags: opts.withTags ? tagList(user.tags) : undefined,
+  };
+}
+
+export function groupXml(group: Group): XmlObject {
+  return { Path: group.path, GroupName: group.groupName, GroupId: group.groupId, Arn: group.arn, CreateDate: new Date(group.createdAt) };
+}
+
+export const tagsXml = (tags: Tag[]): XmlObject => members(tags.map((t) => ({ Key: t.Key, Value: t.Value })));

@@ -6,10 +6,11 @@
  *   request off MQTT (thing policy variables do not resolve, as on AWS);
  * - SigV4 (service `iot-jobs-data`) with IAM credentials held to
  *   `iotjobsdata:<Operation>` on the same ARN: the root key may do everything,
- *   a role session (the credentials provider's) what its role's policies allow.
+ *   a user or a role session (the credentials provider's) what its policies allow.
  */
 import type { FastifyRequest } from 'fastify';
-import { denied, unauthenticated } from '../../errors.js';
+import { unauthenticated } from '../../errors.js';
+import { requestContext } from '../request-context.js';
 import type { AppContext } from '../../server/context.js';
 
 export type JobsDataOperation = 'GetPendingJobExecutions' | 'StartNextPendingJobExecution' | 'DescribeJobExecution' | 'UpdateJobExecution';
@@ -25,11 +26,8 @@ export async function authorize(ctx: AppContext, request: FastifyRequest, operat
       return;
     case 'root':
       return;
-    case 'role-session': {
-      const action = `iotjobsdata:${operation}`;
-      if (await ctx.services.iam.permissions.sessionAllows(principal, action, resource)) return;
-      // IAM's wording, so the message reads as users know it from AWS.
-      throw denied(`User: ${principal.arn} is not authorized to perform: ${action} on resource: ${resource}`, 'not-authorized');
-    }
+    case 'user':
+    case 'role-session':
+      await ctx.services.iam.authorizer.require(principal, `iotjobsdata:${operation}`, [resource], requestContext(request));
   }
 }

@@ -3,7 +3,7 @@ import { invalidInput, unauthenticated } from '../../errors.js';
 import { formParams, sendQueryResult } from '../../protocols/aws-query.js';
 import { IAM_XMLNS, STS_XMLNS } from '../../protocols/errors/shapes.js';
 import { parseSignature } from '../../protocols/sigv4/index.js';
-import { incomingSignedRequest } from '../../protocols/http/authenticate.js';
+import { incomingSignedRequest } from '../../protocols/http/signed-request.js';
 import type { XmlObject } from '../../protocols/xml/build.js';
 import { dictionary } from '../../records.js';
 import type { AppContext } from '../../server/context.js';

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { FerryError, isFerryError, unauthenticated } from '../../errors.js';
 import type { Principal } from '../../iam/principal.js';
-import { incomingSignedRequest, sigV4Scheme, verifySigV2, verifySigV4 } from '../../protocols/http/authenticate.js';
+import { incomingSignedRequest, sigV4Scheme, verifySigV2, verifySigV4 } from '../authenticate.js';
 import type { AuthScheme } from '../../protocols/http/types.js';
 import { parseSigV2, sigV2Mode } from '../../protocols/sigv2/index.js';
 import { parseSignature, UNSIGNED_PAYLOAD, type CredentialScope, type IncomingSignedRequest, type ParsedSignature } from '../../protocols/sigv4/index.js';

@@ -7,10 +7,11 @@ export function stsActions(ctx: AppContext): Record<string, QueryHandler> {
     GetCallerIdentity: async (_params, request) => {
       const p = request.principal;
       if (!p || p.kind === 'certificate') return { Account: ctx.accountId };
-      // AWS: the root's UserId is the account id; an assumed role's is `RoleId:SessionName`.
-      const role = p.kind === 'root' ? undefined : await ctx.services.iam.roles.findByArn(p.roleArn);
-      const userId = p.kind === 'root' ? ctx.accountId : `${role?.roleId ?? p.roleArn}:${p.arn.split('/').pop() ?? ''}`;
-      return { UserId: userId, Account: ctx.accountId, Arn: p.arn };
+      // AWS: the root's UserId is the account id; a user's its AIDA id; an assumed role's `RoleId:SessionName`.
+      if (p.kind === 'root') return { UserId: ctx.accountId, Account: ctx.accountId, Arn: p.arn };
+      if (p.kind === 'user') return { UserId: p.userId, Account: ctx.accountId, Arn: p.arn };
+      const role = await ctx.services.iam.roles.findByArn(p.roleArn);
+      return { UserId: `${role?.roleId ?? p.roleArn}:${p.arn.split('/').pop() ?? ''}`, Account: ctx.accountId, Arn: p.arn };
     },
   };
 }

@@ -190,6 +190,8 @@ const IAM_REASONS: ReasonTable = {
   validation: e('ValidationError', 400),
   'malformed-body': e('MalformedQueryString', 400),
   'not-attachable': e('PolicyNotAttachable', 400),
+  'password-policy': e('PasswordPolicyViolation', 400),
+  'entity-temporarily-unmodifiable': e('EntityTemporarilyUnmodifiable', 409),
 };
 
 const TABLES: Record<AwsService, { kinds: KindTable; reasons: ReasonTable }> = {

@@ -1,5 +1,4 @@
 import type { AwsService } from '../errors/registry.js';
-import type { Principal } from '../../iam/principal.js';
 
 export type WireProtocol = 'rest-json' | 'rest-xml' | 'aws-query';
 
@@ -26,8 +25,6 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The raw request body (JSON and query protocols; S3 streams instead). */
     rawBody?: Buffer;
-    principal?: Principal;
-    authScheme?: AuthScheme;
     /** The operation's name when one route serves several (aws-query's Action), for metrics. */
     operation?: string;
     /** The AWS error the request was answered with, if any (the audit log's errorCode/errorMessage). */

@@ -9,6 +9,7 @@ import { clusterMigration } from './007-cluster.js';
 import { certificateRotationsMigration } from './008-certificate-rotations.js';
 import { rolloutsMigration } from './009-rollouts.js';
 import { fleetMigration } from './010-fleet.js';
+import { iamUsersMigration } from './013-iam-users.js';
 import { bucketPoliciesStsAuditMigration } from './014-bucket-policies-sts-audit.js';
 
 /** Every migration, in order. A migration, once released, never changes: add a new one. */
@@ -23,5 +24,6 @@ export const migrations: FerryMigration[] = [
   certificateRotationsMigration,
   rolloutsMigration,
   fleetMigration,
+  iamUsersMigration,
   bucketPoliciesStsAuditMigration,
 ];

@@ -10,13 +10,15 @@ export interface SettingsTable {
  */
 export interface AccessKeysTable {
   access_key_id: string;
+  /** Sealed under the KEK (src/iam/secrets.ts); never the plaintext. */
   secret_access_key: string;
-  /** 'root' | 'role-session' */
+  /** 'root' | 'role-session' | 'user' */
   kind: string;
   /** The principal ARN this key acts as (root or assumed-role session). */
   principal_arn: string;
   /** Role ARN for role sessions, else null. */
   role_arn: string | null;
+  /** SHA-256 of the session token (hex, `sha256:` prefix); never the token. */
   session_token: string | null;
   /** JSON object of extra policy variables of the session (e.g. credentials-iot:ThingName). */
   session_context: string | null;
@@ -26,6 +28,13 @@ export interface AccessKeysTable {
   session_policy?: string | null;
   /** STS sessions: the SourceIdentity given to AssumeRole, kept for chained sessions. */
   source_identity?: string | null;
+  /** The IAM user a 'user' key belongs to. */
+  user_id?: string | null;
+  /** 'Active' | 'Inactive' (null: Active). */
+  status?: string | null;
+  last_used_at?: number | null;
+  last_used_service?: string | null;
+  last_used_region?: string | null;
 }
 
 export interface CoreTables {

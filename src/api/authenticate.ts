@@ -1,12 +1,26 @@
 import type { TLSSocket } from 'node:tls';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Clock } from '../../clock.js';
-import { unauthenticated } from '../../errors.js';
-import { certificateIdOf } from '../../pki/index.js';
-import type { CredentialResolver, Principal } from '../../iam/principal.js';
-import { parseSignature, verifySignature, hashPayload, type ParsedSignature } from '../sigv4/index.js';
-import { checkSigV2Request, verifySigV2Signature, type ParsedSigV2 } from '../sigv2/index.js';
-import type { AuthScheme, AuthSpec } from './types.js';
+import type { Clock } from '../clock.js';
+import { unauthenticated } from '../errors.js';
+import { certificateIdOf } from '../pki/index.js';
+import type { CredentialResolver, Principal } from '../iam/principal.js';
+import { parseSignature, verifySignature, hashPayload, type ParsedSignature } from '../protocols/sigv4/index.js';
+import { checkSigV2Request, verifySigV2Signature, type ParsedSigV2 } from '../protocols/sigv2/index.js';
+import { incomingSignedRequest } from '../protocols/http/signed-request.js';
+import type { AuthScheme, AuthSpec } from '../protocols/http/types.js';
+
+/**
+ * Identifying the caller, for every listener: a SigV4/SigV2 signature's key
+ * resolved to the root, a user or a role session; a client certificate to a
+ * device. The wire formats stay in protocols/; what a caller may do is the
+ * domain's authorizer's (src/iam/authorizer.ts).
+ */
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+    authScheme?: AuthScheme;
+  }
+}
 
 export interface AuthDeps {
   credentials: CredentialResolver;
@@ -20,9 +34,7 @@ export interface SigV4Result {
   seedSignature: string;
 }
 
-export function incomingSignedRequest(request: FastifyRequest) {
-  return { method: request.method, rawUrl: request.raw.url ?? '/', headers: request.raw.headersDistinct as Record<string, string[]> };
-}
+export { incomingSignedRequest };
 
 /**
  * Verifies a SigV4 signature (header or presigned query) and resolves its key
@@ -49,6 +61,7 @@ export async function verifySigV4(
     payloadHash: opts.payloadHash(parsed),
     canonicalUri: opts.canonicalUri,
   });
+  await deps.credentials.recordUse?.(resolved.principal, { service: parsed.scope.service, region: parsed.scope.region }, nowMs);
   return { principal: resolved.principal, parsed, signingKey, seedSignature };
 }
 
@@ -63,6 +76,7 @@ export async function verifySigV2(request: FastifyRequest, parsed: ParsedSigV2, 
   checkSigV2Request(req, parsed, nowMs);
   const resolved = await deps.credentials.resolve(parsed.accessKeyId, parsed.securityToken, nowMs);
   verifySigV2Signature(req, parsed, { secretAccessKey: resolved.secretAccessKey, virtualHostBucket: opts.virtualHostBucket });
+  await deps.credentials.recordUse?.(resolved.principal, { service: 's3', region: 'N/A' }, nowMs);
   return resolved.principal;
 }
 
