@@ -150,7 +150,9 @@ export class ManagedPolicies {
     await this.db.transaction().execute(async (trx) => {
       const row = await policyRow(trx, arn);
       const attached = await trx.selectFrom('iam_role_policy_attachments').select('role_id').where('policy_id', '=', row.policy_id).executeTakeFirst();
-      if (attached) throw conflict('policy', 'Cannot delete a policy attached to entities.');
+      const toUser = await trx.selectFrom('iam_user_policy_attachments').select('owner_id').where('policy_arn', '=', arn).executeTakeFirst();
+      const toGroup = await trx.selectFrom('iam_group_policy_attachments').select('owner_id').where('policy_arn', '=', arn).executeTakeFirst();
+      if (attached || toUser || toGroup) throw conflict('policy', 'Cannot delete a policy attached to entities.');
       const others = await trx
         .selectFrom('iam_policy_versions')
         .select('version_id')

@@ -6,7 +6,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { IoTClient, CreateJobCommand, CreateThingCommand, CreateThingGroupCommand, DeleteJobCommand, DeleteThingCommand, DescribeJobCommand, ListThingsCommand } from '@aws-sdk/client-iot';
+import { IoTClient, CreateJobCommand, CreateThingCommand, CreateThingGroupCommand, DeleteJobCommand, DeleteThingCommand, DescribeJobCommand, DescribeThingCommand, ListThingsCommand, TagResourceCommand } from '@aws-sdk/client-iot';
 import {
   AddUserToGroupCommand,
   AttachGroupPolicyCommand,
@@ -31,6 +31,9 @@ import {
   CreateLoginProfileCommand,
   GetLoginProfileCommand,
   DeleteLoginProfileCommand,
+  ChangePasswordCommand,
+  UpdateAccountPasswordPolicyCommand,
+  GetAccountPasswordPolicyCommand,
 } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { engines } from '../helpers/stores.js';
@@ -211,6 +214,42 @@ for (const { engine, skip } of engines()) {
       await root.send(new DeleteAccessKeyCommand({ UserName: 'erin', AccessKeyId: keys.AccessKeyMetadata![0]!.AccessKeyId! }));
       await root.send(new DeleteUserCommand({ UserName: 'erin' }));
       assert.deepEqual((await root.send(new ListUsersCommand({}))).Users?.map((u) => u.UserName) ?? [], []);
+    });
+
+    test('password policy and ChangePassword; aws:ResourceTag and aws:SourceIp conditions', async (t) => {
+      const ts = await startTestServer({ engine });
+      t.after(() => ts.close());
+      const { region, accountId } = ts.endpoints;
+      const root = { iot: ts.iot(), iam: ts.iam() };
+      await rejectsWith(root.iam.send(new GetAccountPasswordPolicyCommand({})), 'NoSuchEntityException', 404);
+      await root.iam.send(new UpdateAccountPasswordPolicyCommand({ MinimumPasswordLength: 12, RequireNumbers: true, AllowUsersToChangePassword: true }));
+      assert.equal((await root.iam.send(new GetAccountPasswordPolicyCommand({}))).PasswordPolicy?.MinimumPasswordLength, 12);
+      const key = await newUser(ts, 'frank');
+      await rejectsWith(root.iam.send(new CreateLoginProfileCommand({ UserName: 'frank', Password: 'short1' })), 'PasswordPolicyViolationException', 400);
+      await root.iam.send(new CreateLoginProfileCommand({ UserName: 'frank', Password: 'long-enough-pw-1', PasswordResetRequired: true }));
+      await root.iam.send(
+        new PutUserPolicyCommand({
+          UserName: 'frank',
+          PolicyName: 'p',
+          PolicyDocument: doc([
+            { Effect: 'Allow', Action: 'iam:ChangePassword', Resource: 'arn:aws:iam::*:user/${aws:username}' },
+            { Effect: 'Allow', Action: 'iot:DescribeThing', Resource: '*', Condition: { StringEquals: { 'aws:ResourceTag/team': 'frank' } } },
+            { Effect: 'Allow', Action: 'iot:ListThings', Resource: '*', Condition: { IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } } },
+          ]),
+        }),
+      );
+      const frank = clientsFor(ts, key);
+      await rejectsWith(frank.iam.send(new ChangePasswordCommand({ OldPassword: 'wrong-password-1', NewPassword: 'another-long-pw-2' })), 'InvalidInputException', 400);
+      await frank.iam.send(new ChangePasswordCommand({ OldPassword: 'long-enough-pw-1', NewPassword: 'another-long-pw-2' }));
+      assert.equal((await root.iam.send(new GetLoginProfileCommand({ UserName: 'frank' }))).LoginProfile?.PasswordResetRequired, false);
+
+      for (const name of ['mine', 'theirs']) await root.iot.send(new CreateThingCommand({ thingName: name }));
+      await root.iot.send(new TagResourceCommand({ resourceArn: `arn:aws:iot:${region}:${accountId}:thing/mine`, tags: [{ Key: 'team', Value: 'frank' }] }));
+      await frank.iot.send(new DescribeThingCommand({ thingName: 'mine' }));
+      await rejectsWith(frank.iot.send(new DescribeThingCommand({ thingName: 'theirs' })), 'AccessDeniedException', 403, /iot:DescribeThing on resource: .*thing\/theirs/);
+      // The test connects from 127.0.0.1, outside 10.0.0.0/8.
+      await rejectsWith(frank.iot.send(new ListThingsCommand({})), 'AccessDeniedException', 403);
+      await root.iot.send(new ListThingsCommand({}));
     });
   });
 }

@@ -13,7 +13,7 @@ export interface ClusterStatus {
 /**
  * Ferry's own operation (not an AWS one): the nodes of the cluster, alive or
  * not yet swept, with their connections and last heartbeat. Signed as the IoT
- * control plane is, for the root key only.
+ * control plane is; a user or role session needs `ferry:ListClusterNodes`.
  */
 export function registerClusterRoutes(app: FastifyInstance, ctx: AppContext): void {
   iotOperation(app, ctx, 'GET', '/ferry/cluster/nodes', async (): Promise<ClusterStatus> => {

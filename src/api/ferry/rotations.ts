@@ -42,7 +42,7 @@ const retirement = (r: Retirement & { newCertificateId?: string }): PendingRetir
  * Ferry's own operations (no AWS equivalent): rotate a thing's certificate,
  * the server retiring the old one once the new one is used or the grace runs
  * out (src/registry/rotations.ts); and list the retirements pending. Signed
- * as the IoT control plane is, for the root key only.
+ * as the IoT control plane is; users and role sessions need `ferry:RotateThingCertificate` / `ferry:ListCertificateRotations` on the thing.
  */
 export function registerRotationRoutes(app: FastifyInstance, ctx: AppContext): void {
   const rotations = () => ctx.services.registry.rotations;
