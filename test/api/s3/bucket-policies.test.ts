@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AttachRolePolicyCommand, CreatePolicyCommand, CreateRoleCommand } from '@aws-sdk/client-iam';
+import { AttachRolePolicyCommand, AttachUserPolicyCommand, CreateAccessKeyCommand, CreatePolicyCommand, CreateRoleCommand, CreateUserCommand } from '@aws-sdk/client-iam';
 import {
   CreateBucketCommand,
   DeleteBucketPolicyCommand,
@@ -80,6 +80,35 @@ for (const { engine, skip } of engines()) {
     await s.s3().send(new DeleteBucketPolicyCommand({ Bucket: 'firmware' }));
     await rejectsWith(read(client, 'public/a.bin'), 'AccessDenied', 403);
     await rejectsWith(s.s3().send(new GetBucketPolicyCommand({ Bucket: 'firmware' })), 'NoSuchBucketPolicy', 404);
+  });
+
+  test(`a bucket policy grants an IAM user read on one prefix without any identity policy; its Deny beats the user's Allow (${engine})`, { skip }, async (t) => {
+    const s = await setup(t, engine);
+    const user = (await s.iam().send(new CreateUserCommand({ UserName: 'alice' }))).User!;
+    const key = (await s.iam().send(new CreateAccessKeyCommand({ UserName: 'alice' }))).AccessKey!;
+    const client = new S3Client({
+      region: s.endpoints.region,
+      endpoint: s.endpoints.endpoints.s3,
+      forcePathStyle: true,
+      credentials: { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! },
+      requestHandler: new NodeHttpHandler({ httpsAgent: s.agent }),
+      maxAttempts: 1,
+    });
+    await rejectsWith(read(client, 'public/a.bin'), 'AccessDenied', 403);
+    await s.s3().send(new PutBucketPolicyCommand({
+      Bucket: 'firmware',
+      Policy: policy([
+        { Sid: 'AliceReadsPublic', Effect: 'Allow', Principal: { AWS: user.Arn }, Action: 's3:GetObject', Resource: 'arn:aws:s3:::firmware/public/*' },
+        { Sid: 'NobodyReadsPrivate', Effect: 'Deny', Principal: { AWS: user.Arn }, Action: 's3:GetObject', Resource: 'arn:aws:s3:::firmware/private/*' },
+      ]),
+    }));
+    assert.equal(await read(client, 'public/a.bin'), 'public/a.bin');
+    await rejectsWith(read(client, 'private/b.bin'), 'AccessDenied', 403);
+    // An identity policy allowing every read does not lift the bucket policy's Deny.
+    const arn = (await s.iam().send(new CreatePolicyCommand({ PolicyName: 'read-all', PolicyDocument: allowPolicy('s3:GetObject', 'arn:aws:s3:::firmware/*') }))).Policy!.Arn!;
+    await s.iam().send(new AttachUserPolicyCommand({ UserName: 'alice', PolicyArn: arn }));
+    await rejectsWith(read(client, 'private/b.bin'), 'AccessDenied', 403);
+    assert.equal(await read(client, 'public/a.bin'), 'public/a.bin');
   });
 
   test(`a bucket policy's Deny beats an identity policy's Allow (${engine})`, { skip }, async (t) => {
