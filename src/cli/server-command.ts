@@ -15,6 +15,12 @@ function onOff(value: string): boolean {
   return value === 'on';
 }
 
+function days(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 36_500) throw new InvalidArgumentError('a number of days from 1 to 36500');
+  return n;
+}
+
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
 /** The flags as `ferry server` takes them; each overrides the configuration file's setting. */
@@ -36,6 +42,8 @@ interface ServerFlags {
   metricsAddress?: string;
   trustedProxy?: string[];
   sigv2?: boolean;
+  auditFile?: string;
+  auditRetentionDays?: number;
 }
 
 /** Flags over the file over the defaults. */
@@ -58,6 +66,8 @@ export function serverOptionsFrom(flags: ServerFlags): Partial<ServerOptions> {
     metricsAddress: flags.metricsAddress,
     trustedProxies: flags.trustedProxy,
     sigv2: flags.sigv2,
+    auditFile: flags.auditFile,
+    auditRetentionMs: flags.auditRetentionDays === undefined ? undefined : flags.auditRetentionDays * 24 * 3600_000,
   };
   const given = Object.fromEntries(Object.entries(fromFlags).filter(([, v]) => v !== undefined));
   return { ...fromFile, ...given };
@@ -85,6 +95,8 @@ export function serverCommand(): Command {
     .option('--blob-dir <dir>', 'object store directory every node reaches (default DIR/objects)')
     .option('--kek-file <file>', 'key-encryption key for the CA key kept in the database (default DIR/pki/kek)')
     .option('--metrics-address <host:port>', 'serve /metrics, /healthz and /readyz over plain HTTP here (default off)')
+    .option('--audit-file <file>', 'also append each audit event as a JSON line to this file (for a log shipper)')
+    .option('--audit-retention-days <n>', `keep audit events this many days (default ${d.auditRetentionMs / 86_400_000})`, days)
     .option('--trusted-proxy <addr|cidr>', 'a balancer allowed to send PROXY protocol headers (repeatable)', collect)
     .action(async (flags: ServerFlags) => {
       const server = await startServer(serverOptionsFrom(flags));

@@ -19,6 +19,7 @@ export const VERBS: Record<string, () => Promise<Command>> = {
   agent: async () => (await import('./agent-command.js')).agentCommand(),
   config: async () => (await import('./config-command.js')).configCommand(),
   cluster: async () => (await import('./cluster-command.js')).clusterCommand(),
+  audit: async () => (await import('./audit-command.js')).auditCommand(),
   user: async () => (await import('./user-command.js')).userCommand(),
   group: async () => (await import('./group-command.js')).groupCommand(),
   admin: async () => (await import('./admin-command.js')).adminCommand(),

@@ -57,6 +57,8 @@ const APPLY: Record<string, Apply> = {
   'mqtt.subscriptionsPerConnection': mqtt('subscriptionsPerConnection'),
   'mqtt.filtersPerSubscribe': mqtt('filtersPerSubscribe'),
   'mqtt.sessionExpirySeconds': mqtt('sessionExpirySeconds'),
+  'audit.retentionDays': (o, v) => (o.auditRetentionMs = Number(v) * 24 * 3600_000),
+  'audit.file': (o, v) => (o.auditFile = String(v)),
   'jobs.schedulerIntervalMs': (o, v) => (o.jobsTickMs = Number(v)),
   'jobs.maxConcurrentJobs': (o, v) => (o.maxConcurrentJobs = Number(v)),
 };

@@ -88,6 +88,10 @@ export const SCHEMA = {
     filtersPerSubscribe: int('topic filters one SUBSCRIBE may carry; those past it get SUBACK 0x80', 8, 1, 1000),
     sessionExpirySeconds: int('a persistent session (clean session off) and its queued QoS 1 messages end this long after its client disconnected', 3600, 60, 7 * 24 * 3600),
   },
+  audit: {
+    retentionDays: int('audit events (every operator request, as ferry audit shows them) older than this many days are purged', 90, 1, 36_500),
+    file: str('also append each audit event as a JSON line to this file, for a log shipper; unset = off'),
+  },
   jobs: {
     schedulerIntervalMs: int('how often each node looks for due job timers', 1000, 50, 60_000),
     maxConcurrentJobs: int("the account's job concurrency quota: jobs rolling out (things not yet notified) at once; CreateJob of one more is LimitExceededException, a scheduled job starting with the quota full is CANCELED", 100, 1, 100_000),

@@ -12,6 +12,7 @@
  */
 import type { Kysely } from 'kysely';
 import { denied } from '../errors.js';
+import { recordDecision } from '../audit/scope.js';
 import type { Clock } from '../clock.js';
 import { bindVariables, compilePolicies, evaluate, parsePolicyDocument, type ConditionContext, type DecisionEffect, type PolicyDocument, type StatementRef } from '../policy/index.js';
 import type { Database } from '../store/schema.js';
@@ -54,6 +55,20 @@ export interface AuthorizationDecision {
   message?: string;
 }
 
+/** What the object store asks of IAM: the identity-policy half of an S3 decision. */
+export interface IdentityDecision {
+  allowed: boolean;
+  effect: DecisionEffect;
+  message?: string;
+  /** The deciding statement, in words. */
+  decidedBy?: string;
+}
+
+/** `identity policy arn:aws:iam::A:policy/P Statement[1] (Sid X)`. */
+export function describeDeciding(st: DecidingStatement): string {
+  return `${st.policy} Statement[${st.statementIndex}]${st.sid !== undefined ? ` (Sid ${st.sid})` : ''}`;
+}
+
 const ALLOW_ROOT: AuthorizationDecision = Object.freeze({ allowed: true, effect: 'Allow' as const });
 const MAX_CACHED = 5_000;
 
@@ -86,6 +101,18 @@ export class Authorizer {
    * refused one is named in the answer.
    */
   async authorize(caller: Caller, action: string, resources: readonly string[], context: RequestContext = {}): Promise<AuthorizationDecision> {
+    const decision = await this.decideAll(caller, action, resources, context);
+    // The request's audit event names what decided (src/audit/scope.ts).
+    recordDecision({
+      action,
+      resource: decision.resource ?? resources[0] ?? '*',
+      effect: decision.allowed ? 'Allowed' : decision.effect === 'ExplicitDeny' ? 'ExplicitDeny' : 'ImplicitDeny',
+      ...(caller.kind === 'root' ? { decidedBy: 'root' } : decision.statement ? { decidedBy: describeDeciding(decision.statement) } : {}),
+    });
+    return decision;
+  }
+
+  private async decideAll(caller: Caller, action: string, resources: readonly string[], context: RequestContext): Promise<AuthorizationDecision> {
     if (caller.kind === 'root') return ALLOW_ROOT;
     if (caller.kind === 'certificate') {
       const resource = resources[0] ?? '*';
@@ -128,9 +155,15 @@ export class Authorizer {
   }
 
   /** The object store's AccessPolicySource (src/objects/access.ts): one resource at a time. */
-  async decide(caller: Caller, action: string, resource: string, keys?: ConditionContext): Promise<{ allowed: boolean; message?: string }> {
-    const decision = await this.authorize(caller, action, [resource], keys ? { keys } : {});
-    return decision.message === undefined ? { allowed: decision.allowed } : { allowed: decision.allowed, message: decision.message };
+  async decide(caller: Caller, action: string, resource: string, keys?: ConditionContext): Promise<IdentityDecision> {
+    // Not recorded here: the object store records its combined decision (identity and bucket policy).
+    const decision = await this.decideAll(caller, action, [resource], keys ? { keys } : {});
+    return {
+      allowed: decision.allowed,
+      effect: decision.effect,
+      ...(decision.message !== undefined ? { message: decision.message } : {}),
+      ...(decision.statement ? { decidedBy: describeDeciding(decision.statement) } : {}),
+    };
   }
 
   /** AccessPolicySource's older half: a role session's policies bound (presigned URLs of jobs use them). */

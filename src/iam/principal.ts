@@ -25,6 +25,8 @@ export type Principal =
       variables: Record<string, string>;
       /** A session policy (JSON) narrowing the role, when the session was made with one. */
       sessionPolicy?: string;
+      /** AssumeRole's SourceIdentity, carried to chained sessions (aws:SourceIdentity). */
+      sourceIdentity?: string;
     }
   | {
       kind: 'certificate';

@@ -6,6 +6,7 @@ import type { SqlDialect } from '../store/db.js';
 import { ALL_BUCKETS_ARN, bucketArn, checkBucketName } from './names.js';
 import { abortUploadsOf } from './multipart-rows.js';
 import type { BucketInfo } from './types.js';
+import { DEFAULT_PUBLIC_ACCESS_BLOCK, removeBucketSettings, writePublicAccessBlock } from './bucket-policies.js';
 
 export const noSuchBucket = (bucket: string): FerryError =>
   new FerryError('NotFound', `The specified bucket does not exist: ${bucket}`, { resource: 'bucket', fields: { BucketName: bucket } });
@@ -42,12 +43,18 @@ export async function createBucket(deps: ObjectsDeps, principal: Principal, buck
     });
   }
   const now = deps.clock.now();
-  const inserted = await deps.db
-    .insertInto('s3_buckets')
-    .values({ name: bucket, region: deps.region, created_at: now })
-    .onConflict((oc) => oc.column('name').doNothing())
-    .executeTakeFirst();
-  if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0 && deps.region !== 'us-east-1') {
+  const created = await deps.db.transaction().execute(async (trx) => {
+    const inserted = await trx
+      .insertInto('s3_buckets')
+      .values({ name: bucket, region: deps.region, created_at: now })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .executeTakeFirst();
+    const isNew = Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0;
+    // New buckets block public access (S3 since April 2023).
+    if (isNew) await writePublicAccessBlock(trx, bucket, DEFAULT_PUBLIC_ACCESS_BLOCK, now);
+    return isNew;
+  });
+  if (!created && deps.region !== 'us-east-1') {
     throw new FerryError('AlreadyExists', 'Your previous request to create the named bucket succeeded and you already own it.', {
       resource: 'bucket',
       fields: { BucketName: bucket },
@@ -76,6 +83,7 @@ export async function deleteBucket(deps: ObjectsDeps, principal: Principal, buck
     const any = await trx.selectFrom('s3_objects').select('key').where('bucket', '=', bucket).limit(1).executeTakeFirst();
     if (any) throw conflict('bucket', 'The bucket you tried to delete is not empty');
     await abortUploadsOf(trx, { bucket }, deps.clock.now());
+    await removeBucketSettings(trx, bucket);
     await trx.deleteFrom('s3_buckets').where('name', '=', bucket).execute();
   });
   await deps.trash.collect();

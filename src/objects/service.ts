@@ -7,6 +7,8 @@ import type { Database } from '../store/schema.js';
 import { NO_POLICIES, type AccessPolicySource } from './access.js';
 import type { BlobStore } from './blob-store.js';
 import * as buckets from './buckets.js';
+import * as bucketPolicies from './bucket-policies.js';
+import { BucketPolicySource, type PublicAccessBlock } from './bucket-policies.js';
 import type { ObjectsDeps } from './deps.js';
 import { ObjectLeases } from './leases.js';
 import * as listing from './listing.js';
@@ -48,6 +50,7 @@ export interface ObjectStoreOptions {
 export class ObjectStore {
   readonly deps: ObjectsDeps;
   private policySource: AccessPolicySource;
+  private readonly bucketPolicySource: BucketPolicySource;
   private timer?: NodeJS.Timeout;
   private readonly abandonedUploadMs: number;
   private readonly singleton: ObjectStoreOptions['singleton'];
@@ -55,6 +58,9 @@ export class ObjectStore {
 
   constructor(opts: ObjectStoreOptions) {
     this.policySource = opts.policies ?? NO_POLICIES;
+    const bucketPolicySource = new BucketPolicySource(opts.store.db);
+    // Identity policies come from IAM (installed after start); bucket policies from this store.
+    this.bucketPolicySource = bucketPolicySource;
     this.abandonedUploadMs = opts.abandonedUploadMs ?? ABANDONED_UPLOAD_AGE_MS;
     this.singleton = opts.singleton;
     this.sharedBlobs = opts.sharedBlobs ?? false;
@@ -73,7 +79,18 @@ export class ObjectStore {
       region: opts.region,
       leases,
       trash,
-      policies: () => this.policySource,
+      policies: () => this.accessSource(),
+    };
+  }
+
+  /** IAM's identity policies (installed after start) with this store's bucket policies. */
+  private accessSource(): AccessPolicySource {
+    const identity = this.policySource;
+    const bucketPolicies = this.bucketPolicySource;
+    return {
+      policiesFor: (p) => identity.policiesFor(p),
+      bucketPolicyOf: (b) => bucketPolicies.policyOf(b),
+      ...(identity.decide ? { decide: identity.decide.bind(identity) } : {}),
     };
   }
 
@@ -128,6 +145,13 @@ export class ObjectStore {
   bucketExists = (bucket: string) => buckets.bucketExists(this.deps.db, bucket);
   getBucketLocation = (p: Principal, bucket: string) => buckets.headBucket(this.deps, p, bucket, 's3:GetBucketLocation');
   listBuckets = (p: Principal) => buckets.listBuckets(this.deps, p);
+  putBucketPolicy = (p: Principal, bucket: string, policy: string, accountId: string) => bucketPolicies.putBucketPolicy(this.deps, p, bucket, policy, accountId);
+  getBucketPolicy = (p: Principal, bucket: string) => bucketPolicies.getBucketPolicy(this.deps, p, bucket);
+  deleteBucketPolicy = (p: Principal, bucket: string) => bucketPolicies.deleteBucketPolicy(this.deps, p, bucket);
+  getBucketPolicyStatus = (p: Principal, bucket: string) => bucketPolicies.getBucketPolicyStatus(this.deps, p, bucket);
+  putPublicAccessBlock = (p: Principal, bucket: string, block: PublicAccessBlock) => bucketPolicies.putPublicAccessBlock(this.deps, p, bucket, block);
+  getPublicAccessBlock = (p: Principal, bucket: string) => bucketPolicies.getPublicAccessBlock(this.deps, p, bucket);
+  deletePublicAccessBlock = (p: Principal, bucket: string) => bucketPolicies.deletePublicAccessBlock(this.deps, p, bucket);
   deleteBucket = (p: Principal, bucket: string) => buckets.deleteBucket(this.deps, p, bucket);
 
   putObject = (p: Principal, input: objects.PutObjectInput) => objects.putObject(this.deps, p, input);

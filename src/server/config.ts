@@ -39,6 +39,10 @@ export interface ServerOptions {
   mqtt: MqttLimits;
   /** The account's job concurrency quota: jobs rolling out at once (src/jobs/concurrency.ts). */
   maxConcurrentJobs: number;
+  /** Audit events older than this are purged (default 90 days, as CloudTrail's event history). */
+  auditRetentionMs: number;
+  /** Also append each audit event as a JSON line to this file (for a log shipper); unset = off. */
+  auditFile?: string | undefined;
   /** Accept S3 Signature Version 2 (`--sigv2 on|off`), as S3 and MinIO still do. */
   sigv2: boolean;
 }

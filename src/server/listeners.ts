@@ -8,6 +8,7 @@ import { registerS3Api } from '../api/s3/index.js';
 import { registerDeviceApi } from '../api/device/index.js';
 import { registerClusterRoutes } from '../api/ferry/cluster.js';
 import { registerRotationRoutes } from '../api/ferry/rotations.js';
+import { registerAuditRoutes } from '../api/ferry/audit.js';
 import { registerRootKeyRoutes } from '../api/ferry/root-key.js';
 import { registerConsole } from '../api/console/index.js';
 import { registerHealthRoutes } from './health.js';
@@ -20,6 +21,9 @@ import { SHARED_TLS } from '../protocols/http/app.js';
 import type { Server as TlsServer } from 'node:tls';
 import { HTTPS_AND_MQTT_ALPN, routeMqttByAlpn } from '../mqtt/alpn.js';
 import { serveMqttWebSocket } from '../mqtt/websocket.js';
+import { installAuditHooks } from './audit-hooks.js';
+
+const auditDeps = (ctx: AppContext) => ({ audit: ctx.services.audit, clock: ctx.clock, logger: ctx.logger });
 
 export interface Listeners {
   ports: { api: number; device: number; s3: number; mqtt: number };
@@ -40,11 +44,13 @@ const countRequests = (ctx: AppContext) => (listener: string, operation: string,
 /** The operator's side: IoT control plane, IAM, STS and the web console. No client certificate asked. */
 function apiApp(ctx: AppContext): FastifyInstance {
   const app = createHttpsApp({ name: 'api', tls: tlsFor(ctx, false), logger: ctx.logger, clock: ctx.clock, bodyLimit: 256 * KiB, protocol: 'rest-json', service: 'iot', countRequest: countRequests(ctx) });
+  installAuditHooks(app, 'api', auditDeps(ctx));
   installAuthentication(app, { credentials: ctx.accessKeys, clock: ctx.clock });
   registerIotApi(app, ctx);
   registerQueryApi(app, ctx);
   registerClusterRoutes(app, ctx);
   registerRotationRoutes(app, ctx);
+  registerAuditRoutes(app, ctx);
   registerRootKeyRoutes(app, ctx);
   registerConsole(app, ctx);
   return app;
@@ -57,6 +63,7 @@ function apiApp(ctx: AppContext): FastifyInstance {
  */
 function deviceApp(ctx: AppContext): FastifyInstance {
   const app = createHttpsApp({ name: 'device', tls: tlsFor(ctx, true, HTTPS_AND_MQTT_ALPN), logger: ctx.logger, clock: ctx.clock, bodyLimit: 64 * KiB, protocol: 'rest-json', service: 'iot-jobs-data', countRequest: countRequests(ctx) });
+  installAuditHooks(app, 'device', auditDeps(ctx));
   installAuthentication(app, { credentials: ctx.accessKeys, clock: ctx.clock });
   registerDeviceApi(app, ctx);
   return app;
@@ -65,6 +72,7 @@ function deviceApp(ctx: AppContext): FastifyInstance {
 /** The object store devices download from. Bodies stream; only XML bodies are buffered. */
 function s3App(ctx: AppContext): FastifyInstance {
   const app = createHttpsApp({ name: 's3', tls: tlsFor(ctx, false), logger: ctx.logger, clock: ctx.clock, bodyLimit: 1024 * KiB, protocol: 'rest-xml', service: 's3', streamBodies: true, countRequest: countRequests(ctx) });
+  installAuditHooks(app, 's3', auditDeps(ctx));
   registerS3Api(app, ctx);
   return app;
 }

@@ -16,6 +16,7 @@ import { createObjectStore, type ObjectStore } from '../objects/index.js';
 import { createJobsService, type JobsService } from '../jobs/index.js';
 import { startJobsMqtt } from '../api/jobs-mqtt/index.js';
 import { FleetIndex } from '../fleet/service.js';
+import { AuditLog } from '../audit/log.js';
 import { ephemeralSecretBox, type SecretBox } from '../iam/secrets.js';
 
 /** What the domain services are built from. */
@@ -30,7 +31,7 @@ export interface ServiceDeps {
   /** Seals access-key secrets under the KEK; absent (tests): a key kept only in this process. */
   secrets?: SecretBox;
   /** The settings the services read (limits, time-outs, the blob directory). */
-  options?: Pick<ServerOptions, 'blobDir' | 'abandonedUploadMs' | 'jobsTickMs' | 'maxConcurrentJobs'>;
+  options?: Pick<ServerOptions, 'blobDir' | 'abandonedUploadMs' | 'jobsTickMs' | 'maxConcurrentJobs'> & Partial<Pick<ServerOptions, 'auditRetentionMs' | 'auditFile'>>;
   cluster?: Cluster;
   /** Where the jobs notifications' latency goes. */
   metrics?: FerryMetrics;
@@ -53,6 +54,8 @@ export interface DomainServices {
   jobs: JobsService;
   /** SearchIndex, the aggregations, the indexing configuration, and dynamic groups' membership kept current. */
   fleet: FleetIndex;
+  /** Every operator request, after it was decided (issue 20); purged past its retention. */
+  audit: AuditLog;
   /** The Jobs MQTT API's hold on deviceMessaging (a test's scripted stand-in may stop it and answer instead). */
   jobsMqtt: { stop(): void };
 }
@@ -102,10 +105,19 @@ export async function createDomainServices(deps: ServiceDeps): Promise<DomainSer
     logger: deps.logger.child({ component: 'certificate-rotation' }),
   });
   fleet.start();
+  const audit = new AuditLog({
+    db: deps.store.db,
+    clock: deps.clock,
+    logger: deps.logger.child({ component: 'audit' }),
+    ...(deps.options?.auditRetentionMs !== undefined ? { retentionMs: deps.options.auditRetentionMs } : {}),
+    ...(deps.options?.auditFile ? { file: deps.options.auditFile } : {}),
+    ...(deps.cluster ? { singleton: deps.cluster.singleton('audit-purge') } : {}),
+  });
+  audit.start();
   if (deps.cluster?.clustered) {
     relayRegistryChanges({ feed: registry.feed, bus: deps.cluster.bus, nodes: deps.cluster.nodes, waitMs: deps.cluster.settings.changeWaitMs, logger: deps.logger.child({ component: 'cluster' }) });
   }
-  return { registry, iam, deviceMessaging, connectivity, objects, jobs, jobsMqtt, fleet };
+  return { registry, iam, deviceMessaging, connectivity, objects, jobs, jobsMqtt, fleet, audit };
 }
 
 /** Stops background work (timers, schedulers) before the database closes. */
@@ -114,4 +126,5 @@ export async function stopDomainServices(services: DomainServices): Promise<void
   await services.jobs.stop();
   await services.registry.rotations.stop();
   await services.objects.stop();
+  await services.audit.stop();
 }

@@ -1,3 +1,4 @@
+import { recordDecision } from '../../audit/scope.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import type { AppContext } from '../../server/context.js';
 import { sendJson } from '../../protocols/rest-json.js';
@@ -40,7 +41,17 @@ export function iotOperation(app: FastifyInstance, ctx: AppContext, method: HTTP
 async function authorizeIot(ctx: AppContext, method: HTTPMethods, url: string, request: FastifyRequest): Promise<void> {
   const caller = request.principal;
   if (!caller || caller.kind === 'certificate') throw unauthenticated('Missing Authentication Token', 'missing-authentication');
-  if (caller.kind === 'root') return;
+  if (caller.kind === 'root') {
+    // The root may do everything; the audit event still names the action and resources (never failing the call).
+    let rootAccess: ReturnType<typeof iotAccessOf> | undefined;
+    try {
+      rootAccess = iotAccessOf(ctx, String(method), url, request);
+    } catch {
+      rootAccess = undefined;
+    }
+    if (rootAccess) for (const resource of rootAccess.resources) recordDecision({ action: rootAccess.action, resource, effect: 'Allowed', decidedBy: 'root' });
+    return;
+  }
   const access = iotAccessOf(ctx, String(method), url, request);
   if (!access) throw denied(`User: ${caller.arn} is not authorized to perform this operation: only the account's root key may.`, 'not-authorized');
   const authorizer = ctx.services.iam.authorizer;

@@ -1,5 +1,6 @@
 import { FerryError, invalidInput } from '../../errors.js';
 import * as buckets from './buckets.js';
+import * as policies from './bucket-policies.js';
 import type { S3BucketCall, S3Call, S3ObjectCall } from './context.js';
 import * as listing from './listing.js';
 import * as multipart from './multipart.js';
@@ -7,9 +8,9 @@ import * as objects from './objects.js';
 
 /** Sub-resources Ferry does not implement: answered NotImplemented rather than mistaken for a plain GET or PUT. */
 const UNSUPPORTED = new Set([
-  'acl', 'policy', 'policyStatus', 'cors', 'lifecycle', 'tagging', 'website', 'logging', 'notification', 'replication',
+  'acl', 'cors', 'lifecycle', 'tagging', 'website', 'logging', 'notification', 'replication',
   'encryption', 'object-lock', 'retention', 'legal-hold', 'torrent', 'restore', 'select', 'accelerate', 'analytics',
-  'inventory', 'metrics', 'ownershipControls', 'publicAccessBlock', 'requestPayment', 'intelligent-tiering',
+  'inventory', 'metrics', 'ownershipControls', 'requestPayment', 'intelligent-tiering',
   'attributes', 'versions', 'session', 'renameObject',
 ]);
 
@@ -26,6 +27,9 @@ function serviceRoute(method: string): Route {
 function bucketRoute(method: string, q: URLSearchParams): (call: S3BucketCall) => Promise<unknown> {
   switch (method) {
     case 'GET':
+      if (q.has('policy')) return policies.getBucketPolicy;
+      if (q.has('policyStatus')) return policies.getBucketPolicyStatus;
+      if (q.has('publicAccessBlock')) return policies.getPublicAccessBlock;
       if (q.has('location')) return buckets.getBucketLocation;
       if (q.has('versioning')) return buckets.getBucketVersioning;
       if (q.has('uploads')) return multipart.listUploads;
@@ -34,8 +38,12 @@ function bucketRoute(method: string, q: URLSearchParams): (call: S3BucketCall) =
     case 'HEAD':
       return buckets.headBucket;
     case 'PUT':
+      if (q.has('policy')) return policies.putBucketPolicy;
+      if (q.has('publicAccessBlock')) return policies.putPublicAccessBlock;
       return buckets.createBucket;
     case 'DELETE':
+      if (q.has('policy')) return policies.deleteBucketPolicy;
+      if (q.has('publicAccessBlock')) return policies.deletePublicAccessBlock;
       return buckets.deleteBucket;
     case 'POST':
       if (q.has('delete')) return objects.deleteObjects;
@@ -78,7 +86,23 @@ export function dispatch(call: S3Call, copySource: boolean): Promise<unknown> {
   if (versionId !== null && versionId !== 'null') {
     throw new FerryError('NotFound', 'The specified version does not exist.', { resource: 'version', fields: { VersionId: versionId } });
   }
-  if (bucket === undefined) return serviceRoute(method)(call);
-  if (key === undefined) return bucketRoute(method, query)({ ...call, bucket });
-  return objectRoute(method, query, copySource)({ ...call, bucket, key });
+  if (bucket === undefined) return named(call, serviceRoute(method))(call);
+  if (key === undefined) return named(call, bucketRoute(method, query))({ ...call, bucket });
+  return named(call, objectRoute(method, query, copySource))({ ...call, bucket, key });
+}
+
+/** Handlers whose name is not S3's operation name. */
+const OPERATION_NAMES: Record<string, string> = {
+  createUpload: 'CreateMultipartUpload',
+  completeUpload: 'CompleteMultipartUpload',
+  abortUpload: 'AbortMultipartUpload',
+  listUploads: 'ListMultipartUploads',
+  listObjectsV1: 'ListObjects',
+};
+
+/** The operation's name (`s3:GetObject`) for metrics and the audit log: the handler's, capitalised. */
+function named<R extends (c: never) => Promise<unknown>>(call: S3Call, route: R): R {
+  const name = OPERATION_NAMES[route.name] ?? `${route.name.charAt(0).toUpperCase()}${route.name.slice(1)}`;
+  call.request.operation = `s3:${name}`;
+  return route;
 }

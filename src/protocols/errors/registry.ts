@@ -158,6 +158,10 @@ const S3_REASONS: ReasonTable = {
   'location-constraint': e('IllegalLocationConstraintException', 400),
   'metadata-too-large': e('MetadataTooLarge', 400, 'Your metadata headers exceed the maximum allowed metadata size.'),
   'invalid-part-number': e('InvalidPartNumber', 416, 'The requested partnumber is not satisfiable'),
+  // Bucket policies and Block Public Access (issue 20).
+  policy: e('NoSuchBucketPolicy', 404, 'The bucket policy does not exist'),
+  'public-access-block': e('NoSuchPublicAccessBlockConfiguration', 404, 'The public access block configuration was not found'),
+  'public-policy-blocked': e('AccessDenied', 403),
 };
 
 // aws-wire-protocols.md §6 (IAM codes). aws-query carries a <Type>.

@@ -35,6 +35,8 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: u
   const protocol = config?.protocol ?? defaults.protocol;
   const service = config?.service ?? defaults.service;
   const out = renderError(protocol, service, error, String(request.id), request.method);
+  const aws = toAwsError(service, fromFramework(error));
+  request.awsError = { code: aws.code, message: aws.message };
   if (out.status >= 500) request.log.error({ err: error }, 'request failed');
   else request.log.info({ code: out.headers['x-amzn-errortype'] ?? out.status, err: (error as Error)?.message }, 'request refused');
   if (reply.sent || reply.raw.headersSent) {

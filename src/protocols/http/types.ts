@@ -27,5 +27,7 @@ declare module 'fastify' {
     rawBody?: Buffer;
     /** The operation's name when one route serves several (aws-query's Action), for metrics. */
     operation?: string;
+    /** The AWS error the request was answered with, if any (the audit log's errorCode/errorMessage). */
+    awsError?: { code: string; message: string };
   }
 }

@@ -12,6 +12,7 @@ import { fleetMigration } from './010-fleet.js';
 import { fleetBuildsMigration } from './011-fleet-builds.js';
 import { jobTemplatesMigration } from './012-job-templates.js';
 import { iamUsersMigration } from './013-iam-users.js';
+import { bucketPoliciesStsAuditMigration } from './014-bucket-policies-sts-audit.js';
 import { mqttSessionsMigration } from './015-mqtt-sessions.js';
 
 /** Every migration, in order. A migration, once released, never changes: add a new one. */
@@ -29,5 +30,6 @@ export const migrations: FerryMigration[] = [
   fleetBuildsMigration,
   jobTemplatesMigration,
   iamUsersMigration,
+  bucketPoliciesStsAuditMigration,
   mqttSessionsMigration,
 ];

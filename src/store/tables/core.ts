@@ -24,6 +24,10 @@ export interface AccessKeysTable {
   session_context: string | null;
   created_at: number;
   expires_at: number | null;
+  /** STS sessions: the session policy (AssumeRole's Policy and PolicyArns as one document) narrowing the role; null: none. */
+  session_policy?: string | null;
+  /** STS sessions: the SourceIdentity given to AssumeRole, kept for chained sessions. */
+  source_identity?: string | null;
   /** The IAM user a 'user' key belongs to. */
   user_id?: string | null;
   /** 'Active' | 'Inactive' (null: Active). */

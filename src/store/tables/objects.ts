@@ -82,4 +82,23 @@ export interface ObjectsTables {
   s3_uploads: S3UploadsTable;
   s3_parts: S3PartsTable;
   s3_blob_trash: S3BlobTrashTable;
+  s3_bucket_policies: S3BucketPoliciesTable;
+  s3_public_access_blocks: S3PublicAccessBlocksTable;
+}
+
+/** A bucket's policy document, as PutBucketPolicy stored it (validated). */
+export interface S3BucketPoliciesTable {
+  bucket: string;
+  policy: string;
+  updated_at: number;
+}
+
+/** A bucket's Block Public Access settings (0/1); no row: none configured. */
+export interface S3PublicAccessBlocksTable {
+  bucket: string;
+  block_public_acls: number;
+  ignore_public_acls: number;
+  block_public_policy: number;
+  restrict_public_buckets: number;
+  updated_at: number;
 }
