@@ -180,6 +180,8 @@ const TABLE: Record<string, [string, Arn, ((r: FastifyRequest) => string | undef
   'POST /ferry/things/:thingName/certificate-rotations': ['ferry:RotateThingCertificate', thing],
   'GET /ferry/things/:thingName/certificate-rotations': ['ferry:ListCertificateRotations', thing],
   'GET /ferry/cluster/nodes': ['ferry:ListClusterNodes', ANY],
+  // The audit log answers as CloudTrail's event history does, to the same action.
+  'POST /ferry/audit/events': ['cloudtrail:LookupEvents', ANY],
 };
 
 /** Ferry's administration, which no identity policy can grant: the account's root key only. */
