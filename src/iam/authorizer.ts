@@ -14,7 +14,8 @@ import type { Kysely } from 'kysely';
 import { denied } from '../errors.js';
 import { recordDecision } from '../audit/scope.js';
 import type { Clock } from '../clock.js';
-import { bindVariables, compilePolicies, evaluate, parsePolicyDocument, type ConditionContext, type DecisionEffect, type PolicyDocument, type StatementRef } from '../policy/index.js';
+import { bindVariables, compilePolicies, evaluate, type ConditionContext, type DecisionEffect, type PolicyDocument, type StatementRef } from '../policy/index.js';
+import { ParsedPolicies } from './parsed-policies.js';
 import type { Database } from '../store/schema.js';
 import { userPolicyDocuments, type LabelledPolicy } from './identity-policies.js';
 import type { Caller } from './principal.js';
@@ -70,7 +71,6 @@ export function describeDeciding(st: DecidingStatement): string {
 }
 
 const ALLOW_ROOT: AuthorizationDecision = Object.freeze({ allowed: true, effect: 'Allow' as const });
-const MAX_CACHED = 5_000;
 
 interface PolicySet {
   labels: string[];
@@ -81,7 +81,7 @@ interface PolicySet {
 }
 
 export class Authorizer {
-  private readonly parsed = new Map<string, PolicyDocument>();
+  private readonly parsed = new ParsedPolicies();
   private tags: ResourceTagSource = { tagsOf: async () => undefined };
 
   constructor(
@@ -257,14 +257,7 @@ export class Authorizer {
   }
 
   private parse(document: string): PolicyDocument {
-    let doc = this.parsed.get(document);
-    if (doc === undefined) {
-      // Stored documents passed the size quota when they were written.
-      doc = parsePolicyDocument(document, 'iam', { maxChars: Number.MAX_SAFE_INTEGER });
-      this.parsed.set(document, doc);
-      if (this.parsed.size > MAX_CACHED) this.parsed.delete(this.parsed.keys().next().value!);
-    }
-    return doc;
+    return this.parsed.get(document);
   }
 }
 

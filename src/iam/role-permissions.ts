@@ -3,10 +3,10 @@ import type { BoundPolicySet, CompiledPolicySet, ConditionContext, PolicyDocumen
 import { bindVariables, compilePolicies, evaluate, parsePolicyDocument } from '../policy/index.js';
 import type { Database } from '../store/schema.js';
 import type { Principal } from './principal.js';
+import { ParsedPolicies } from './parsed-policies.js';
 
 type RoleSession = Extract<Principal, { kind: 'role-session' }>;
 
-const MAX_CACHED = 5_000;
 
 /**
  * What a role may do, right now: its attached managed policies (default
@@ -15,8 +15,7 @@ const MAX_CACHED = 5_000;
  * Implements the object store's AccessPolicySource for role sessions.
  */
 export class RolePermissions {
-  /** Parsed documents keyed by their text: an entry can never go stale. */
-  private readonly parsed = new Map<string, PolicyDocument>();
+  private readonly parsed = new ParsedPolicies();
 
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -68,14 +67,7 @@ export class RolePermissions {
   }
 
   private parse(document: string): PolicyDocument {
-    let doc = this.parsed.get(document);
-    if (doc === undefined) {
-      // Stored documents passed the size quota when they were written.
-      doc = parsePolicyDocument(document, 'iam', { maxChars: Number.MAX_SAFE_INTEGER });
-      this.parsed.set(document, doc);
-      if (this.parsed.size > MAX_CACHED) this.parsed.delete(this.parsed.keys().next().value!);
-    }
-    return doc;
+    return this.parsed.get(document);
   }
 }
 
