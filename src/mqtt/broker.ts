@@ -145,7 +145,10 @@ export async function createFerryBroker(deps: FerryBrokerDeps): Promise<FerryBro
     if (!announced.has(connection)) return;
     presence.disconnected(connection);
     // A takeover's newer connection holds the session now: its expiry has not begun.
-    if (expiry && !connections.latest(connection.clientId)) sessionWrites.run(connection.clientId, () => expiry.disconnected(connection.clientId, connection.clean));
+    if (expiry && !connections.latest(connection.clientId)) {
+      const at = deps.clock.now();
+      sessionWrites.run(connection.clientId, () => expiry.disconnected(connection.clientId, connection.clean, at));
+    }
   };
   expiry?.start();
   broker.on('clientReady', (client) => {

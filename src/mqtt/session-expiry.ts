@@ -48,9 +48,12 @@ export class SessionExpiry {
     if (typeof at === 'number' && this.deps.clock.now() - at >= this.deps.expirySeconds * 1000) await this.end(clientId);
   }
 
-  /** A connection ended: a persistent session starts its expiry, a clean one has none to keep. */
-  async disconnected(clientId: string, clean: boolean): Promise<void> {
-    if (!clean) await this.deps.records.disconnected(clientId, this.deps.clock.now());
+  /**
+   * A connection ended at `atMs`: a persistent session starts its expiry, a clean one has none to keep.
+   * The time is taken when the connection ends, not when this queued write runs.
+   */
+  async disconnected(clientId: string, clean: boolean, atMs: number): Promise<void> {
+    if (!clean) await this.deps.records.disconnected(clientId, atMs);
   }
 
   async connected(clientId: string, clean: boolean): Promise<void> {
