@@ -69,7 +69,7 @@ export function authenticate(deps: AuthenticateDeps): NonNullable<AedesOptions['
     accept(deps, connection).then(
       (error) => {
         if (!error) return done(null, true);
-        if (connection.clientId !== '') deps.connectFailed?.(connection, error.returnCode === SERVER_UNAVAILABLE ? 'THROTTLED' : 'AUTHORIZATION_FAILURE');
+        if (connection.clientId !== '') deps.connectFailed?.(connection, error.returnCode === SERVER_UNAVAILABLE ? 'THROTTLED' : 'AUTHORIZATION_FAILED');
         done(error, false);
       },
       (error: unknown) => {

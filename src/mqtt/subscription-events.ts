@@ -10,8 +10,11 @@ export interface LifecycleEventDeps {
   clock: Clock;
 }
 
-/** Why a CONNECT was refused, in AWS's connect-failure event (`failureReason`). */
-export type ConnectFailureReason = 'AUTHORIZATION_FAILURE' | 'THROTTLED';
+/**
+ * Why a CONNECT was refused, in AWS's connect-failure event (`connectFailureReason`): AWS documents
+ * `AUTHORIZATION_FAILED` only; `THROTTLED` (the CONNECT rate per client id) is Ferry's.
+ */
+export type ConnectFailureReason = 'AUTHORIZATION_FAILED' | 'THROTTLED';
 
 /**
  * AWS's lifecycle events besides connect and disconnect (presence.ts):
@@ -33,13 +36,14 @@ export class SubscriptionEvents {
     if (topics.length > 0) this.subscriptionEvent('unsubscribed', connection, topics);
   }
 
-  connectFailed(connection: DeviceConnection, failureReason: ConnectFailureReason): void {
+  connectFailed(connection: DeviceConnection, connectFailureReason: ConnectFailureReason): void {
     this.send(`$aws/events/presence/connect_failed/${connection.clientId}`, connection.clientId, {
       clientId: connection.clientId,
       timestamp: this.deps.clock.now(),
       eventType: 'connect_failed',
-      failureReason,
+      connectFailureReason,
       principalIdentifier: connection.certificateId ?? '',
+      sessionIdentifier: connection.sessionId,
       ipAddress: connection.sourceIp ?? '',
     });
   }

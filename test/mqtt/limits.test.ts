@@ -124,7 +124,7 @@ describe('mqtt per-connection limits', () => {
     assert.match(await connectOutcome(ts, creds, 'often'), /Server unavailable/i);
     const event = parse((await events.next('$aws/events/presence/connect_failed/often')).payload);
     assert.equal(event.eventType, 'connect_failed');
-    assert.equal(event.failureReason, 'THROTTLED');
+    assert.equal(event.connectFailureReason, 'THROTTLED');
     assert.equal(event.clientId, 'often');
     assert.equal(await connectOutcome(ts, creds, 'seldom'), 'connected');
     clock.advance(1000);
@@ -187,16 +187,16 @@ describe('mqtt lifecycle events: subscriptions and connect failures', () => {
     await end(monitor);
   });
 
-  test('a refused CONNECT publishes connect_failed (AUTHORIZATION_FAILURE) with the certificate; an allowed one connects', async () => {
+  test('a refused CONNECT publishes connect_failed (AUTHORIZATION_FAILED) with the certificate; an allowed one connects', async () => {
     const monitor = await connect(ts, creds, 'failures-monitor');
     const events = inbox(monitor);
     await subscribe(monitor, ['$aws/events/presence/connect_failed/+']);
     assert.match(await connectOutcome(ts, narrow, 'elsewhere'), /Not authorized/i);
     assert.equal(await connectOutcome(ts, narrow, 'narrow-1'), 'connected');
     const failed = parse((await events.next('$aws/events/presence/connect_failed/elsewhere')).payload);
-    assert.deepEqual(Object.keys(failed).sort(), ['clientId', 'eventType', 'failureReason', 'ipAddress', 'principalIdentifier', 'timestamp']);
+    assert.deepEqual(Object.keys(failed).sort(), ['clientId', 'connectFailureReason', 'eventType', 'ipAddress', 'principalIdentifier', 'sessionIdentifier', 'timestamp']);
     assert.equal(failed.eventType, 'connect_failed');
-    assert.equal(failed.failureReason, 'AUTHORIZATION_FAILURE');
+    assert.equal(failed.connectFailureReason, 'AUTHORIZATION_FAILED');
     assert.equal(failed.principalIdentifier, narrow.certificateId);
     assert.equal(failed.ipAddress, '127.0.0.1');
     await end(monitor);
