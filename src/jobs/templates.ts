@@ -122,11 +122,7 @@ async function fromJob(deps: CreateDeps, input: CreateJobTemplateInput, jobArn: 
     documentSource: undefined,
     presignedUrlConfig: input.presignedUrlConfig ?? job.presignedUrlConfig,
     inProgressTimeoutInMinutes: input.inProgressTimeoutInMinutes ?? job.inProgressTimeoutInMinutes,
-    configs: {
-      jobExecutionsRolloutConfig: c.jobExecutionsRolloutConfig ?? job.rolloutConfig,
-      abortConfig: c.abortConfig ?? (job.abortCriteria ? { criteriaList: job.abortCriteria } : undefined),
-      jobExecutionsRetryConfig: c.jobExecutionsRetryConfig ?? (job.retryCriteria ? { criteriaList: job.retryCriteria } : undefined),
-    },
+    configs: ownOverStored(c, job),
     maintenanceWindows: input.maintenanceWindows ?? job.schedulingConfig?.maintenanceWindows,
   };
 }
@@ -212,6 +208,21 @@ function fromManaged(deps: Pick<CreateDeps, 'registry'>, input: CreateJobInput, 
   return { ...input, jobTemplateArn: managedTemplateArn(arn.region, template), document: template.document, documentParameters: input.documentParameters ?? {} };
 }
 
+/**
+ * A request's rollout, abort and retry configurations, each falling back to a stored job's or template's
+ * (turned back into the request's shape: criteria lists under `criteriaList`).
+ */
+function ownOverStored(
+  own: Pick<RawJobConfigs, 'jobExecutionsRolloutConfig' | 'abortConfig' | 'jobExecutionsRetryConfig'>,
+  stored: { rolloutConfig?: RolloutConfig | undefined; abortCriteria?: AbortCriteria[] | undefined; retryCriteria?: RetryCriteria[] | undefined },
+): Pick<RawJobConfigs, 'jobExecutionsRolloutConfig' | 'abortConfig' | 'jobExecutionsRetryConfig'> {
+  return {
+    jobExecutionsRolloutConfig: own.jobExecutionsRolloutConfig ?? stored.rolloutConfig,
+    abortConfig: own.abortConfig ?? (stored.abortCriteria ? { criteriaList: stored.abortCriteria } : undefined),
+    jobExecutionsRetryConfig: own.jobExecutionsRetryConfig ?? (stored.retryCriteria ? { criteriaList: stored.retryCriteria } : undefined),
+  };
+}
+
 /** The job's own fields override the template's; a template's maintenance windows apply when the job's schedulingConfig has none. */
 function withTemplate(input: CreateJobInput, t: JobTemplate): CreateJobInput {
   const own = input.configs ?? {};
@@ -225,12 +236,7 @@ function withTemplate(input: CreateJobInput, t: JobTemplate): CreateJobInput {
     documentSource: ownDocument ? input.documentSource : undefined,
     presignedUrlConfig: input.presignedUrlConfig ?? t.presignedUrlConfig,
     inProgressTimeoutInMinutes: input.inProgressTimeoutInMinutes ?? t.inProgressTimeoutInMinutes,
-    configs: {
-      jobExecutionsRolloutConfig: own.jobExecutionsRolloutConfig ?? t.rolloutConfig,
-      abortConfig: own.abortConfig ?? (t.abortCriteria ? { criteriaList: t.abortCriteria } : undefined),
-      jobExecutionsRetryConfig: own.jobExecutionsRetryConfig ?? (t.retryCriteria ? { criteriaList: t.retryCriteria } : undefined),
-      schedulingConfig: windows === undefined ? scheduling : { ...scheduling, maintenanceWindows: windows },
-    },
+    configs: { ...ownOverStored(own, t), schedulingConfig: windows === undefined ? scheduling : { ...scheduling, maintenanceWindows: windows } },
   };
 }
 

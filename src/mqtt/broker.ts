@@ -22,6 +22,7 @@ import { SessionExpiry } from './session-expiry.js';
 import type { SessionRecords } from './session-records.js';
 import { followRegistryChanges, recompileAll } from './live-changes.js';
 import { closeGracefullyOnDestroy } from './graceful-close.js';
+import { KeyedQueue } from './keyed-queue.js';
 import { guardPackets } from './packet-guard.js';
 import { Presence } from './presence.js';
 import { sessionStore } from './session-store.js';
@@ -138,7 +139,7 @@ export async function createFerryBroker(deps: FerryBrokerDeps): Promise<FerryBro
     nodeId,
   });
   const announced = new WeakSet<DeviceConnection>();
-  const sessionWrites = new InOrder(logger);
+  const sessionWrites = new KeyedQueue(logger, 'mqtt session record failed');
   const ended = (connection: DeviceConnection | undefined) => {
     if (!connection || connection.closed) return;
     connections.remove(connection);
@@ -246,24 +247,6 @@ function expiringSessions(inner: NonNullable<AedesOptions['preConnect']>, connec
       (error: unknown) => done(error as Error, false),
     );
   };
-}
-
-/** Work for one client id, one at a time in order; `settle` waits for all of it. */
-class InOrder {
-  private readonly queues = new Map<string, Promise<void>>();
-  constructor(private readonly logger: Logger) {}
-
-  run(key: string, work: () => Promise<void>): void {
-    const next = (this.queues.get(key) ?? Promise.resolve()).then(work).catch((error: unknown) => this.logger.error({ err: error, clientId: key }, 'mqtt session record failed'));
-    this.queues.set(key, next);
-    void next.then(() => {
-      if (this.queues.get(key) === next) this.queues.delete(key);
-    });
-  }
-
-  async settle(): Promise<void> {
-    while (this.queues.size > 0) await Promise.all([...this.queues.values()]);
-  }
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { DeviceConnection } from './connections.js';
 import type { ConnectivityStore } from './connectivity.js';
+import { KeyedQueue } from './keyed-queue.js';
 
 export interface PresenceDeps {
   /** Publishes as the service (QoS 1), or does nothing once the broker is closing. */
@@ -21,9 +22,11 @@ export interface PresenceDeps {
  * `#` or `+` get no events, as on AWS (they are still recorded).
  */
 export class Presence {
-  private readonly queues = new Map<string, Promise<void>>();
+  private readonly queue: KeyedQueue;
 
-  constructor(private readonly deps: PresenceDeps) {}
+  constructor(private readonly deps: PresenceDeps) {
+    this.queue = new KeyedQueue(deps.logger, 'mqtt presence update failed');
+  }
 
   connected(connection: DeviceConnection): void {
     this.inOrder(connection.clientId, async () => {
@@ -103,7 +106,7 @@ export class Presence {
 
   /** Resolves once every recorded event has been written (before the database closes). */
   async settle(): Promise<void> {
-    while (this.queues.size > 0) await Promise.all([...this.queues.values()]);
+    await this.queue.settle();
   }
 
   private announce(kind: 'connected' | 'disconnected', connection: DeviceConnection, event: object): void {
@@ -116,14 +119,6 @@ export class Presence {
   }
 
   private inOrder(clientId: string, work: () => Promise<void>, onError?: () => void): void {
-    const previous = this.queues.get(clientId) ?? Promise.resolve();
-    const next = previous.then(work).catch((error: unknown) => {
-      this.deps.logger.error({ err: error, clientId }, 'mqtt presence update failed');
-      onError?.();
-    });
-    this.queues.set(clientId, next);
-    void next.then(() => {
-      if (this.queues.get(clientId) === next) this.queues.delete(clientId);
-    });
+    this.queue.run(clientId, work, onError);
   }
 }

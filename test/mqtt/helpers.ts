@@ -113,6 +113,12 @@ export async function connectWithInbox(
 ): Promise<{ client: MqttClient; box: Inbox; sessionPresent: boolean }> {
   const client = mqtt.connect(mqttUrl(ts), deviceOptions(ts, creds, clientId, extra));
   const box = inbox(client);
+  const { sessionPresent } = await connackOf(client);
+  return { client, box, sessionPresent };
+}
+
+/** Waits for a client's CONNACK; a refusal or a close before it ends the client and rejects. Later errors are the test's to see, not thrown. */
+export async function connackOf(client: MqttClient): Promise<{ sessionPresent: boolean }> {
   let sessionPresent = false;
   try {
     await new Promise<void>((resolve, reject) => {
@@ -128,7 +134,7 @@ export async function connectWithInbox(
     throw error;
   }
   client.on('error', () => {});
-  return { client, box, sessionPresent };
+  return { sessionPresent };
 }
 
 /** The reason a CONNECT was refused (the error's message), or 'connected' if it was not. */

@@ -6,7 +6,7 @@ import { CreateRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { rawRequest } from '../helpers/http.js';
 import { trustPolicy } from '../helpers/policies.js';
 import type { TestServer } from '../helpers/server.js';
-import { createPolicy, inbox, provisionThing, type Inbox } from './helpers.js';
+import { connackOf, createPolicy, inbox, provisionThing, type Inbox } from './helpers.js';
 
 export interface AwsCredentials {
   accessKeyId: string;
@@ -65,17 +65,7 @@ export async function connectWebSocket(ts: TestServer, url: string, clientId: st
     ...extra,
   });
   const box = inbox(client);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      client.once('connect', () => resolve());
-      client.once('error', reject);
-      client.once('close', () => reject(new Error('connection closed before CONNACK')));
-    });
-  } catch (error) {
-    client.end(true);
-    throw error;
-  }
-  client.on('error', () => {});
+  await connackOf(client);
   return { client, box };
 }
 

@@ -20,12 +20,19 @@ export interface IotAccess {
 type Arn = (ctx: AppContext, r: FastifyRequest) => string[];
 
 const param = (r: FastifyRequest, name: string): string => decodeURIComponent((r.params as Record<string, string | undefined>)[name] ?? '');
+/** The request's JSON body, parsed once per request however many resources and roles read it. */
+const bodies = new WeakMap<FastifyRequest, Record<string, unknown>>();
 const body = (r: FastifyRequest): Record<string, unknown> => {
-  try {
-    return r.rawBody && r.rawBody.length > 0 ? (JSON.parse(r.rawBody.toString('utf8')) as Record<string, unknown>) : {};
-  } catch {
-    return {};
+  let parsed = bodies.get(r);
+  if (parsed === undefined) {
+    try {
+      parsed = r.rawBody && r.rawBody.length > 0 ? (JSON.parse(r.rawBody.toString('utf8')) as Record<string, unknown>) : {};
+    } catch {
+      parsed = {};
+    }
+    bodies.set(r, parsed);
   }
+  return parsed;
 };
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
