@@ -146,7 +146,9 @@ export class SecurityTokens {
     // The root's sessions are capped at an hour: AWS shortens them silently; so does Ferry.
     const effective = Math.min(seconds, max);
     if (caller.kind === 'root') return this.deps.sessions.issueForUser({ userId: null, arn: caller.arn }, effective);
-    await this.deps.authorizer.require(caller, 'sts:GetSessionToken', ['*']);
+    // AWS needs no permission for GetSessionToken; an explicit Deny still refuses it.
+    const identity = await this.deps.authorizer.decide(caller, 'sts:GetSessionToken', '*');
+    if (identity.effect === 'ExplicitDeny') throw denied(identity.message ?? `User: ${caller.arn} is not authorized to perform: sts:GetSessionToken`, 'not-authorized');
     return this.deps.sessions.issueForUser({ userId: caller.userId, arn: caller.arn }, effective);
   }
 
