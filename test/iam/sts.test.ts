@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { IoTClient, CreateThingCommand, DeleteThingCommand, ListThingsCommand } from '@aws-sdk/client-iot';
-import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, ListUsersCommand, PutRolePolicyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
+import { AttachRolePolicyCommand, DeleteRoleCommand, DetachRolePolicyCommand, ListAttachedRolePoliciesCommand, CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, ListUsersCommand, PutRolePolicyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, GetCallerIdentityCommand, GetSessionTokenCommand, STSClient, type Credentials } from '@aws-sdk/client-sts';
 import { S3Client, ListObjectsV2Command, CreateBucketCommand } from '@aws-sdk/client-s3';
 import { engines } from '../helpers/stores.js';
@@ -75,7 +75,8 @@ for (const { engine, skip } of engines()) {
         }),
       );
       await iam.send(new CreateRoleCommand({ RoleName: 'team', AssumeRolePolicyDocument: trust(`arn:aws:iam::${account}:root`) }));
-      await iam.send(new PutRolePolicyCommand({ RoleName: 'team', PolicyName: 'read', PolicyDocument: allowPolicy('iot:ListThings', '*') }));
+      // An AWS-managed policy attached to a role (not only to users and groups).
+      await iam.send(new AttachRolePolicyCommand({ RoleName: 'team', PolicyArn: 'arn:aws:iam::aws:policy/AWSIoTConfigReadOnlyAccess' }));
       await iam.send(
         new CreateRoleCommand({
           RoleName: 'partner',
@@ -137,6 +138,19 @@ for (const { engine, skip } of engines()) {
       const out = await as('dave').sts.send(new AssumeRoleCommand({ RoleArn: role('team'), RoleSessionName: 'dave' }));
       await clientsFor(ts, keyOf(out.Credentials)).iot.send(new ListThingsCommand({}));
       await rejectsWith(as('carol').sts.send(new AssumeRoleCommand({ RoleArn: role('team'), RoleSessionName: 'carol' })), 'AccessDenied', 403, /user\/carol is not authorized to perform: sts:AssumeRole on resource: .*role\/team/);
+    });
+
+    test('AWS-managed policies attach to roles: listed, in force for sessions, detached, and block DeleteRole', async () => {
+      const iam = ts.iam();
+      const listed = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'team' }));
+      assert.deepEqual(listed.AttachedPolicies, [{ PolicyName: 'AWSIoTConfigReadOnlyAccess', PolicyArn: 'arn:aws:iam::aws:policy/AWSIoTConfigReadOnlyAccess' }]);
+      await rejectsWith(iam.send(new DeleteRoleCommand({ RoleName: 'team' })), 'DeleteConflictException', 409);
+      await rejectsWith(iam.send(new AttachRolePolicyCommand({ RoleName: 'team', PolicyArn: 'arn:aws:iam::aws:policy/NoSuchPolicy' })), 'NoSuchEntityException', 404);
+      await iam.send(new DetachRolePolicyCommand({ RoleName: 'team', PolicyArn: 'arn:aws:iam::aws:policy/AWSIoTConfigReadOnlyAccess' }));
+      const out = await as('dave').sts.send(new AssumeRoleCommand({ RoleArn: role('team'), RoleSessionName: 'detached' }));
+      await rejectsWith(clientsFor(ts, keyOf(out.Credentials)).iot.send(new ListThingsCommand({})), 'AccessDeniedException', 403);
+      await iam.send(new AttachRolePolicyCommand({ RoleName: 'team', PolicyArn: 'arn:aws:iam::aws:policy/AWSIoTConfigReadOnlyAccess' }));
+      await clientsFor(ts, keyOf(out.Credentials)).iot.send(new ListThingsCommand({}));
     });
 
     test('DurationSeconds: 900 to the role maximum; role chaining at most one hour', async () => {
