@@ -11,6 +11,10 @@ import { IoTClient, CreateThingCommand, DeleteThingCommand, ListThingsCommand } 
 import { AttachRolePolicyCommand, DeleteRoleCommand, DetachRolePolicyCommand, ListAttachedRolePoliciesCommand, CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, ListUsersCommand, PutRolePolicyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, GetCallerIdentityCommand, GetSessionTokenCommand, STSClient, type Credentials } from '@aws-sdk/client-sts';
 import { S3Client, ListObjectsV2Command, CreateBucketCommand } from '@aws-sdk/client-s3';
+import { GetPendingJobExecutionsCommand } from '@aws-sdk/client-iot-jobs-data-plane';
+import { PutBucketPolicyCommand } from '@aws-sdk/client-s3';
+import { signedClient } from '../api/iot-jobs-data/helpers.js';
+import { connectWebSocket, iamMqttPolicy, signWebSocketUrl, webSocketEndpoint } from '../mqtt/websocket-helpers.js';
 import { engines } from '../helpers/stores.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { rejectsWith } from '../helpers/assert.js';
@@ -247,6 +251,58 @@ for (const { engine, skip } of engines()) {
       await session.s3.send(new ListObjectsV2Command({ Bucket: 'sts-bucket' }));
       await ts.s3().send(new CreateBucketCommand({ Bucket: 'other-bucket' }));
       await rejectsWith(session.s3.send(new ListObjectsV2Command({ Bucket: 'other-bucket' })), 'AccessDenied', 403);
+    });
+
+    test('temporary credentials on the Jobs data plane and MQTT over WebSocket: allowed by the role, refused beyond it, and expired', async () => {
+      const iam = ts.iam();
+      await ts.iot().send(new CreateThingCommand({ thingName: 'sts-thing' }));
+      await iam.send(new CreateRoleCommand({ RoleName: 'ops', AssumeRolePolicyDocument: doc([{ Effect: 'Allow', Principal: { AWS: user('alice') }, Action: 'sts:AssumeRole' }]) }));
+      await iam.send(new PutRolePolicyCommand({ RoleName: 'ops', PolicyName: 'mqtt', PolicyDocument: iamMqttPolicy(ts, { clients: 'ops-*', topics: 'ops/*' }) }));
+      const thingArn = `arn:aws:iot:${ts.endpoints.region}:${account}:thing/sts-thing`;
+      await iam.send(new PutRolePolicyCommand({ RoleName: 'ops', PolicyName: 'jobs', PolicyDocument: allowPolicy('iotjobsdata:GetPendingJobExecutions', thingArn) }));
+      const out = await as('alice').sts.send(new AssumeRoleCommand({ RoleArn: role('ops'), RoleSessionName: 'ops-1', DurationSeconds: 900 }));
+      const creds = keyOf(out.Credentials);
+      const jobs = signedClient(ts, creds);
+      assert.deepEqual((await jobs.send(new GetPendingJobExecutionsCommand({ thingName: 'sts-thing' }))).queuedJobs, []);
+      // alice's own key: her identity policy has no iotjobsdata action.
+      await rejectsWith(signedClient(ts, keys.alice!).send(new GetPendingJobExecutionsCommand({ thingName: 'sts-thing' })), 'AccessDeniedException', 403);
+      const url = (nowMs = ts.clock.now()) => signWebSocketUrl(webSocketEndpoint(ts, 'device'), creds, { region: ts.endpoints.region, nowMs });
+      const { client } = await connectWebSocket(ts, url(), 'ops-1');
+      await client.endAsync();
+      await assert.rejects(connectWebSocket(ts, url(), 'other-1'), /Not authorized/);
+      ts.clock.advance(901_000);
+      try {
+        await rejectsWith(jobs.send(new GetPendingJobExecutionsCommand({ thingName: 'sts-thing' })), 'ExpiredTokenException', 403);
+        await assert.rejects(connectWebSocket(ts, url(), 'ops-2'));
+      } finally {
+        ts.clock.advance(-901_000);
+      }
+    });
+
+    test('S3 decisions see aws:SourceIp and aws:SecureTransport (identity and bucket policies)', async () => {
+      const s3 = ts.s3();
+      for (const b of ['ip-ok', 'ip-other', 'tls-only', 'plain-only']) await s3.send(new CreateBucketCommand({ Bucket: b }));
+      const ipCondition = (cidr: string) => ({ IpAddress: { 'aws:SourceIp': cidr } });
+      await ts.iam().send(
+        new PutUserPolicyCommand({
+          UserName: 'carol',
+          PolicyName: 's3-by-ip',
+          PolicyDocument: doc([
+            { Effect: 'Allow', Action: 's3:ListBucket', Resource: 'arn:aws:s3:::ip-ok', Condition: ipCondition('127.0.0.0/8') },
+            { Effect: 'Allow', Action: 's3:ListBucket', Resource: 'arn:aws:s3:::ip-other', Condition: ipCondition('10.0.0.0/8') },
+          ]),
+        }),
+      );
+      const carol = as('carol').s3;
+      await carol.send(new ListObjectsV2Command({ Bucket: 'ip-ok' }));
+      await rejectsWith(carol.send(new ListObjectsV2Command({ Bucket: 'ip-other' })), 'AccessDenied', 403);
+      // Bucket policies granting carol only over TLS, or only without it: every Ferry listener is TLS.
+      const grant = (bucket: string, secure: boolean) =>
+        JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: user('carol') }, Action: 's3:ListBucket', Resource: `arn:aws:s3:::${bucket}`, Condition: { Bool: { 'aws:SecureTransport': String(secure) } } }] });
+      await s3.send(new PutBucketPolicyCommand({ Bucket: 'tls-only', Policy: grant('tls-only', true) }));
+      await s3.send(new PutBucketPolicyCommand({ Bucket: 'plain-only', Policy: grant('plain-only', false) }));
+      await carol.send(new ListObjectsV2Command({ Bucket: 'tls-only' }));
+      await rejectsWith(carol.send(new ListObjectsV2Command({ Bucket: 'plain-only' })), 'AccessDenied', 403);
     });
   });
 }
