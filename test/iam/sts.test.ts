@@ -6,6 +6,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { IoTClient, CreateThingCommand, DeleteThingCommand, ListThingsCommand } from '@aws-sdk/client-iot';
 import { AttachRolePolicyCommand, DeleteRoleCommand, DetachRolePolicyCommand, ListAttachedRolePoliciesCommand, CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, ListUsersCommand, PutRolePolicyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
@@ -200,6 +201,13 @@ for (const { engine, skip } of engines()) {
       await session.iot.send(new ListThingsCommand({}));
       await rejectsWith(session.iot.send(new CreateThingCommand({ thingName: 'y' })), 'AccessDeniedException', 403);
       await rejectsWith(as('alice').sts.send(new AssumeRoleCommand({ RoleArn: role('deployer'), RoleSessionName: 'bad', Policy: '{"Statement": 42' })), 'MalformedPolicyDocumentException', 400);
+      // Within 2,048 characters but barely compressible: over the packed allotment.
+      const noise = randomBytes(1400).toString('base64').replace(/[+/=]/g, 'x');
+      const dense = allowPolicy('iot:DescribeThing', [0, 1, 2, 3].map((i) => `arn:aws:iot:*:*:thing/${noise.slice(i * 450, (i + 1) * 450)}`));
+      assert.ok(dense.length <= 2048, `${dense.length} characters`);
+      await rejectsWith(as('alice').sts.send(new AssumeRoleCommand({ RoleArn: role('deployer'), RoleSessionName: 'dense', Policy: dense })), 'PackedPolicyTooLargeException', 400, /Packed policy consumes \d+% of allotted space/);
+      const tooLong = allowPolicy('iot:DescribeThing', [`arn:aws:iot:*:*:thing/${'a'.repeat(2100)}`]);
+      await rejectsWith(as('alice').sts.send(new AssumeRoleCommand({ RoleArn: role('deployer'), RoleSessionName: 'long', Policy: tooLong })), 'ValidationError', 400, /'policy'/);
     });
 
     test('GetSessionToken: the user’s permissions on IoT, no IAM, on STS only AssumeRole and GetCallerIdentity', async () => {
@@ -296,6 +304,10 @@ for (const { engine, skip } of engines()) {
       const carol = as('carol').s3;
       await carol.send(new ListObjectsV2Command({ Bucket: 'ip-ok' }));
       await rejectsWith(carol.send(new ListObjectsV2Command({ Bucket: 'ip-other' })), 'AccessDenied', 403);
+      // GetSessionToken's credentials act with carol's permissions on S3.
+      const token = clientsFor(ts, keyOf((await as('carol').sts.send(new GetSessionTokenCommand({ DurationSeconds: 900 }))).Credentials)).s3;
+      await token.send(new ListObjectsV2Command({ Bucket: 'ip-ok' }));
+      await rejectsWith(token.send(new ListObjectsV2Command({ Bucket: 'ip-other' })), 'AccessDenied', 403);
       // Bucket policies granting carol only over TLS, or only without it: every Ferry listener is TLS.
       const grant = (bucket: string, secure: boolean) =>
         JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: user('carol') }, Action: 's3:ListBucket', Resource: `arn:aws:s3:::${bucket}`, Condition: { Bool: { 'aws:SecureTransport': String(secure) } } }] });
