@@ -27,6 +27,8 @@ export interface MqttListener {
 export async function startMqttListener(opts: {
   host: string;
   port: number;
+  /** A listening socket systemd passed, used instead of binding host and port. */
+  fd?: number | undefined;
   tls: { key: string; cert: string; ca: string[] };
   logger: Logger;
   ctx: AppContext;
@@ -62,7 +64,7 @@ export async function startMqttListener(opts: {
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(opts.port, opts.host, () => resolve());
+      server.listen(opts.fd === undefined ? { host: opts.host, port: opts.port } : { fd: opts.fd }, () => resolve());
     });
   } catch (error) {
     await broker.close();
