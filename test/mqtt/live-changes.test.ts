@@ -13,11 +13,12 @@ import {
   type IoTClient,
 } from '@aws-sdk/client-iot';
 import { createCertificateAuthority, generateKeyPair, issueDeviceCertificate } from '../../src/pki/index.js';
+import { engines } from '../helpers/stores.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { closed, connect, createPolicy, end, inbox, openPolicy, provisionThing, storyPolicy, subscribe } from './helpers.js';
 
 /** Registry changes reach live connections before the API call that made them returns. */
-describe('mqtt: live registry changes', () => {
+for (const { engine, skip } of engines()) describe(`mqtt: live registry changes [${engine}]`, { skip }, () => {
   let ts: TestServer;
   let iot: IoTClient;
   const online = (clientId: string) => ts.server.ctx.services.deviceMessaging.isConnected(clientId);
@@ -32,7 +33,7 @@ describe('mqtt: live registry changes', () => {
   let monitorCreds: Awaited<ReturnType<typeof provisionThing>>;
 
   before(async () => {
-    ts = await startTestServer();
+    ts = await startTestServer({ engine });
     iot = ts.iot();
     await createPolicy(iot, 'story', storyPolicy(ts));
     await createPolicy(iot, 'open', openPolicy(ts));
