@@ -10,6 +10,7 @@ import { SessionRecords } from './session-records.js';
 import { acceptProxyProtocol } from '../protocols/proxy/accept.js';
 import { SHARED_TLS } from '../protocols/http/app.js';
 import { routeByTicketKey } from '../server/ticket-routing.js';
+import { inheritedSocketFailed } from '../server/socket-activation.js';
 
 export interface MqttListener {
   port: number;
@@ -68,7 +69,7 @@ export async function startMqttListener(opts: {
     });
   } catch (error) {
     await broker.close();
-    throw error;
+    throw opts.fd === undefined ? error : inheritedSocketFailed('mqtt', opts.fd, error);
   }
   const port = (server.address() as AddressInfo).port;
   return {

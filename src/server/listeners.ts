@@ -22,7 +22,7 @@ import type { Server as TlsServer } from 'node:tls';
 import { HTTPS_AND_MQTT_ALPN, routeMqttByAlpn } from '../mqtt/alpn.js';
 import { serveMqttWebSocket } from '../mqtt/websocket.js';
 import { installAuditHooks } from './audit-hooks.js';
-import { inheritedSockets, type InheritedSockets } from './socket-activation.js';
+import { inheritedSocketFailed, inheritedSockets, type InheritedSockets, type ListenerName } from './socket-activation.js';
 
 const auditDeps = (ctx: AppContext) => ({ audit: ctx.services.audit, clock: ctx.clock, logger: ctx.logger });
 
@@ -87,7 +87,7 @@ function nameTheNode(app: FastifyInstance, ctx: AppContext): FastifyInstance {
 }
 
 /** `fd`: a listening socket systemd passed (socket activation), used instead of binding `port`. */
-async function listen(app: FastifyInstance, ctx: AppContext, at: { port: number; fd: number | undefined }, requestCert: boolean, mqtt?: () => MqttListener | undefined): Promise<number> {
+async function listen(app: FastifyInstance, ctx: AppContext, at: { name: ListenerName; port: number; fd: number | undefined }, requestCert: boolean, mqtt?: () => MqttListener | undefined): Promise<number> {
   const server = app.server as unknown as TlsServer;
   // First: the other secureConnection listeners (PROXY protocol's) must run for MQTT sockets too.
   if (mqtt) routeMqttByAlpn(server, () => mqtt()?.broker);
@@ -98,8 +98,13 @@ async function listen(app: FastifyInstance, ctx: AppContext, at: { port: number;
   acceptProxyProtocol(server, ctx.options.trustedProxies, ctx.logger);
   // fastify hands its options to server.listen, which takes an fd (its types do not say so). With an fd, node
   // ignores the host; any host but 'localhost' keeps fastify from binding ::1 besides.
-  const inherited: FastifyListenOptions & { fd: number } | undefined = at.fd === undefined ? undefined : { fd: at.fd, host: INHERITED };
-  await app.listen(inherited ?? { host: ctx.options.host, port: at.port });
+  if (at.fd === undefined) await app.listen({ host: ctx.options.host, port: at.port });
+  else {
+    const inherited: FastifyListenOptions & { fd: number } = { fd: at.fd, host: INHERITED };
+    await app.listen(inherited).catch((error: unknown) => {
+      throw inheritedSocketFailed(at.name, at.fd!, error);
+    });
+  }
   return (app.server.address() as AddressInfo).port;
 }
 
@@ -133,9 +138,9 @@ export async function startListeners(ctx: AppContext, sockets: InheritedSockets 
     const s3 = nameTheNode(s3App(ctx), ctx);
     apps.push(s3);
     const ports = {
-      api: await listen(api, ctx, { port: ctx.options.apiPort, fd: sockets.api }, false),
-      device: await listen(device, ctx, { port: ctx.options.devicePort, fd: sockets.device }, true, () => mqtt),
-      s3: await listen(s3, ctx, { port: ctx.options.s3Port, fd: sockets.s3 }, false),
+      api: await listen(api, ctx, { name: 'api', port: ctx.options.apiPort, fd: sockets.api }, false),
+      device: await listen(device, ctx, { name: 'device', port: ctx.options.devicePort, fd: sockets.device }, true, () => mqtt),
+      s3: await listen(s3, ctx, { name: 's3', port: ctx.options.s3Port, fd: sockets.s3 }, false),
       mqtt: 0,
     };
     mqtt = await startMqttListener({ host, port: ctx.options.mqttPort, fd: sockets.mqtt, tls: tlsFor(ctx, true), logger: ctx.logger, ctx });

@@ -46,3 +46,9 @@ export function inheritedSockets(env: NodeJS.ProcessEnv, pid: number): Inherited
   return sockets;
 }
 
+
+/** A listen on a passed socket failed: say which socket, so the unit file can be fixed. */
+export function inheritedSocketFailed(listener: ListenerName, fd: number, error: unknown): Error {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new Error(`the ${listener} listener cannot listen on the socket systemd passed as fd ${fd} (a listening TCP socket is needed, Accept=no): ${reason}`, { cause: error });
+}

@@ -7,7 +7,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { rmSync } from 'node:fs';
+import { closeSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { inheritedSockets } from '../../src/server/socket-activation.js';
 import { startChildServer } from '../jobs/child-server.js';
@@ -67,4 +68,14 @@ test('`ferry server` given the device and mqtt sockets (LISTEN_FDS, LISTEN_FDNAM
   assert.equal(await received, 'through the inherited sockets');
   await end(onDevicePort);
   await end(onMqtt);
+});
+
+test('a passed fd that is not a listening socket stops `ferry server` with a message naming the listener and the fd', async (t) => {
+  const dataDir = tempDir();
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const file = join(dataDir, 'not-a-socket');
+  writeFileSync(file, '');
+  const fd = openSync(file, 'r');
+  t.after(() => closeSync(fd));
+  await assert.rejects(startChildServer(join(dataDir, 'data'), { sockets: [{ name: 'mqtt', fd }] }), /the mqtt listener cannot listen on the socket systemd passed as fd 3/);
 });
