@@ -109,6 +109,8 @@ export class AccessKeys implements CredentialResolver {
   async rotateRootKey(nowMs: number): Promise<{ accessKeyId: string; secretAccessKey: string }> {
     return this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('access_keys').where('kind', '=', 'root').execute();
+      // The root's GetSessionToken sessions end with the key (a rotation is what follows a leak).
+      await trx.deleteFrom('access_keys').where('kind', '=', USER_SESSION).where('user_id', 'is', null).execute();
       return this.insertRoot(nowMs, trx);
     });
   }

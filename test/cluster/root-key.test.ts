@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { IoTClient, ListThingsCommand } from '@aws-sdk/client-iot';
+import { GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
 import { rejectsWith, eventually } from '../helpers/assert.js';
 import type { TestServer } from '../helpers/server.js';
 import { cli } from '../cli/helpers.js';
@@ -17,7 +18,7 @@ import { clusterSkipReason, startTestCluster } from './helpers.js';
 
 const skip = clusterSkipReason();
 
-const iotOf = (node: TestServer, key: { accessKeyId: string; secretAccessKey: string }) =>
+const iotOf = (node: TestServer, key: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }) =>
   new IoTClient({ region: node.endpoints.region, endpoint: node.endpoints.endpoints.iot, credentials: { ...key }, requestHandler: new NodeHttpHandler({ httpsAgent: node.agent }), maxAttempts: 1 });
 
 const keyIn = (node: TestServer) => {
@@ -33,6 +34,10 @@ test('rotate-root-key through one node: the old key is refused on the other at o
   assert.deepEqual(keyIn(b), keyIn(a), 'one root key for the cluster');
   await iotOf(a, old).send(new ListThingsCommand({}));
   await iotOf(b, old).send(new ListThingsCommand({}));
+  const sts = new STSClient({ region: a.endpoints.region, endpoint: a.endpoints.endpoints.iam, credentials: { ...old }, requestHandler: new NodeHttpHandler({ httpsAgent: a.agent }), maxAttempts: 1 });
+  const c = (await sts.send(new GetSessionTokenCommand({ DurationSeconds: 900 }))).Credentials!;
+  const rootSession = { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! };
+  await iotOf(b, rootSession).send(new ListThingsCommand({}));
 
   const r = await cli(['admin', 'rotate-root-key', '--data-dir', a.dataDir]);
   assert.equal(r.code, 0, r.stderr);
@@ -44,6 +49,8 @@ test('rotate-root-key through one node: the old key is refused on the other at o
   await rejectsWith(iotOf(b, old).send(new ListThingsCommand({})), 'UnrecognizedClientException', 403);
   await rejectsWith(iotOf(a, old).send(new ListThingsCommand({})), 'UnrecognizedClientException', 403);
   await iotOf(b, fresh).send(new ListThingsCommand({}));
+  // The root's temporary credentials end with its key.
+  await rejectsWith(iotOf(b, rootSession).send(new ListThingsCommand({})), 'UnrecognizedClientException', 403);
   // The bus tells b to rewrite its aws/credentials.
   await eventually(() => keyIn(b).accessKeyId === fresh.accessKeyId, "node b's aws/credentials rewritten");
   assert.deepEqual(keyIn(b), fresh);
