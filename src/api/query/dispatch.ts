@@ -58,6 +58,8 @@ export function registerQueryApi(app: FastifyInstance, ctx: AppContext): void {
       config: {
         protocol: 'aws-query',
         service: 'iam',
+        // STS's errors carry STS's XML namespace, IAM's IAM's: the service is the one the request was signed for.
+        serviceFor: (request) => parseSignature(incomingSignedRequest(request))?.scope.service === 'sts' ? 'sts' : 'iam',
         auth: { mode: 'sigv4', services: ['iam', 'sts'], regionFor: (s) => (s === 'iam' ? iamRegions : ctx.region) },
       },
       handler,
