@@ -5,6 +5,7 @@ import { unauthenticated } from '../errors.js';
 import { newAccessKeyId, newSecretAccessKey } from '../ids.js';
 import type { CredentialResolver, KeyUse, Principal, ResolvedAccessKey } from './principal.js';
 import { isSealed, tokenMatches, type SecretBox } from './secrets.js';
+import { sessionOver } from '../console/sessions.js';
 
 const INVALID_TOKEN = 'The security token included in the request is invalid.';
 /** A key's last use is written at most this often (GetAccessKeyLastUsed is not a request log). */
@@ -36,6 +37,7 @@ export class AccessKeys implements CredentialResolver {
       return { secretAccessKey, principal: { kind: 'root', arn: row.principal_arn, accountId: this.accountId, accessKeyId } };
     }
     if (row.kind === 'user') return this.userKey(row, secretAccessKey);
+    if (row.kind === 'console-session') return this.consoleKey(row, secretAccessKey, nowMs);
     return {
       secretAccessKey,
       principal: {
@@ -67,6 +69,23 @@ export class AccessKeys implements CredentialResolver {
       secretAccessKey,
       principal: { kind: 'user', arn: user.arn, accountId: this.accountId, accessKeyId: row.access_key_id, userName: user.user_name, userId: user.user_id },
     };
+  }
+
+  /**
+   * A console session's own credential acts as the identity that signed in (root or the IAM
+   * user, with the same policies) while that session lives: not idle, not past its end, and
+   * the access key it was signed in with (if any) still there and active.
+   */
+  private async consoleKey(row: AccessKeysTable, secretAccessKey: string, nowMs: number): Promise<ResolvedAccessKey> {
+    const session = await this.db.selectFrom('console_sessions').select(['identity_kind', 'user_id', 'sign_in_key_id', 'expires_at', 'last_used_at', 'idle_ms']).where('credential_key_id', '=', row.access_key_id).executeTakeFirst();
+    if (!session || sessionOver(session, nowMs)) throw unauthenticated('The security token included in the request is expired', 'expired-token');
+    if (session.sign_in_key_id !== null) {
+      const signIn = await this.db.selectFrom('access_keys').select('status').where('access_key_id', '=', session.sign_in_key_id).executeTakeFirst();
+      if (!signIn || signIn.status === 'Inactive') throw unauthenticated(INVALID_TOKEN, 'invalid-token');
+    }
+    if (session.identity_kind === 'root') return { secretAccessKey, principal: { kind: 'root', arn: row.principal_arn, accountId: this.accountId, accessKeyId: row.access_key_id } };
+    // The user is the session's: the credential is not one of the user's access keys (ListAccessKeys, the two-key limit).
+    return this.userKey({ ...row, user_id: session.user_id }, secretAccessKey);
   }
 
   /** The root admin key, created on first start; a plaintext secret from before sealing is sealed here. */
