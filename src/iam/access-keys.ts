@@ -53,7 +53,7 @@ export class AccessKeys implements CredentialResolver {
 
   /** After a signature by a user's key verified: its last use, for GetAccessKeyLastUsed. */
   async recordUse(principal: Principal, use: KeyUse, nowMs: number): Promise<void> {
-    if (principal.kind !== 'user') return;
+    if (principal.kind !== 'user' || principal.consoleSession) return;
     await this.db
       .updateTable('access_keys')
       .set({ last_used_at: nowMs, last_used_service: use.service, last_used_region: use.region })
@@ -83,9 +83,11 @@ export class AccessKeys implements CredentialResolver {
       const signIn = await this.db.selectFrom('access_keys').select('status').where('access_key_id', '=', session.sign_in_key_id).executeTakeFirst();
       if (!signIn || signIn.status === 'Inactive') throw unauthenticated(INVALID_TOKEN, 'invalid-token');
     }
-    if (session.identity_kind === 'root') return { secretAccessKey, principal: { kind: 'root', arn: row.principal_arn, accountId: this.accountId, accessKeyId: row.access_key_id } };
+    if (session.identity_kind === 'root') return { secretAccessKey, principal: { kind: 'root', arn: row.principal_arn, accountId: this.accountId, accessKeyId: row.access_key_id, consoleSession: true } };
     // The user is the session's: the credential is not one of the user's access keys (ListAccessKeys, the two-key limit).
-    return this.userKey({ ...row, user_id: session.user_id }, secretAccessKey);
+    const user = await this.userKey({ ...row, user_id: session.user_id }, secretAccessKey);
+    if (user.principal.kind !== 'user') throw unauthenticated(INVALID_TOKEN, 'invalid-token');
+    return { ...user, principal: { ...user.principal, consoleSession: true } };
   }
 
   /** The root admin key, created on first start; a plaintext secret from before sealing is sealed here. */

@@ -4,7 +4,14 @@
  * one authorizer (src/iam/authorizer.ts) decides what it may do.
  */
 export type Principal =
-  | { kind: 'root'; arn: string; accountId: string; accessKeyId: string }
+  | {
+      kind: 'root';
+      arn: string;
+      accountId: string;
+      accessKeyId: string;
+      /** Signed with a console session's own credential (src/console/sessions.ts), not the long-term key. */
+      consoleSession?: true;
+    }
   | {
       kind: 'user';
       /** arn:aws:iam::A:user/PATH/NAME */
@@ -14,6 +21,8 @@ export type Principal =
       userName: string;
       /** AIDA… (aws:userid). */
       userId: string;
+      /** Signed with a console session's own credential (src/console/sessions.ts), not one of the user's keys. */
+      consoleSession?: true;
     }
   | {
       kind: 'role-session';
