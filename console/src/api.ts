@@ -7,9 +7,14 @@
 import { signal } from '@preact/signals';
 
 export interface Identity {
-  accessKeyId: string;
   arn: string;
   kind: string;
+  /** How the session was signed in. */
+  method: 'key' | 'password';
+  /** The access key that signed in (method key). */
+  accessKeyId?: string;
+  /** A password user must change a reset password before anything else. */
+  passwordChangeRequired: boolean;
   expiresAt: number;
 }
 
@@ -43,6 +48,11 @@ async function request(method: string, path: string, body?: unknown): Promise<un
 
 export const whoAmI = () => request('GET', 'api/session') as Promise<Identity>;
 export const signIn = (accessKeyId: string, secretAccessKey: string) => request('POST', 'api/session', { accessKeyId, secretAccessKey }) as Promise<Identity>;
+export const signInWithPassword = (userName: string, password: string) => request('POST', 'api/session', { userName, password }) as Promise<Identity>;
+/** IAM's ChangePassword as the signed-in user (the account's password policy applies). */
+export const changePassword = (oldPassword: string, newPassword: string) => request('POST', 'api/password', { oldPassword, newPassword });
+/** A short-lived presigned wss:// URL for MQTT over WebSocket, signed with the session's own credential. */
+export const mqttUrl = () => request('POST', 'api/mqtt-url', {}) as Promise<{ url: string; expiresAt: number }>;
 export const signOut = () => request('POST', 'api/session/end', {});
 export const signOutEverywhere = () => request('POST', 'api/session/end-everywhere', {});
 

@@ -1,6 +1,6 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, identity, signIn, signOut, signOutEverywhere, whoAmI } from './api.js';
+import { ApiError, changePassword, identity, signIn, signInWithPassword, signOut, signOutEverywhere, whoAmI } from './api.js';
 import { href, route } from './router.js';
 import { ErrorBox, Page } from './ui.js';
 import { Overview } from './pages/overview.js';
@@ -10,8 +10,11 @@ import { Security, Policy } from './pages/security.js';
 import { Jobs, Job } from './pages/jobs.js';
 import './styles.css';
 
+const inputValue = (set: (v: string) => void) => (e: Event) => set((e.target as HTMLInputElement).value);
+
 function SignIn() {
-  const [accessKeyId, setKeyId] = useState('');
+  const [mode, setMode] = useState<'password' | 'key'>('key');
+  const [name, setName] = useState('');
   const [secret, setSecret] = useState('');
   const [error, setError] = useState<unknown>(undefined);
   const [busy, setBusy] = useState(false);
@@ -20,8 +23,82 @@ function SignIn() {
     setBusy(true);
     setError(undefined);
     try {
-      identity.value = await signIn(accessKeyId.trim(), secret);
+      identity.value = mode === 'key' ? await signIn(name.trim(), secret) : await signInWithPassword(name.trim(), secret);
       setSecret('');
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const choose = (next: 'password' | 'key') => {
+    setMode(next);
+    setName('');
+    setSecret('');
+    setError(undefined);
+  };
+  return (
+    <main id="main" class="sign-in">
+      <Page title="Sign in to Ferry">
+        <fieldset>
+          <legend>Sign in with</legend>
+          <label>
+            <input type="radio" name="mode" checked={mode === 'key'} onChange={() => choose('key')} /> Access key
+          </label>
+          <label>
+            <input type="radio" name="mode" checked={mode === 'password'} onChange={() => choose('password')} /> IAM user name and password
+          </label>
+        </fieldset>
+        <form onSubmit={submit}>
+          {mode === 'key' ? (
+            <>
+              <p>
+                <label for="access-key-id">Access key id</label>
+                <input id="access-key-id" autoComplete="username" value={name} onInput={inputValue(setName)} required />
+              </p>
+              <p>
+                <label for="secret-access-key">Secret access key</label>
+                <input id="secret-access-key" type="password" autoComplete="current-password" value={secret} onInput={inputValue(setSecret)} required />
+              </p>
+            </>
+          ) : (
+            <>
+              <p>
+                <label for="user-name">User name</label>
+                <input id="user-name" autoComplete="username" value={name} onInput={inputValue(setName)} required />
+              </p>
+              <p>
+                <label for="password">Password</label>
+                <input id="password" type="password" autoComplete="current-password" value={secret} onInput={inputValue(setSecret)} required />
+              </p>
+            </>
+          )}
+          <button type="submit" disabled={busy}>
+            Sign in
+          </button>
+          <ErrorBox error={error} />
+        </form>
+        <p class="hint">The root key is in the server's data directory: credentials (profile ferry), beside endpoints.json. IAM users sign in with the password an administrator set (CreateLoginProfile).</p>
+      </Page>
+    </main>
+  );
+}
+
+/** A password user whose password must be reset changes it before anything else (IAM's ChangePassword). */
+function ChangePassword() {
+  const [old, setOld] = useState('');
+  const [next, setNext] = useState('');
+  const [again, setAgain] = useState('');
+  const [error, setError] = useState<unknown>(undefined);
+  const [busy, setBusy] = useState(false);
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    setError(undefined);
+    if (next !== again) return setError(new ApiError('PasswordMismatch', 'The new password and its confirmation differ; type the same password twice.', 400));
+    setBusy(true);
+    try {
+      await changePassword(old, next);
+      identity.value = await whoAmI();
     } catch (e) {
       setError(e);
     } finally {
@@ -30,22 +107,29 @@ function SignIn() {
   };
   return (
     <main id="main" class="sign-in">
-      <Page title="Sign in to Ferry">
+      <Page title="Change your password">
+        <p>Your administrator requires a new password before you use the console. It must meet the account's password policy.</p>
         <form onSubmit={submit}>
           <p>
-            <label for="access-key-id">Access key id</label>
-            <input id="access-key-id" autoComplete="username" value={accessKeyId} onInput={(e) => setKeyId((e.target as HTMLInputElement).value)} required />
+            <label for="old-password">Current password</label>
+            <input id="old-password" type="password" autoComplete="current-password" value={old} onInput={inputValue(setOld)} required />
           </p>
           <p>
-            <label for="secret-access-key">Secret access key</label>
-            <input id="secret-access-key" type="password" autoComplete="current-password" value={secret} onInput={(e) => setSecret((e.target as HTMLInputElement).value)} required />
+            <label for="new-password">New password</label>
+            <input id="new-password" type="password" autoComplete="new-password" value={next} onInput={inputValue(setNext)} required />
+          </p>
+          <p>
+            <label for="new-password-again">Confirm new password</label>
+            <input id="new-password-again" type="password" autoComplete="new-password" value={again} onInput={inputValue(setAgain)} required />
           </p>
           <button type="submit" disabled={busy}>
-            Sign in
+            Change password
+          </button>
+          <button type="button" onClick={() => signOut().finally(() => (identity.value = null))}>
+            Sign out
           </button>
           <ErrorBox error={error} />
         </form>
-        <p class="hint">The root key is in the server's data directory: credentials (profile ferry), beside endpoints.json.</p>
       </Page>
     </main>
   );
@@ -140,7 +224,8 @@ function App() {
     );
   }, []);
   if (identity.value === undefined) return <p role="status">Loading…</p>;
-  return identity.value === null ? <SignIn /> : <Shell />;
+  if (identity.value === null) return <SignIn />;
+  return identity.value.passwordChangeRequired ? <ChangePassword /> : <Shell />;
 }
 
 render(<App />, document.getElementById('app')!);

@@ -6,6 +6,7 @@ import { newAccessKeyId, newSecretAccessKey } from '../ids.js';
 import type { CredentialResolver, KeyUse, Principal, ResolvedAccessKey } from './principal.js';
 import { isSealed, tokenMatches, type SecretBox } from './secrets.js';
 import { USER_SESSION } from './sessions.js';
+import { sessionOver } from '../console/sessions.js';
 
 const INVALID_TOKEN = 'The security token included in the request is invalid.';
 /** A key's last use is written at most this often (GetAccessKeyLastUsed is not a request log). */
@@ -41,6 +42,7 @@ export class AccessKeys implements CredentialResolver {
       return { secretAccessKey, principal: { kind: 'root', arn: row.principal_arn, accountId: this.accountId, accessKeyId, sessionToken: true } };
     }
     if (row.kind === 'user' || row.kind === USER_SESSION) return this.userKey(row, secretAccessKey);
+    if (row.kind === 'console-session') return this.consoleKey(row, secretAccessKey, nowMs);
     return {
       secretAccessKey,
       principal: {
@@ -58,7 +60,7 @@ export class AccessKeys implements CredentialResolver {
 
   /** After a signature by a user's key verified: its last use, for GetAccessKeyLastUsed. */
   async recordUse(principal: Principal, use: KeyUse, nowMs: number): Promise<void> {
-    if (principal.kind !== 'user' || principal.sessionToken) return;
+    if (principal.kind !== 'user' || principal.sessionToken || principal.consoleSession) return;
     await this.db
       .updateTable('access_keys')
       .set({ last_used_at: nowMs, last_used_service: use.service, last_used_region: use.region })
@@ -82,6 +84,25 @@ export class AccessKeys implements CredentialResolver {
         ...(row.kind === USER_SESSION ? { sessionToken: true as const } : {}),
       },
     };
+  }
+
+  /**
+   * A console session's own credential acts as the identity that signed in (root or the IAM
+   * user, with the same policies) while that session lives: not idle, not past its end, and
+   * the access key it was signed in with (if any) still there and active.
+   */
+  private async consoleKey(row: AccessKeysTable, secretAccessKey: string, nowMs: number): Promise<ResolvedAccessKey> {
+    const session = await this.db.selectFrom('console_sessions').select(['identity_kind', 'user_id', 'sign_in_key_id', 'expires_at', 'last_used_at', 'idle_ms']).where('credential_key_id', '=', row.access_key_id).executeTakeFirst();
+    if (!session || sessionOver(session, nowMs)) throw unauthenticated('The security token included in the request is expired', 'expired-token');
+    if (session.sign_in_key_id !== null) {
+      const signIn = await this.db.selectFrom('access_keys').select('status').where('access_key_id', '=', session.sign_in_key_id).executeTakeFirst();
+      if (!signIn || signIn.status === 'Inactive') throw unauthenticated(INVALID_TOKEN, 'invalid-token');
+    }
+    if (session.identity_kind === 'root') return { secretAccessKey, principal: { kind: 'root', arn: row.principal_arn, accountId: this.accountId, accessKeyId: row.access_key_id, consoleSession: true } };
+    // The user is the session's: the credential is not one of the user's access keys (ListAccessKeys, the two-key limit).
+    const user = await this.userKey({ ...row, user_id: session.user_id }, secretAccessKey);
+    if (user.principal.kind !== 'user') throw unauthenticated(INVALID_TOKEN, 'invalid-token');
+    return { ...user, principal: { ...user.principal, consoleSession: true } };
   }
 
   /** The root admin key, created on first start; a plaintext secret from before sealing is sealed here. */

@@ -11,6 +11,8 @@ export type Principal =
       accessKeyId: string;
       /** The root's GetSessionToken credentials (limited as a user's are). */
       sessionToken?: true;
+      /** Signed with a console session's own credential (src/console/sessions.ts), not the long-term key. */
+      consoleSession?: true;
     }
   | {
       kind: 'user';
@@ -26,6 +28,8 @@ export type Principal =
        * no IAM API and on STS only AssumeRole and GetCallerIdentity (no MFA in Ferry).
        */
       sessionToken?: true;
+      /** Signed with a console session's own credential (src/console/sessions.ts), not one of the user's keys. */
+      consoleSession?: true;
     }
   | {
       kind: 'role-session';

@@ -1,3 +1,4 @@
+import { ConsoleSessions } from '../console/sessions.js';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.js';
 import { invalidInput } from '../errors.js';
@@ -54,6 +55,8 @@ export class IamService {
   readonly groupPolicies: OwnerPolicies;
   readonly userKeys: UserKeys;
   readonly loginProfiles: LoginProfiles;
+  /** Web console sessions and their credentials (ended by a password change, among others). */
+  readonly consoleSessions: ConsoleSessions;
   /** The one decision point for operator requests (every listener). */
   readonly authorizer: Authorizer;
   /** STS for operators: AssumeRole and GetSessionToken. */
@@ -77,6 +80,7 @@ export class IamService {
     this.groupPolicies = new OwnerPolicies('group', deps.db, deps.clock, documents);
     this.userKeys = new UserKeys(deps.db, deps.clock, deps.secrets);
     this.loginProfiles = new LoginProfiles(deps.db, deps.clock, deps.accountId);
+    this.consoleSessions = new ConsoleSessions(deps.db, deps.clock, deps.secrets);
     this.authorizer = new Authorizer(deps.db, deps.clock, this.permissions);
     this.sts = new SecurityTokens({
       accountId: deps.accountId,

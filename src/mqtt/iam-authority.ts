@@ -49,7 +49,8 @@ export function iamAuthority(deps: { decisions: IamDecisions; keys: SignerKeys; 
  * policies decide the rest.
  */
 async function keyGone(deps: { keys: SignerKeys; nowMs: () => number }, principal: SignedPrincipal): Promise<string | undefined> {
-  if (principal.kind !== 'user') return undefined;
+  // A console session's credential is signed with a token and judged when its URL is used (it expires with its session).
+  if (principal.kind !== 'user' || principal.consoleSession) return undefined;
   try {
     await deps.keys.resolve(principal.accessKeyId, undefined, deps.nowMs());
     return undefined;

@@ -38,7 +38,13 @@ export function callProblem(call: { method?: unknown; path?: unknown; query?: un
 
 const encode = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
-export async function dispatchSigned(app: FastifyInstance, call: SignedCall, key: { accessKeyId: string; secretAccessKey: string }, opts: { region: string; host: string; nowMs: number }): Promise<CallResult> {
+export interface SigningKey {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+export async function dispatchSigned(app: FastifyInstance, call: SignedCall, key: SigningKey, opts: { region: string; host: string; nowMs: number }): Promise<CallResult> {
   const body = call.body === undefined ? undefined : JSON.stringify(call.body);
   const request = new HttpRequest({
     method: call.method,
@@ -77,3 +83,24 @@ function safeJson(text: string): unknown {
     return { message: text };
   }
 }
+
+/**
+ * One IAM (aws-query) operation, `POST /` with a form body, signed as the SDKs sign IAM
+ * (service iam, us-east-1). Answers the operation's error code and message when it failed.
+ */
+export async function dispatchQuery(app: FastifyInstance, params: Record<string, string>, key: SigningKey, opts: { host: string; nowMs: number }): Promise<{ status: number; errorType?: string; message?: string; xml: string }> {
+  const body = Object.entries({ ...params, Version: '2010-05-08' })
+    .map(([k, v]) => `${encode(k)}=${encode(v)}`)
+    .join('&');
+  const request = new HttpRequest({ method: 'POST', protocol: 'https:', hostname: opts.host, path: '/', headers: { host: opts.host, 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body });
+  const signer = new SignatureV4({ service: 'iam', region: 'us-east-1', credentials: key, sha256: Sha256 });
+  const signed = await signer.sign(request, { signingDate: new Date(opts.nowMs) });
+  const response = await app.inject({ method: 'POST', url: '/', headers: signed.headers, payload: body });
+  const xml = response.body;
+  if (response.statusCode < 400) return { status: response.statusCode, xml };
+  const code = /<Code>([^<]*)<\/Code>/.exec(xml)?.[1];
+  const message = /<Message>([^<]*)<\/Message>/.exec(xml)?.[1];
+  return { status: response.statusCode, ...(code ? { errorType: code } : {}), ...(message ? { message: unescapeXml(message) } : {}), xml };
+}
+
+const unescapeXml = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');

@@ -1,17 +1,19 @@
 /**
- * The console's API: sign-in and session, and one route that runs an IoT operation as the
- * signed-in identity (dispatch.ts). Same-origin JSON only; answers `{ error: { code, message } }`
+ * The console's API: sign-in (access key, or IAM user name and console password) and session,
+ * a password change, a presigned MQTT WebSocket URL, and one route that runs an IoT operation
+ * as the signed-in identity (dispatch.ts), signed with the session's own credential. Same-origin JSON only; answers `{ error: { code, message } }`
  * on failure with the AWS error name when an operation refused.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../server/context.js';
-import { ConsoleSessions, type ConsoleSession, type SessionLimits } from '../../console/sessions.js';
+import { DEFAULT_SESSION_LIMITS, type ConsoleSession, type SessionLimits } from '../../console/sessions.js';
 import { SignInLimiter, type SignInLimits } from '../../console/sign-in-limiter.js';
 import { parseJson } from '../../json-syntax.js';
 import { consoleHeaders } from './headers.js';
 import { crossSiteRefusal } from './cross-site.js';
-import { callProblem, dispatchSigned, type SignedCall } from './dispatch.js';
+import { callProblem, dispatchQuery, dispatchSigned, type SignedCall } from './dispatch.js';
+import { presignUrl } from '../../protocols/sigv4/presign.js';
 
 export const SESSION_COOKIE = '__Host-ferry_session';
 
@@ -55,24 +57,44 @@ function jsonBody(request: FastifyRequest): Record<string, unknown> {
 
 const sameSecret = (a: string, b: string) => timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 
-const describe = (s: ConsoleSession) => ({ accessKeyId: s.accessKeyId, arn: s.arn, kind: s.kind, expiresAt: s.expiresAt });
+const describe = (s: ConsoleSession) => ({
+  arn: s.arn,
+  kind: s.kind,
+  method: s.method,
+  ...(s.signInKeyId ? { accessKeyId: s.signInKeyId } : {}),
+  passwordChangeRequired: s.passwordChangeRequired,
+  expiresAt: s.expiresAt,
+});
+
+const text = (body: Record<string, unknown>, name: string) => (typeof body[name] === 'string' ? (body[name] as string) : '');
+
+/** How long the console's presigned MQTT WebSocket URL may be used to connect. */
+export const MQTT_URL_SECONDS = 300;
 
 export function registerConsoleApi(app: FastifyInstance, ctx: AppContext, opts: ConsoleOptions = {}): void {
-  const sessions = new ConsoleSessions(ctx.clock, opts.sessions);
+  const sessions = ctx.services.iam.consoleSessions;
+  const limits = opts.sessions ?? DEFAULT_SESSION_LIMITS;
   const limiter = new SignInLimiter(ctx.clock, opts.signIn);
   const log = ctx.logger.child({ component: 'console' });
 
-  /** The request's live session and its key's current secret; a key that no longer resolves ends the session. */
-  async function sessionOf(request: FastifyRequest): Promise<{ id: string; session: ConsoleSession; secretAccessKey: string }> {
+  /**
+   * The request's live session. A session signed in with an access key that was since
+   * deactivated or deleted is ended here. Until a password user has changed a password that
+   * must be reset, only the change itself, the session's description and sign-out are allowed.
+   */
+  async function sessionOf(request: FastifyRequest, opts: { beforePasswordChange?: boolean } = {}): Promise<ConsoleSession> {
     const id = cookieOf(request);
-    const session = id ? sessions.use(id) : undefined;
+    const session = id ? await sessions.use(id) : undefined;
     if (!id || !session) throw new ConsoleRefusal(401, 'NotSignedIn', 'Sign in to use the console (no session, or it timed out).');
-    const key = await ctx.accessKeys.resolve(session.accessKeyId, undefined, ctx.clock.now()).catch(() => undefined);
-    if (!key) {
-      sessions.endAllOf(session.accessKeyId);
-      throw new ConsoleRefusal(401, 'NotSignedIn', 'The access key of this session is no longer valid; sign in again.');
+    if (session.signInKeyId) {
+      const key = await ctx.accessKeys.resolve(session.signInKeyId, undefined, ctx.clock.now()).catch(() => undefined);
+      if (!key) {
+        await sessions.endAllOfKey(session.signInKeyId);
+        throw new ConsoleRefusal(401, 'NotSignedIn', 'The access key of this session is no longer valid; sign in again.');
+      }
     }
-    return { id, session, secretAccessKey: key.secretAccessKey };
+    if (session.passwordChangeRequired && !opts.beforePasswordChange) throw new ConsoleRefusal(403, 'PasswordResetRequired', 'Your password must be changed before you use the console.');
+    return session;
   }
 
   const route = (method: 'GET' | 'POST', url: string, handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>) =>
@@ -94,54 +116,118 @@ export function registerConsoleApi(app: FastifyInstance, ctx: AppContext, opts: 
       },
     });
 
+  /** Refuses while these subjects have failed too often (the same limit for keys and passwords). */
+  function checkLimit(subjects: string[], reply: FastifyReply, who: Record<string, string>, ip: string): void {
+    const wait = limiter.retryAfterMs(subjects);
+    if (wait <= 0) return;
+    log.warn({ ...who, ip }, 'console sign-in refused: too many failures');
+    reply.header('retry-after', String(Math.ceil(wait / 1000)));
+    throw new ConsoleRefusal(429, 'ThrottlingException', `Too many failed sign-ins; try again in ${Math.ceil(wait / 60_000)} minute(s).`);
+  }
+
+  function failed(subjects: string[], who: Record<string, string>, ip: string, code: string, message: string): never {
+    limiter.recordFailure(subjects);
+    // The key id and user name are not secrets; a secret or password is never logged.
+    log.warn({ ...who, ip }, 'console sign-in failed');
+    throw new ConsoleRefusal(401, code, message);
+  }
+
+  async function keySignIn(body: Record<string, unknown>, request: FastifyRequest, reply: FastifyReply) {
+    const accessKeyId = text(body, 'accessKeyId');
+    const secret = text(body, 'secretAccessKey');
+    const subjects = [`key:${accessKeyId}`, `ip:${request.ip}`];
+    checkLimit(subjects, reply, { accessKeyId }, request.ip);
+    // Only long-term keys sign in: a session's own credential (ASIA…) cannot make another session.
+    const key = /^AKIA/.test(accessKeyId) ? await ctx.accessKeys.resolve(accessKeyId, undefined, ctx.clock.now()).catch(() => undefined) : undefined;
+    const principal = key?.principal;
+    if (!key || !principal || (principal.kind !== 'root' && principal.kind !== 'user') || !sameSecret(key.secretAccessKey, secret)) {
+      return failed(subjects, { accessKeyId }, request.ip, 'InvalidClientTokenId', 'The access key id or secret access key is not right.');
+    }
+    return sessions.create(
+      principal.kind === 'user' ? { kind: 'user', arn: principal.arn, userId: principal.userId, userName: principal.userName, signInKeyId: accessKeyId } : { kind: 'root', arn: principal.arn, signInKeyId: accessKeyId },
+      limits,
+    );
+  }
+
+  async function passwordSignIn(body: Record<string, unknown>, request: FastifyRequest, reply: FastifyReply) {
+    const userName = text(body, 'userName');
+    const password = text(body, 'password');
+    const subjects = [`user:${userName}`, `ip:${request.ip}`];
+    checkLimit(subjects, reply, { userName }, request.ip);
+    const iam = ctx.services.iam;
+    if (!userName || !(await iam.loginProfiles.verify(userName, password))) {
+      return failed(subjects, { userName }, request.ip, 'InvalidSignIn', 'The user name or password is not right.');
+    }
+    const user = await iam.users.get(userName);
+    const profile = await iam.loginProfiles.get(userName);
+    return sessions.create({ kind: 'user', arn: user.arn, userId: user.userId, userName: user.userName, passwordChangeRequired: profile.passwordResetRequired }, limits);
+  }
+
   route('POST', '/console/api/session', async (request, reply) => {
     const body = jsonBody(request);
-    const accessKeyId = typeof body.accessKeyId === 'string' ? body.accessKeyId : '';
-    const secret = typeof body.secretAccessKey === 'string' ? body.secretAccessKey : '';
-    const subjects = [`key:${accessKeyId}`, `ip:${request.ip}`];
-    const wait = limiter.retryAfterMs(subjects);
-    if (wait > 0) {
-      log.warn({ accessKeyId, ip: request.ip }, 'console sign-in refused: too many failures');
-      reply.header('retry-after', String(Math.ceil(wait / 1000)));
-      throw new ConsoleRefusal(429, 'ThrottlingException', `Too many failed sign-ins; try again in ${Math.ceil(wait / 60_000)} minute(s).`);
-    }
-    const key = accessKeyId ? await ctx.accessKeys.resolve(accessKeyId, undefined, ctx.clock.now()).catch(() => undefined) : undefined;
-    if (!key || !sameSecret(key.secretAccessKey, secret)) {
-      limiter.recordFailure(subjects);
-      // The key id is not a secret (it is in every signed request); the secret is never logged.
-      log.warn({ accessKeyId, ip: request.ip }, 'console sign-in failed');
-      throw new ConsoleRefusal(401, 'InvalidClientTokenId', 'The access key id or secret access key is not right.');
-    }
-    const { id, session } = sessions.create({ accessKeyId, arn: key.principal.arn, kind: key.principal.kind });
-    log.info({ accessKeyId, arn: session.arn, ip: request.ip }, 'console sign-in');
+    const { id, session } = body.userName !== undefined ? await passwordSignIn(body, request, reply) : await keySignIn(body, request, reply);
+    log.info({ arn: session.arn, method: session.method, ...(session.signInKeyId ? { accessKeyId: session.signInKeyId } : {}), ip: request.ip }, 'console sign-in');
     setCookie(reply, id);
     return describe(session);
   });
 
-  route('GET', '/console/api/session', async (request) => describe((await sessionOf(request)).session));
+  route('GET', '/console/api/session', async (request) => describe(await sessionOf(request, { beforePasswordChange: true })));
 
   route('POST', '/console/api/session/end', async (request, reply) => {
     const id = cookieOf(request);
-    if (id) sessions.end(id);
+    if (id) await sessions.end(id);
     clearCookie(reply);
     return { signedOut: true };
   });
 
   route('POST', '/console/api/session/end-everywhere', async (request, reply) => {
-    const { session } = await sessionOf(request);
-    const ended = sessions.endAllOf(session.accessKeyId);
-    log.info({ accessKeyId: session.accessKeyId, ended }, 'console sessions ended everywhere');
+    const session = await sessionOf(request, { beforePasswordChange: true });
+    const ended = await sessions.endAllOf({ userId: session.userId, arn: session.arn });
+    log.info({ arn: session.arn, ended }, 'console sessions ended everywhere');
     clearCookie(reply);
     return { signedOut: true, sessionsEnded: ended };
   });
 
+  /** IAM's ChangePassword, signed with the session's credential: the account's password policy applies; the user's other sessions end. */
+  route('POST', '/console/api/password', async (request) => {
+    const session = await sessionOf(request, { beforePasswordChange: true });
+    if (session.kind !== 'user') throw new ConsoleRefusal(400, 'InvalidUserType', 'Only IAM users have a console password; the root key has none.');
+    const body = jsonBody(request);
+    const result = await dispatchQuery(app, { Action: 'ChangePassword', OldPassword: text(body, 'oldPassword'), NewPassword: text(body, 'newPassword') }, session.credential, { host: request.headers.host ?? 'localhost', nowMs: ctx.clock.now() });
+    if (result.status >= 400) throw new ConsoleRefusal(result.status === 401 ? 403 : result.status, result.errorType ?? 'UnknownError', result.message ?? 'The password was not changed.');
+    await sessions.passwordChanged(session.credential.accessKeyId);
+    log.info({ arn: session.arn }, 'console password changed');
+    return { passwordChanged: true };
+  });
+
+  /**
+   * A short-lived SigV4 URL for MQTT over WebSocket at /mqtt on this listener, signed with the
+   * session's credential (never a long-term secret): the console's MQTT client connects with it
+   * as the signed-in identity, and it stops working when the session ends.
+   */
+  route('POST', '/console/api/mqtt-url', async (request) => {
+    const session = await sessionOf(request);
+    const host = request.headers.host ?? 'localhost';
+    const url = presignUrl({
+      method: 'GET',
+      origin: `https://${host}`,
+      path: '/mqtt',
+      ...session.credential,
+      region: ctx.region,
+      service: 'iotdevicegateway',
+      expiresSec: MQTT_URL_SECONDS,
+      nowMs: ctx.clock.now(),
+    });
+    return { url: url.replace(/^https:/, 'wss:'), expiresAt: ctx.clock.now() + MQTT_URL_SECONDS * 1000 };
+  });
+
   route('POST', '/console/api/iot', async (request, reply) => {
-    const { session, secretAccessKey } = await sessionOf(request);
+    const session = await sessionOf(request);
     const body = jsonBody(request);
     const problem = callProblem(body);
     if (problem) throw new ConsoleRefusal(400, 'InvalidRequestException', problem);
     const call: SignedCall = { service: 'iot', method: body.method as SignedCall['method'], path: body.path as string, query: (body.query ?? {}) as Record<string, string>, ...(body.body !== undefined ? { body: body.body } : {}) };
-    const result = await dispatchSigned(app, call, { accessKeyId: session.accessKeyId, secretAccessKey }, { region: ctx.region, host: request.headers.host ?? 'localhost', nowMs: ctx.clock.now() });
+    const result = await dispatchSigned(app, call, session.credential, { region: ctx.region, host: request.headers.host ?? 'localhost', nowMs: ctx.clock.now() });
     if (result.status >= 400) {
       const message = (result.body as { message?: string; Message?: string }).message ?? (result.body as { Message?: string }).Message ?? 'The operation failed.';
       // An operation's 401 is not the console session's: never let it sign the browser out.

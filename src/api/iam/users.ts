@@ -63,13 +63,21 @@ export function userActions(iam: IamService): Record<string, QueryHandler> {
       const profile = await iam.loginProfiles.get(callerUserName(p, request));
       return { LoginProfile: { UserName: profile.userName, CreateDate: new Date(profile.createDate), PasswordResetRequired: profile.passwordResetRequired } };
     },
-    UpdateLoginProfile: async (p) =>
-      noResult(iam.loginProfiles.update(userName(p), { password: optional(p, 'Password', PASSWORD), passwordResetRequired: booleanParam(p.PasswordResetRequired, 'passwordResetRequired') })),
+    UpdateLoginProfile: async (p) => {
+      const password = optional(p, 'Password', PASSWORD);
+      await iam.loginProfiles.update(userName(p), { password, passwordResetRequired: booleanParam(p.PasswordResetRequired, 'passwordResetRequired') });
+      // A password set by an administrator ends the user's console sessions.
+      if (password !== undefined) await iam.consoleSessions.endAllOf({ userId: (await iam.users.get(userName(p))).userId, arn: '' });
+      return undefined;
+    },
     DeleteLoginProfile: async (p) => noResult(iam.loginProfiles.delete(userName(p))),
     ChangePassword: async (p, request) => {
       const caller = request.principal;
       if (caller?.kind !== 'user') throw invalidInput('Only IAM users can change their own password (ChangePassword is called with the user\'s credentials).', 'invalid-user-type');
-      return noResult(iam.loginProfiles.change(caller.userName, required(p, 'OldPassword', PASSWORD), required(p, 'NewPassword', PASSWORD)));
+      await iam.loginProfiles.change(caller.userName, required(p, 'OldPassword', PASSWORD), required(p, 'NewPassword', PASSWORD));
+      // A password change ends the user's other console sessions (the console's own, when it asked, stays).
+      await iam.consoleSessions.endAllOf({ userId: caller.userId, arn: caller.arn }, caller.accessKeyId);
+      return undefined;
     },
 
     ListGroupsForUser: async (p) => listXml('Groups', await iam.groups.listForUser(userName(p), page(p)), groupXml),

@@ -12,7 +12,7 @@ export interface AccessKeysTable {
   access_key_id: string;
   /** Sealed under the KEK (src/iam/secrets.ts); never the plaintext. */
   secret_access_key: string;
-  /** 'root' | 'role-session' | 'user' */
+  /** 'root' | 'role-session' | 'user' | 'console-session' (src/console/sessions.ts) */
   kind: string;
   /** The principal ARN this key acts as (root or assumed-role session). */
   principal_arn: string;
