@@ -70,6 +70,13 @@ describe('jobs https data plane', () => {
     const download = await httpsGet(ts, document.url);
     assert.equal(download.status, 200);
     assert.equal(sha256(download.body), document.sha256, 'the exact bytes');
+    // Placeholders are rendered afresh for every answer, as over MQTT: a later describe carries a newly signed link.
+    ts.clock.advance(1000);
+    const again = (await client.send(new DescribeJobExecutionCommand({ thingName: 'miso_cert', jobId: 'cert-1' }))).execution!;
+    const [first, second] = [new URL(document.url), new URL((JSON.parse(again.jobDocument!) as { url: string }).url)];
+    assert.notEqual(first.searchParams.get('X-Amz-Date'), second.searchParams.get('X-Amz-Date'), 'each answer signs anew');
+    assert.notEqual(first.searchParams.get('X-Amz-Signature'), second.searchParams.get('X-Amz-Signature'));
+    assert.equal(second.searchParams.get('X-Amz-Expires'), '300');
 
     const done = await client.send(
       new UpdateJobExecutionCommand({ thingName: 'miso_cert', jobId: 'cert-1', status: 'SUCCEEDED', statusDetails: { sha256: document.sha256 }, expectedVersion: 2, includeJobExecutionState: true }),
