@@ -229,6 +229,12 @@ describe('jobs https data plane', () => {
       assert.equal(r.authDecision, 'IMPLICIT_DENY');
       assert.ok(r.missingContextValues!.includes('iot:Connection.Thing.ThingName (thing policy variables resolve only on MQTT connections, not over HTTPS)'), JSON.stringify(r.missingContextValues));
     }
+    // An authInfo without a known actionType is refused naming the Jobs HTTPS types beside the MQTT ones.
+    for (const bad of [{ resources: authInfos[0]!.resources }, { actionType: 'JOBS', resources: authInfos[0]!.resources }]) {
+      const e = await refusal(iot.send(new TestAuthorizationCommand({ principal, clientId: 'miso_wire', authInfos: [bad] as never })));
+      assert.equal(e.name, 'InvalidRequestException');
+      assert.match(e.message, /UPDATE_JOB_EXECUTION/, e.message);
+    }
     // Over MQTT, with the thing's client id, the same policy's thing variable resolves.
     const mqtt = await iot.send(
       new TestAuthorizationCommand({
