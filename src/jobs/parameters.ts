@@ -6,6 +6,7 @@
  * naming the parameter. Pure.
  */
 import { invalidInput } from '../errors.js';
+import { dictionary } from '../records.js';
 import type { DocumentParameter, ManagedTemplate } from './managed-templates.js';
 
 const PARAMETER = /\$\{aws:iot:parameter:([^}]*)\}/g;
@@ -17,7 +18,8 @@ const MAX_VALUE_CHARS = 512;
 export function documentParametersIn(value: unknown): Record<string, string> | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'object' || Array.isArray(value)) throw invalidInput('documentParameters must be an object of parameter names to string values.');
-  const out: Record<string, string> = {};
+  // Prototype-less: a key named __proto__ is stored (and refused as unknown below), never lost.
+  const out = dictionary<string>();
   for (const [key, v] of Object.entries(value)) {
     if (!KEY.test(key)) throw invalidInput(`documentParameters key ${JSON.stringify(key)} is not valid: it must be 1 to 128 characters from a-z, A-Z, 0-9, underscore and hyphen.`);
     if (typeof v !== 'string') throw invalidInput(`documentParameters.${key} must be a string.`);

@@ -114,6 +114,16 @@ test('kit: written and read back; a bad kit.json says what is wrong; MQTT endpoi
   assert.equal(fromKit.mqttEndpoint, 'mqtts://h:8883');
   assert.equal(fromKit.roleAlias, 'other');
   assert.throws(() => agentOptionsFromFlags({ dir: '/tmp/x', hook: [], logLevel: 'info', endpoint: 'h' }), /missing: --cert, --key, --ca, --thing/);
+
+  // The Jobs HTTPS transport: the poll interval from the kit (pollIntervalSec), a flag overriding it, never under 5 s.
+  const httpsDir = join(scratch(), 'https-kit');
+  const httpsConfig = { ...config, thingName: 'miso_2', transport: 'https' as const, pollIntervalSec: 30, endpoints: { mqtt: 'mqtts://h:8883', iotJobsData: 'https://h:8443' } };
+  writeKit(httpsDir, { config: httpsConfig, certPem: 'CERT', keyPem: 'KEY', caPem: 'CA' });
+  const polled = agentOptionsFromFlags({ kit: httpsDir, dir: '/tmp/x', hook: [], logLevel: 'info' });
+  assert.deepEqual([polled.transport, polled.jobsEndpoint, polled.pollIntervalMs], ['https', 'https://h:8443', 30_000]);
+  assert.equal(agentOptionsFromFlags({ kit: httpsDir, dir: '/tmp/x', hook: [], logLevel: 'info', pollInterval: 10 }).pollIntervalMs, 10_000);
+  assert.throws(() => checkKitConfig({ ...httpsConfig, pollIntervalSec: 4 }), /pollIntervalSec must be a number of seconds, at least 5/);
+  assert.throws(() => checkKitConfig({ ...httpsConfig, pollIntervalSec: '30' }), /pollIntervalSec/);
 });
 
 test('reporter: each update restarts the step timer; a heartbeat keeps it alive while a step is quiet; an ended execution aborts the job', async (t) => {

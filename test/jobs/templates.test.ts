@@ -157,6 +157,11 @@ for (const engine of ['sqlite', 'postgres'] as const) describe(`job templates ($
       [{ documentParameters: { downloadUrl: 'https://x/y' } }, /documentParameters.filePath is missing/],
       [{ documentParameters: { downloadUrl: 'has spaces in it', filePath: '/a' } }, /documentParameters.downloadUrl "has spaces in it" is not valid for AWS-Download-File: it must match/],
       [{ documentParameters: { downloadUrl: 'https://x/y', filePath: '/a', colour: 'red' } }, /documentParameters.colour is not a parameter of AWS-Download-File/],
+      // Issue 24 item 4: a request-supplied key named like an Object property is a key like any other (never dropped).
+      ...['__proto__', 'constructor', 'toString'].map((key): [Record<string, unknown>, RegExp] => [
+        { documentParameters: JSON.parse(`{"downloadUrl":"https://x/y","filePath":"/a","${key}":"x"}`) },
+        new RegExp(`documentParameters.${key} is not a parameter of AWS-Download-File`),
+      ]),
       [{ jobTemplateArn: arnOf(ts, 'jobtemplate/custom'), documentParameters: { downloadUrl: 'x' } }, /documentParameters cannot be used with the custom job template custom/],
       [{ jobTemplateArn: managedArn('AWS-Nope') }, /no AWS-managed job template AWS-Nope/],
     ];

@@ -6,8 +6,10 @@ import {
   DescribeJobExecutionCommand,
   DescribeThingCommand,
   DescribeThingGroupCommand,
+  GetJobDocumentCommand,
   ListTagsForResourceCommand,
   ListThingsCommand,
+  SearchIndexCommand,
   TagResourceCommand,
   UpdateThingCommand,
 } from '@aws-sdk/client-iot';
@@ -32,7 +34,7 @@ function assertUnpolluted(): void {
 }
 
 // Issue 24: CreateThing with an attribute named __proto__ answered 200 and stored nothing for it.
-test('__proto__, constructor and prototype round-trip as thing and thing-group attributes, tags, statusDetails and S3 metadata', async (t) => {
+test('__proto__, constructor and prototype round-trip as thing and thing-group attributes (the fleet index included), tags, job document keys, statusDetails and S3 metadata', async (t) => {
   const s = await startTestServer();
   t.after(() => s.close());
   const iot = s.iot();
@@ -44,9 +46,17 @@ test('__proto__, constructor and prototype round-trip as thing and thing-group a
   assert.deepEqual(Object.entries(described.attributes!).sort(), Object.entries(attributes).sort());
   const listed = await iot.send(new ListThingsCommand({}));
   assert.deepEqual(Object.keys(listed.things![0]!.attributes!).sort(), [...KEYS].sort());
+  const search = async (queryString: string) => (await iot.send(new SearchIndexCommand({ queryString }))).things!.map((x) => x.thingName);
+  for (const k of KEYS) assert.deepEqual(await search(`attributes.${k}:value-of${k}`), ['proto-thing'], `the fleet index by ${k}`);
   await iot.send(new UpdateThingCommand({ thingName: 'proto-thing', attributePayload: { attributes: JSON.parse('{"__proto__":"","constructor":"changed"}'), merge: true } }));
   const updated = await iot.send(new DescribeThingCommand({ thingName: 'proto-thing' }));
   assert.deepEqual(Object.entries(updated.attributes!).sort(), [['constructor', 'changed'], ['prototype', 'value-ofprototype']]);
+
+  // The fleet index finds the thing by those attributes as they are now, and by nothing inherited.
+  assert.deepEqual(await search('attributes.constructor:changed'), ['proto-thing']);
+  assert.deepEqual(await search('attributes.prototype:value-ofprototype'), ['proto-thing']);
+  assert.deepEqual(await search('attributes.__proto__:*'), [], 'removed by the merge-update');
+  assert.deepEqual(await search('attributes.toString:*'), []);
 
   // Thing group attributes and tags.
   const group = await iot.send(new CreateThingGroupCommand({ thingGroupName: 'proto-group', thingGroupProperties: { attributePayload: { attributes } }, tags: KEYS.map((k) => ({ Key: k, Value: k })) }));
@@ -58,12 +68,16 @@ test('__proto__, constructor and prototype round-trip as thing and thing-group a
 
   // statusDetails: the device reports them over MQTT; the control plane's DescribeJobExecution shows them.
   const devices = await provisionDevices(s, ['miso_proto']);
-  await createJob(s, { jobId: 'proto-job', things: ['miso_proto'], document: JSON.stringify({ operation: 'noop' }) });
+  // The job document's own keys named like Object properties reach the device as keys.
+  const document = JSON.stringify({ operation: 'noop', ...hostileMap((k) => `doc ${k}`) });
+  await createJob(s, { jobId: 'proto-job', things: ['miso_proto'], document });
+  assert.equal((await iot.send(new GetJobDocumentCommand({ jobId: 'proto-job' }))).document, document);
   const device = await JobsDevice.connect(s, 'miso_proto', devices.get('miso_proto')!);
   t.after(() => device.end());
   const details = hostileMap((k) => `detail ${k}`);
   const started = await device.accepted('start-next', { statusDetails: details });
   assert.deepEqual(Object.entries(started.execution.statusDetails).sort(), Object.entries(details).sort());
+  assert.deepEqual(Object.entries(started.execution.jobDocument).sort(), Object.entries(JSON.parse(document)).sort());
   const execution = await iot.send(new DescribeJobExecutionCommand({ jobId: 'proto-job', thingName: 'miso_proto' }));
   assert.deepEqual(Object.entries(execution.execution!.statusDetails!.detailsMap!).sort(), Object.entries(details).sort());
 

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { IncomingSignedRequest } from '../sigv4/index.js';
+import { dictionary } from '../../records.js';
 
 /** The parts of a request a signature covers, as the verifiers read them. */
 export function incomingSignedRequest(request: FastifyRequest): IncomingSignedRequest {
@@ -9,7 +10,8 @@ export function incomingSignedRequest(request: FastifyRequest): IncomingSignedRe
 }
 
 function distinctHeaders(headers: FastifyRequest['headers']): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
+  // Prototype-less: a header named __proto__ is a header like any other.
+  const out = dictionary<string[]>();
   for (const [name, value] of Object.entries(headers)) if (value !== undefined) out[name] = Array.isArray(value) ? value : [String(value)];
   return out;
 }

@@ -70,6 +70,13 @@ describe('jobs https data plane', () => {
     const download = await httpsGet(ts, document.url);
     assert.equal(download.status, 200);
     assert.equal(sha256(download.body), document.sha256, 'the exact bytes');
+    // Placeholders are rendered afresh for every answer, as over MQTT: a later describe carries a newly signed link.
+    ts.clock.advance(1000);
+    const again = (await client.send(new DescribeJobExecutionCommand({ thingName: 'miso_cert', jobId: 'cert-1' }))).execution!;
+    const [first, second] = [new URL(document.url), new URL((JSON.parse(again.jobDocument!) as { url: string }).url)];
+    assert.notEqual(first.searchParams.get('X-Amz-Date'), second.searchParams.get('X-Amz-Date'), 'each answer signs anew');
+    assert.notEqual(first.searchParams.get('X-Amz-Signature'), second.searchParams.get('X-Amz-Signature'));
+    assert.equal(second.searchParams.get('X-Amz-Expires'), '300');
 
     const done = await client.send(
       new UpdateJobExecutionCommand({ thingName: 'miso_cert', jobId: 'cert-1', status: 'SUCCEEDED', statusDetails: { sha256: document.sha256 }, expectedVersion: 2, includeJobExecutionState: true }),
@@ -221,6 +228,12 @@ describe('jobs https data plane', () => {
     for (const r of asThingVariable.authResults!) {
       assert.equal(r.authDecision, 'IMPLICIT_DENY');
       assert.ok(r.missingContextValues!.includes('iot:Connection.Thing.ThingName (thing policy variables resolve only on MQTT connections, not over HTTPS)'), JSON.stringify(r.missingContextValues));
+    }
+    // An authInfo without a known actionType is refused naming the Jobs HTTPS types beside the MQTT ones.
+    for (const bad of [{ resources: authInfos[0]!.resources }, { actionType: 'JOBS', resources: authInfos[0]!.resources }]) {
+      const e = await refusal(iot.send(new TestAuthorizationCommand({ principal, clientId: 'miso_wire', authInfos: [bad] as never })));
+      assert.equal(e.name, 'InvalidRequestException');
+      assert.match(e.message, /UPDATE_JOB_EXECUTION/, e.message);
     }
     // Over MQTT, with the thing's client id, the same policy's thing variable resolves.
     const mqtt = await iot.send(
