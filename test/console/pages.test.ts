@@ -201,6 +201,32 @@ describe('console pages: buckets, IAM, CA certificates and role aliases, in Chro
     await context.close();
   });
 
+  test('an upload is authorized as s3:PutObject for the signed-in user: refused without it (nothing stored), and audited either way', async () => {
+    const iam = ts.iam();
+    await iam.send(new CreateUserCommand({ UserName: 'looker' }));
+    const read = { Effect: 'Allow', Action: ['s3:ListAllMyBuckets', 's3:ListBucket', 's3:GetObject'], Resource: '*' };
+    await iam.send(new PutUserPolicyCommand({ UserName: 'looker', PolicyName: 'read', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [read] }) }));
+    const made = (await iam.send(new CreateAccessKeyCommand({ UserName: 'looker' }))).AccessKey!;
+    const { context, page, requests } = await signedIn({ accessKeyId: made.AccessKeyId!, secretAccessKey: made.SecretAccessKey! });
+    await page.goto(`${base}#/buckets/firmware`);
+    await page.getByRole('heading', { level: 1, name: 'Bucket firmware' }).waitFor();
+    await page.getByLabel('File', { exact: true }).setInputFiles({ name: 'denied.txt', mimeType: 'text/plain', buffer: Buffer.from('not allowed') });
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: 'AccessDenied' }).waitFor();
+    await assert.rejects(bytesOf(s3, 'firmware', 'denied.txt'), { name: 'NoSuchKey' });
+    // The same user, once allowed, uploads: the route adds no permission of its own and takes none away.
+    const write = { Effect: 'Allow', Action: 's3:PutObject', Resource: 'arn:aws:s3:::firmware/*' };
+    await iam.send(new PutUserPolicyCommand({ UserName: 'looker', PolicyName: 'read', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [read, write] }) }));
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    await page.locator('#upload-status[data-state="completed"]').waitFor();
+    assert.equal((await bytesOf(s3, 'firmware', 'denied.txt')).toString(), 'not allowed');
+    const events = (await ts.server.ctx.services.audit.lookup({ user: 'looker', eventName: 'PutObject' })).events;
+    assert.deepEqual(events.map((e) => e.Decision).sort(), ['Allowed', 'ImplicitDeny']);
+    assert.ok(events.every((e) => e.AccessKeyId === made.AccessKeyId && e.EventSource.startsWith('s3')), JSON.stringify(events));
+    sameOrigin(requests);
+    await context.close();
+  });
+
   test('a user without iam:CreateRole sees the denial and nothing is created; root makes the downloads role in one step and CreateJob accepts it', async () => {
     const iam = ts.iam();
     await iam.send(new CreateUserCommand({ UserName: 'reader' }));
