@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import https from 'node:https';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,14 @@ mkdirSync(DOCS, { recursive: true });
 
 const MiB = 1024 * 1024;
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+/** A file on disk for the browser to read itself (a 20 MiB buffer sent through the DevTools protocol is slow on a loaded machine). */
+const FILES = tempDir();
+function fileOf(name: string, body: Buffer): string {
+  const path = join(FILES, name);
+  writeFileSync(path, body);
+  return path;
+}
 
 async function bytesOf(s3: S3Client, Bucket: string, Key: string): Promise<Buffer> {
   const got = await s3.send(new GetObjectCommand({ Bucket, Key }));
@@ -47,6 +55,7 @@ describe('console pages: buckets, IAM, CA certificates and role aliases, in Chro
   after(async () => {
     await browser?.close();
     await ts?.close();
+    rmSync(FILES, { recursive: true, force: true });
   });
 
   async function signedIn(key = ts.credentials, opts: { width?: number } = {}): Promise<{ context: BrowserContext; page: Page; requests: string[] }> {
@@ -100,7 +109,7 @@ describe('console pages: buckets, IAM, CA certificates and role aliases, in Chro
     const uploads = consoleUploads(ts.server.ctx);
     const hold = uploads.holdAt(12 * MiB);
     const watch = serverReceived(12 * MiB);
-    await page.getByLabel('File', { exact: true }).setInputFiles({ name: 'miso-1.0.0.bin', mimeType: 'application/octet-stream', buffer: body });
+    await page.getByLabel('File', { exact: true }).setInputFiles(fileOf('miso-1.0.0.bin', body));
     await page.getByLabel('Object name (default: the file\'s name)').fill('releases/miso-1.0.0.bin');
     await page.getByRole('button', { name: 'Upload', exact: true }).click();
     const held = await watch.reached;
@@ -161,7 +170,7 @@ describe('console pages: buckets, IAM, CA certificates and role aliases, in Chro
     await page.getByRole('heading', { level: 1, name: 'Bucket firmware' }).waitFor();
     const hold = consoleUploads(ts.server.ctx).holdAt(12 * MiB);
     const watch = serverReceived(12 * MiB);
-    await page.getByLabel('File', { exact: true }).setInputFiles({ name: 'cancelled.bin', mimeType: 'application/octet-stream', buffer: body });
+    await page.getByLabel('File', { exact: true }).setInputFiles(fileOf('cancelled.bin', body));
     await page.getByRole('button', { name: 'Upload', exact: true }).click();
     const held = await watch.reached;
     assert.equal(held.stored, 8 * MiB, 'a multipart upload is under way, one part stored');
