@@ -29,7 +29,7 @@ export class ApiError extends Error {
 
 type Json = Record<string, unknown>;
 
-async function request(method: string, path: string, body?: unknown): Promise<unknown> {
+export async function request(method: string, path: string, body?: unknown): Promise<unknown> {
   const response = await fetch(path, {
     method,
     credentials: 'same-origin',

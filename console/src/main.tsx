@@ -8,6 +8,8 @@ import { Things, ThingGroups, ThingGroup } from './pages/things.js';
 import { Thing } from './pages/thing.js';
 import { Security, Policy } from './pages/security.js';
 import { Jobs, Job } from './pages/jobs.js';
+import { Buckets, Bucket } from './pages/buckets.js';
+import { Iam, Role, ManagedPolicies, Users, User, Groups, Group } from './pages/iam.js';
 import './styles.css';
 
 const inputValue = (set: (v: string) => void) => (e: Event) => set((e.target as HTMLInputElement).value);
@@ -141,6 +143,8 @@ const NAV: Array<[string, string]> = [
   ['/groups', 'Thing groups'],
   ['/jobs', 'Jobs'],
   ['/security', 'Security'],
+  ['/buckets', 'Buckets'],
+  ['/iam', 'IAM'],
 ];
 
 function Current() {
@@ -156,6 +160,9 @@ function Current() {
   if (first === 'jobs') return <Jobs />;
   if (first === 'security') return <Security />;
   if (first === 'policies' && second) return <Policy name={second} />;
+  if (first === 'buckets' && second) return <Bucket bucket={second} prefix={parts.slice(2).join('/') + (parts.length > 2 && path.endsWith('/') ? '/' : '')} />;
+  if (first === 'buckets') return <Buckets />;
+  if (first === 'iam') return <IamPage section={second} name={parts.slice(2).join('/')} />;
   return (
     <Page title="Not found">
       <p>
@@ -163,6 +170,16 @@ function Current() {
       </p>
     </Page>
   );
+}
+
+function IamPage({ section, name }: { section: string | undefined; name: string }) {
+  if (section === 'roles' && name) return <Role name={name} />;
+  if (section === 'policies') return <ManagedPolicies />;
+  if (section === 'users' && name) return <User name={name} />;
+  if (section === 'users') return <Users />;
+  if (section === 'groups' && name) return <Group name={name} />;
+  if (section === 'groups') return <Groups />;
+  return <Iam />;
 }
 
 function Shell() {

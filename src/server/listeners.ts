@@ -11,6 +11,7 @@ import { registerRotationRoutes } from '../api/ferry/rotations.js';
 import { registerAuditRoutes } from '../api/ferry/audit.js';
 import { registerRootKeyRoutes } from '../api/ferry/root-key.js';
 import { registerConsole } from '../api/console/index.js';
+import type { S3Address } from '../api/console/sdk.js';
 import { registerHealthRoutes } from './health.js';
 import { startMqttListener, type MqttListener } from '../mqtt/listener.js';
 import { startMetricsListener, type MetricsListener } from './metrics-listener.js';
@@ -43,7 +44,7 @@ function tlsFor(ctx: AppContext, requestCert: boolean, ALPNProtocols?: string[])
 const countRequests = (ctx: AppContext) => (listener: string, operation: string, status: number) => ctx.metrics.httpRequests.inc({ listener, operation, status: String(status) });
 
 /** The operator's side: IoT control plane, IAM, STS and the web console. No client certificate asked. */
-function apiApp(ctx: AppContext): FastifyInstance {
+function apiApp(ctx: AppContext, s3Address: S3Address): FastifyInstance {
   const app = createHttpsApp({ name: 'api', tls: tlsFor(ctx, false), logger: ctx.logger, clock: ctx.clock, bodyLimit: 256 * KiB, protocol: 'rest-json', service: 'iot', countRequest: countRequests(ctx) });
   installAuditHooks(app, 'api', auditDeps(ctx));
   installAuthentication(app, { credentials: ctx.accessKeys, clock: ctx.clock });
@@ -53,7 +54,7 @@ function apiApp(ctx: AppContext): FastifyInstance {
   registerRotationRoutes(app, ctx);
   registerAuditRoutes(app, ctx);
   registerRootKeyRoutes(app, ctx);
-  registerConsole(app, ctx);
+  registerConsole(app, ctx, { s3Address });
   return app;
 }
 
@@ -129,7 +130,14 @@ export async function startListeners(ctx: AppContext, sockets: InheritedSockets 
     await Promise.all([...apps.map((a) => a.close()), mqtt?.close(), metrics?.close()]);
   };
   try {
-    const api = nameTheNode(apiApp(ctx), ctx);
+    // The console reaches this node's s3 listener over loopback, once it is bound.
+    // (Where it is bound, not where it was asked to be: a socket passed by systemd says its own address.)
+    let s3Bound = false;
+    const s3Address: S3Address = () => {
+      const at = s3Bound ? (s3.server.address() as AddressInfo | null) : null;
+      return at ? { host: at.address, port: at.port } : undefined;
+    };
+    const api = nameTheNode(apiApp(ctx, s3Address), ctx);
     registerHealthRoutes(api, ctx, listenersUp);
     apps.push(api);
     const device = nameTheNode(deviceApp(ctx), ctx);
@@ -143,6 +151,7 @@ export async function startListeners(ctx: AppContext, sockets: InheritedSockets 
       s3: await listen(s3, ctx, { name: 's3', port: ctx.options.s3Port, fd: sockets.s3 }, false),
       mqtt: 0,
     };
+    s3Bound = true;
     mqtt = await startMqttListener({ host, port: ctx.options.mqttPort, fd: sockets.mqtt, tls: tlsFor(ctx, true), logger: ctx.logger, ctx });
     ports.mqtt = mqtt.port;
     // The console (api) and devices and apps (device, as AWS's data endpoint) reach the same broker at /mqtt.

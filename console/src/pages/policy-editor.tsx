@@ -15,12 +15,12 @@ export function policySyntaxProblem(text: string): string | undefined {
 }
 
 /** A JSON editor that validates as you type; the server still has the last word on save. */
-export function PolicyEditor({ id, initial, saveLabel, onSave }: { id: string; initial: string; saveLabel: string; onSave: (text: string) => Promise<void> }) {
+export function PolicyEditor({ id, initial, saveLabel, onSave, label = 'Policy document (JSON)' }: { id: string; initial: string; saveLabel: string; onSave: (text: string) => Promise<void>; label?: string }) {
   const [text, setText] = useState(initial);
   const problem = policySyntaxProblem(text);
   return (
     <div class="editor">
-      <label for={`${id}-document`}>Policy document (JSON)</label>
+      <label for={`${id}-document`}>{label}</label>
       <textarea id={`${id}-document`} rows={14} spellcheck={false} value={text} aria-invalid={problem ? 'true' : 'false'} aria-describedby={`${id}-problem`} onInput={(e) => setText((e.target as HTMLTextAreaElement).value)} />
       <p id={`${id}-problem`} class={problem ? 'problem' : 'ok'} role="status">
         {problem ?? 'Valid JSON.'}

@@ -4,6 +4,7 @@ import { go, href } from '../router.js';
 import { Empty, ErrorBox, Loading, Page, Table, useLoad } from '../ui.js';
 import { CertificateActions } from './certificates.js';
 import { PolicyEditor } from './policy-editor.js';
+import { CaCertificates, RoleAliases } from './ca-and-aliases.js';
 
 const STARTER = `{
   "Version": "2012-10-17",
@@ -51,6 +52,8 @@ export function Security() {
         </ul>
       )}
       <CreatePolicy />
+      <CaCertificates />
+      <RoleAliases />
     </Page>
   );
 }

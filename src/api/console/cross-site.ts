@@ -7,13 +7,22 @@
  */
 import type { FastifyRequest } from 'fastify';
 
-const header = (request: FastifyRequest, name: string): string | undefined => {
+export const header = (request: FastifyRequest, name: string): string | undefined => {
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
 };
 
 /** Why this request is refused as cross-site, or undefined when it may proceed. */
 export function crossSiteRefusal(request: FastifyRequest): string | undefined {
+  const refusal = siteRefusal(request);
+  if (refusal) return refusal;
+  const type = header(request, 'content-type') ?? '';
+  if (!/^application\/json\s*(;|$)/i.test(type)) return 'Console requests that change state must send Content-Type: application/json.';
+  return undefined;
+}
+
+/** Why this request is refused as coming from another site (Fetch Metadata or Origin), or undefined. */
+export function siteRefusal(request: FastifyRequest): string | undefined {
   const site = header(request, 'sec-fetch-site');
   if (site !== undefined) {
     if (site !== 'same-origin') return `Refused a ${site} request: console requests must come from the console itself (Sec-Fetch-Site: same-origin).`;
@@ -22,8 +31,6 @@ export function crossSiteRefusal(request: FastifyRequest): string | undefined {
     const host = header(request, 'host');
     if (origin !== undefined && (origin === 'null' || safeHost(origin) !== host)) return `Refused a request from origin ${origin}: console requests must come from the console itself.`;
   }
-  const type = header(request, 'content-type') ?? '';
-  if (!/^application\/json\s*(;|$)/i.test(type)) return 'Console requests that change state must send Content-Type: application/json.';
   return undefined;
 }
 

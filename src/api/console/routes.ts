@@ -14,15 +14,32 @@ import { consoleHeaders } from './headers.js';
 import { crossSiteRefusal } from './cross-site.js';
 import { callProblem, dispatchQuery, dispatchSigned, type SignedCall } from './dispatch.js';
 import { presignUrl } from '../../protocols/sigv4/presign.js';
+import { uploadRefusal } from './upload-guard.js';
+import type { S3Address } from './sdk.js';
+import { registerConsoleIam } from './iam.js';
+import { registerConsoleObjects } from './objects.js';
 
 export const SESSION_COOKIE = '__Host-ferry_session';
 
 export interface ConsoleOptions {
   sessions?: SessionLimits;
   signIn?: SignInLimits;
+  /** Where this node's s3 listener is bound (the buckets pages go through it). */
+  s3Address?: S3Address;
 }
 
-class ConsoleRefusal extends Error {
+/** What the console's other route modules (iam.ts, objects.ts) are given. */
+export interface ConsoleKit {
+  route: RouteFn;
+  /** The live session; its `credential` (the session's own, short-lived) signs what the module sends. */
+  sessionOf(request: FastifyRequest): Promise<ConsoleSession>;
+}
+
+type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+/** `stream`: the body is not JSON but streamed to the handler (uploads); still same-origin only. */
+type RouteFn = (method: 'GET' | 'POST' | 'PUT', url: string, handler: Handler, opts?: { stream?: boolean }) => void;
+
+export class ConsoleRefusal extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
@@ -43,7 +60,7 @@ function cookieOf(request: FastifyRequest): string | undefined {
 const setCookie = (reply: FastifyReply, id: string) => reply.header('set-cookie', `${SESSION_COOKIE}=${id}; Path=/; Secure; HttpOnly; SameSite=Strict`);
 const clearCookie = (reply: FastifyReply) => reply.header('set-cookie', `${SESSION_COOKIE}=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0`);
 
-function jsonBody(request: FastifyRequest): Record<string, unknown> {
+export function jsonBody(request: FastifyRequest): Record<string, unknown> {
   const raw = request.rawBody?.toString('utf8') ?? '';
   let body: unknown;
   try {
@@ -97,15 +114,15 @@ export function registerConsoleApi(app: FastifyInstance, ctx: AppContext, opts: 
     return session;
   }
 
-  const route = (method: 'GET' | 'POST', url: string, handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>) =>
-    app.route({
+  const route: RouteFn = (method, url, handler, routeOpts = {}) => {
+    const definition = {
       method,
       url,
-      handler: async (request, reply) => {
+      handler: async (request: FastifyRequest, reply: FastifyReply) => {
         consoleHeaders(reply).header('cache-control', 'no-store');
         try {
           if (method !== 'GET') {
-            const refusal = crossSiteRefusal(request);
+            const refusal = routeOpts.stream ? uploadRefusal(request) : crossSiteRefusal(request);
             if (refusal) throw new ConsoleRefusal(403, 'CrossSiteRequestRefused', refusal);
           }
           return await handler(request, reply);
@@ -114,7 +131,15 @@ export function registerConsoleApi(app: FastifyInstance, ctx: AppContext, opts: 
           return reply.code(error.status).send({ error: { code: error.code, message: error.message } });
         }
       },
+    };
+    if (!routeOpts.stream) return void app.route(definition);
+    // Its own parser, in its own scope: the body reaches the handler unread, past the listener's 256 KiB limit.
+    void app.register(async (scope) => {
+      scope.removeAllContentTypeParsers();
+      scope.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+      scope.route(definition);
     });
+  };
 
   /** Refuses while these subjects have failed too often (the same limit for keys and passwords). */
   function checkLimit(subjects: string[], reply: FastifyReply, who: Record<string, string>, ip: string): void {
@@ -235,4 +260,8 @@ export function registerConsoleApi(app: FastifyInstance, ctx: AppContext, opts: 
     }
     return reply.send({ body: result.body });
   });
+
+  const kit: ConsoleKit = { route, sessionOf: (request) => sessionOf(request) };
+  registerConsoleIam(app, ctx, kit);
+  registerConsoleObjects(app, ctx, kit, opts.s3Address);
 }
