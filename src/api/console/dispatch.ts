@@ -16,6 +16,8 @@ export interface SignedCall {
   path: string;
   query: Record<string, string>;
   body?: unknown;
+  /** Headers an operation reads (AttachThingPrincipal's x-amzn-principal), signed with the rest. */
+  headers?: Record<string, string>;
 }
 
 export interface CallResult {
@@ -46,7 +48,7 @@ export async function dispatchSigned(app: FastifyInstance, call: SignedCall, key
     hostname: opts.host,
     path: call.path,
     query: call.query,
-    headers: { host: opts.host, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: { ...call.headers, host: opts.host, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
     ...(body !== undefined ? { body } : {}),
   });
   const signer = new SignatureV4({ service: call.service, region: opts.region, credentials: key, sha256: Sha256 });

@@ -12,6 +12,7 @@ import { parseJson } from '../../json-syntax.js';
 import { consoleHeaders } from './headers.js';
 import { crossSiteRefusal } from './cross-site.js';
 import { callProblem, dispatchSigned, type SignedCall } from './dispatch.js';
+import { registerFlowRoutes } from './flows/index.js';
 
 export const SESSION_COOKIE = '__Host-ferry_session';
 
@@ -20,7 +21,7 @@ export interface ConsoleOptions {
   signIn?: SignInLimits;
 }
 
-class ConsoleRefusal extends Error {
+export class ConsoleRefusal extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
@@ -75,7 +76,7 @@ export function registerConsoleApi(app: FastifyInstance, ctx: AppContext, opts: 
     return { id, session, secretAccessKey: key.secretAccessKey };
   }
 
-  const route = (method: 'GET' | 'POST', url: string, handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>) =>
+  const route = (method: 'GET' | 'POST', url: string, handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>): void => {
     app.route({
       method,
       url,
@@ -93,6 +94,7 @@ export function registerConsoleApi(app: FastifyInstance, ctx: AppContext, opts: 
         }
       },
     });
+  };
 
   route('POST', '/console/api/session', async (request, reply) => {
     const body = jsonBody(request);
@@ -135,18 +137,36 @@ export function registerConsoleApi(app: FastifyInstance, ctx: AppContext, opts: 
     return { signedOut: true, sessionsEnded: ended };
   });
 
-  route('POST', '/console/api/iot', async (request, reply) => {
+  /** Runs one operation as the request's signed-in identity; a refusal becomes the console's error answer. */
+  const callAs = async (request: FastifyRequest, call: SignedCall): Promise<unknown> => {
     const { session, secretAccessKey } = await sessionOf(request);
-    const body = jsonBody(request);
-    const problem = callProblem(body);
-    if (problem) throw new ConsoleRefusal(400, 'InvalidRequestException', problem);
-    const call: SignedCall = { service: 'iot', method: body.method as SignedCall['method'], path: body.path as string, query: (body.query ?? {}) as Record<string, string>, ...(body.body !== undefined ? { body: body.body } : {}) };
     const result = await dispatchSigned(app, call, { accessKeyId: session.accessKeyId, secretAccessKey }, { region: ctx.region, host: request.headers.host ?? 'localhost', nowMs: ctx.clock.now() });
     if (result.status >= 400) {
       const message = (result.body as { message?: string; Message?: string }).message ?? (result.body as { Message?: string }).Message ?? 'The operation failed.';
       // An operation's 401 is not the console session's: never let it sign the browser out.
       throw new ConsoleRefusal(result.status === 401 ? 403 : result.status, result.errorType ?? 'UnknownError', message);
     }
-    return reply.send({ body: result.body });
+    return result.body;
+  };
+
+  route('POST', '/console/api/iot', async (request, reply) => {
+    const body = jsonBody(request);
+    const problem = callProblem(body);
+    if (problem) throw new ConsoleRefusal(400, 'InvalidRequestException', problem);
+    const call: SignedCall = { service: 'iot', method: body.method as SignedCall['method'], path: body.path as string, query: (body.query ?? {}) as Record<string, string>, ...(body.body !== undefined ? { body: body.body } : {}) };
+    return reply.send({ body: await callAs(request, call) });
   });
+
+  registerFlowRoutes({ app, ctx, route, callAs, jsonBody, session: async (request) => (await sessionOf(request)).session });
+}
+
+/** What the console's flows (flows/*.ts) build their routes from. */
+export interface ConsoleRouteKit {
+  app: FastifyInstance;
+  ctx: AppContext;
+  /** A console route: its headers, the cross-site check on state changes, refusals as `{ error }`. */
+  route(method: 'GET' | 'POST', url: string, handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>): void;
+  callAs(request: FastifyRequest, call: SignedCall): Promise<unknown>;
+  jsonBody(request: FastifyRequest): Record<string, unknown>;
+  session(request: FastifyRequest): Promise<ConsoleSession>;
 }
