@@ -8,6 +8,7 @@ import { Things, ThingGroups, ThingGroup } from './pages/things.js';
 import { Thing } from './pages/thing.js';
 import { Security, Policy } from './pages/security.js';
 import { Jobs, Job } from './pages/jobs.js';
+import { Connect } from './pages/connect.js';
 import './styles.css';
 
 function SignIn() {
@@ -53,6 +54,7 @@ function SignIn() {
 
 const NAV: Array<[string, string]> = [
   ['/', 'Overview'],
+  ['/connect', 'Connect a device'],
   ['/things', 'Things'],
   ['/groups', 'Thing groups'],
   ['/jobs', 'Jobs'],
@@ -64,6 +66,7 @@ function Current() {
   const parts = path.split('/').filter(Boolean);
   const [first, second] = parts;
   if (!first) return <Overview />;
+  if (first === 'connect') return <Connect {...(second ? { initialThing: second } : {})} />;
   if (first === 'things' && second) return <Thing name={parts.slice(1).join('/')} />;
   if (first === 'things') return <Things />;
   if (first === 'groups' && second) return <ThingGroup name={second} />;
