@@ -7,7 +7,8 @@ import { Overview } from './pages/overview.js';
 import { Things, ThingGroups, ThingGroup } from './pages/things.js';
 import { Thing } from './pages/thing.js';
 import { Security, Policy } from './pages/security.js';
-import { Jobs, Job } from './pages/jobs.js';
+import { Jobs } from './pages/jobs.js';
+import { JobLive } from './pages/job-live.js';
 import { Connect } from './pages/connect.js';
 import './styles.css';
 
@@ -71,7 +72,7 @@ function Current() {
   if (first === 'things') return <Things />;
   if (first === 'groups' && second) return <ThingGroup name={second} />;
   if (first === 'groups') return <ThingGroups />;
-  if (first === 'jobs' && second) return <Job id={second} />;
+  if (first === 'jobs' && second) return <JobLive id={second} />;
   if (first === 'jobs') return <Jobs />;
   if (first === 'security') return <Security />;
   if (first === 'policies' && second) return <Policy name={second} />;

@@ -273,10 +273,10 @@ function consumeRequests(connections: Connections, messaging: DeviceMessagingHub
     const device = connection?.device;
     if (!connection || !device || !messaging.isConsumed(packet.topic)) return done(null);
     const info = { clientId: connection.clientId, certificateId: device.certificateId, sessionId: connection.sessionId, ...(device.thingName ? { thingName: device.thingName } : {}) };
-    seen?.({ topic: packet.topic, connection: info });
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     const request = { topic: packet.topic, payload, qos: packet.qos > 0 ? (1 as const) : (0 as const), connection: info };
-    const next = (queues.get(connection) ?? Promise.resolve()).then(() => messaging.dispatch(request));
+    // Told once handled, so a watcher that reads the request's effect finds it committed.
+    const next = (queues.get(connection) ?? Promise.resolve()).then(() => messaging.dispatch(request)).finally(() => seen?.({ topic: packet.topic, connection: info }));
     queues.set(connection, next);
     next.then(
       () => done(null),
