@@ -10,7 +10,8 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import type { FastifyInstance } from 'fastify';
 
 export interface SignedCall {
-  service: 'iot';
+  /** iot: REST-JSON operations; iam: the Query protocol (POST / with `form`, XML answers). */
+  service: 'iot' | 'iam';
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** The operation's path, its segments already URI-encoded (as the SDKs send them). */
   path: string;
@@ -18,6 +19,8 @@ export interface SignedCall {
   body?: unknown;
   /** Headers an operation reads (AttachThingPrincipal's x-amzn-principal), signed with the rest. */
   headers?: Record<string, string>;
+  /** The Query protocol's parameters (Action, Version, …), sent form-encoded instead of a JSON body. */
+  form?: Record<string, string>;
 }
 
 export interface CallResult {
@@ -41,14 +44,15 @@ export function callProblem(call: { method?: unknown; path?: unknown; query?: un
 const encode = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 export async function dispatchSigned(app: FastifyInstance, call: SignedCall, key: { accessKeyId: string; secretAccessKey: string }, opts: { region: string; host: string; nowMs: number }): Promise<CallResult> {
-  const body = call.body === undefined ? undefined : JSON.stringify(call.body);
+  const body = call.form ? new URLSearchParams(call.form).toString() : call.body === undefined ? undefined : JSON.stringify(call.body);
+  const contentType = call.form ? 'application/x-www-form-urlencoded; charset=utf-8' : 'application/json';
   const request = new HttpRequest({
     method: call.method,
     protocol: 'https:',
     hostname: opts.host,
     path: call.path,
     query: call.query,
-    headers: { ...call.headers, host: opts.host, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: { ...call.headers, host: opts.host, ...(body !== undefined ? { 'content-type': contentType } : {}) },
     ...(body !== undefined ? { body } : {}),
   });
   const signer = new SignatureV4({ service: call.service, region: opts.region, credentials: key, sha256: Sha256 });
@@ -63,8 +67,9 @@ export async function dispatchSigned(app: FastifyInstance, call: SignedCall, key
     ...(body !== undefined ? { payload: body } : {}),
   });
   const text = response.body;
-  const parsed: unknown = text ? safeJson(text) : {};
-  const errorType = response.headers['x-amzn-errortype'];
+  const xml = String(response.headers['content-type'] ?? '').includes('xml');
+  const parsed: unknown = xml ? xmlAnswer(text) : text ? safeJson(text) : {};
+  const errorType = response.headers['x-amzn-errortype'] ?? (xml && response.statusCode >= 400 ? (parsed as { code?: string }).code : undefined);
   return {
     status: response.statusCode,
     ...(typeof errorType === 'string' ? { errorType: errorType.split(':')[0]! } : {}),
@@ -78,4 +83,11 @@ function safeJson(text: string): unknown {
   } catch {
     return { message: text };
   }
+}
+
+/** A Query-protocol answer: its error's Code and Message, or the XML itself for the caller to read. */
+function xmlAnswer(text: string): { xml: string; code?: string; message?: string } {
+  const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
+  const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
+  return { xml: text, ...(code ? { code } : {}), ...(message ? { message } : {}) };
 }
