@@ -10,6 +10,7 @@ import { Security, Policy } from './pages/security.js';
 import { Jobs } from './pages/jobs.js';
 import { JobLive } from './pages/job-live.js';
 import { Connect } from './pages/connect.js';
+import { Distribute } from './pages/distribute.js';
 import './styles.css';
 
 function SignIn() {
@@ -56,6 +57,7 @@ function SignIn() {
 const NAV: Array<[string, string]> = [
   ['/', 'Overview'],
   ['/connect', 'Connect a device'],
+  ['/distribute', 'Distribute a file'],
   ['/things', 'Things'],
   ['/groups', 'Thing groups'],
   ['/jobs', 'Jobs'],
@@ -68,6 +70,7 @@ function Current() {
   const [first, second] = parts;
   if (!first) return <Overview />;
   if (first === 'connect') return <Connect {...(second ? { initialThing: second } : {})} />;
+  if (first === 'distribute') return <Distribute />;
   if (first === 'things' && second) return <Thing name={parts.slice(1).join('/')} />;
   if (first === 'things') return <Things />;
   if (first === 'groups' && second) return <ThingGroup name={second} />;

@@ -159,7 +159,7 @@ export function registerDistributeRoutes(kit: ConsoleRouteKit): void {
             ...(fixable.length > 0 ? { fix: { kind: 'device-policy' as const, things: fixable, policyName, label: `Attach device policy ${policyName} to the certificates of ${fixable.join(', ')}` } } : {}),
           },
     );
-    return { checks, things, roleArn: roleArn(roleName) };
+    return { checks, things, roleArn: roleArn(roleName), arnPrefix: `arn:aws:iot:${ctx.region}:${ctx.accountId}:` };
   });
 
   route('POST', '/console/api/flows/distribute/fix', async (request) => {
