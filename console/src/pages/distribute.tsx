@@ -48,11 +48,11 @@ export function preview(o: { perMinute: string; abortPercent: string; abortAfter
   return `${parts.join(', ')}.`;
 }
 
-function Field({ id, label, value, set, hint, type = 'text', required = false }: { id: string; label: string; value: string; set: (v: string) => void; hint?: string; type?: 'text' | 'number'; required?: boolean }) {
+function Field({ id, label, value, set, hint, type, required = false }: { id: string; label: string; value: string; set: (v: string) => void; hint?: string; type?: 'numeric'; required?: boolean }) {
   return (
     <p>
       <label for={id}>{label}</label>
-      <input id={id} type={type} value={value} onInput={(e) => set((e.target as HTMLInputElement).value)} required={required} {...(hint ? { 'aria-describedby': `${id}-hint` } : {})} />
+      <input id={id} {...(type ? { inputMode: 'numeric' as const, pattern: '[0-9]*' } : {})} value={value} onInput={(e) => set((e.target as HTMLInputElement).value)} required={required} {...(hint ? { 'aria-describedby': `${id}-hint` } : {})} />
       {hint && (
         <span id={`${id}-hint`} class="hint">
           {hint}
@@ -148,10 +148,10 @@ export function Distribute() {
         </fieldset>
         <fieldset>
           <legend>Rollout, abort and timeout</legend>
-          <Field id="d-rate" label="Devices a minute" type="number" value={perMinute} set={setPerMinute} hint="Empty: all at once." />
-          <Field id="d-abort" label="Stop when this percentage fails" type="number" value={abortPercent} set={setAbortPercent} />
-          <Field id="d-abort-after" label="…of the first this many devices" type="number" value={abortAfter} set={setAbortAfter} />
-          <Field id="d-timeout" label="Minutes each device has once started" type="number" value={timeoutMinutes} set={setTimeoutMinutes} />
+          <Field id="d-rate" label="Devices a minute" type="numeric" value={perMinute} set={setPerMinute} hint="Empty: all at once." />
+          <Field id="d-abort" label="Stop when this percentage fails" type="numeric" value={abortPercent} set={setAbortPercent} />
+          <Field id="d-abort-after" label="…of the first this many devices" type="numeric" value={abortAfter} set={setAbortAfter} />
+          <Field id="d-timeout" label="Minutes each device has once started" type="numeric" value={timeoutMinutes} set={setTimeoutMinutes} />
           <p class="hint" aria-live="polite" data-testid="preview">
             {preview({ perMinute, abortPercent, abortAfter, timeoutMinutes })}
           </p>
