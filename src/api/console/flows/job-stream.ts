@@ -73,8 +73,9 @@ export function registerJobStreamRoutes(kit: ConsoleRouteKit): void {
         if (sameRow(rows.get(row.thingName), row)) continue;
         // statusDetails are only in the execution itself.
         const described = await call({ method: 'GET', path: `/things/${seg(row.thingName)}/jobs/${seg(jobId)}` }).catch(() => undefined);
-        const execution = (described?.execution ?? {}) as { statusDetails?: Record<string, string> };
-        const full: ExecutionRow = { ...row, ...(execution.statusDetails ? { statusDetails: execution.statusDetails } : {}) };
+        const execution = (described?.execution ?? {}) as { statusDetails?: { detailsMap?: Record<string, string> } };
+        const details = execution.statusDetails?.detailsMap;
+        const full: ExecutionRow = { ...row, ...(details ? { statusDetails: details } : {}) };
         rows.set(row.thingName, full);
         stream.send(++id, 'execution', full);
       }
