@@ -5,6 +5,7 @@ import { unauthenticated } from '../errors.js';
 import { newAccessKeyId, newSecretAccessKey } from '../ids.js';
 import type { CredentialResolver, KeyUse, Principal, ResolvedAccessKey } from './principal.js';
 import { isSealed, tokenMatches, type SecretBox } from './secrets.js';
+import { USER_SESSION } from './sessions.js';
 
 const INVALID_TOKEN = 'The security token included in the request is invalid.';
 /** A key's last use is written at most this often (GetAccessKeyLastUsed is not a request log). */
@@ -35,7 +36,11 @@ export class AccessKeys implements CredentialResolver {
     if (row.kind === 'root') {
       return { secretAccessKey, principal: { kind: 'root', arn: row.principal_arn, accountId: this.accountId, accessKeyId } };
     }
-    if (row.kind === 'user') return this.userKey(row, secretAccessKey);
+    // The root's GetSessionToken credentials belong to no IAM user.
+    if (row.kind === USER_SESSION && row.user_id == null) {
+      return { secretAccessKey, principal: { kind: 'root', arn: row.principal_arn, accountId: this.accountId, accessKeyId, sessionToken: true } };
+    }
+    if (row.kind === 'user' || row.kind === USER_SESSION) return this.userKey(row, secretAccessKey);
     return {
       secretAccessKey,
       principal: {
@@ -45,13 +50,15 @@ export class AccessKeys implements CredentialResolver {
         accessKeyId,
         roleArn: row.role_arn ?? '',
         variables: row.session_context ? (JSON.parse(row.session_context) as Record<string, string>) : {},
+        ...(row.session_policy ? { sessionPolicy: row.session_policy } : {}),
+        ...(row.source_identity ? { sourceIdentity: row.source_identity } : {}),
       },
     };
   }
 
   /** After a signature by a user's key verified: its last use, for GetAccessKeyLastUsed. */
   async recordUse(principal: Principal, use: KeyUse, nowMs: number): Promise<void> {
-    if (principal.kind !== 'user') return;
+    if (principal.kind !== 'user' || principal.sessionToken) return;
     await this.db
       .updateTable('access_keys')
       .set({ last_used_at: nowMs, last_used_service: use.service, last_used_region: use.region })
@@ -65,7 +72,15 @@ export class AccessKeys implements CredentialResolver {
     if (!user) throw unauthenticated(INVALID_TOKEN, 'unknown-access-key');
     return {
       secretAccessKey,
-      principal: { kind: 'user', arn: user.arn, accountId: this.accountId, accessKeyId: row.access_key_id, userName: user.user_name, userId: user.user_id },
+      principal: {
+        kind: 'user',
+        arn: user.arn,
+        accountId: this.accountId,
+        accessKeyId: row.access_key_id,
+        userName: user.user_name,
+        userId: user.user_id,
+        ...(row.kind === USER_SESSION ? { sessionToken: true as const } : {}),
+      },
     };
   }
 
@@ -94,6 +109,8 @@ export class AccessKeys implements CredentialResolver {
   async rotateRootKey(nowMs: number): Promise<{ accessKeyId: string; secretAccessKey: string }> {
     return this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('access_keys').where('kind', '=', 'root').execute();
+      // The root's GetSessionToken sessions end with the key (a rotation is what follows a leak).
+      await trx.deleteFrom('access_keys').where('kind', '=', USER_SESSION).where('user_id', 'is', null).execute();
       return this.insertRoot(nowMs, trx);
     });
   }

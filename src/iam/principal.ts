@@ -4,7 +4,14 @@
  * one authorizer (src/iam/authorizer.ts) decides what it may do.
  */
 export type Principal =
-  | { kind: 'root'; arn: string; accountId: string; accessKeyId: string }
+  | {
+      kind: 'root';
+      arn: string;
+      accountId: string;
+      accessKeyId: string;
+      /** The root's GetSessionToken credentials (limited as a user's are). */
+      sessionToken?: true;
+    }
   | {
       kind: 'user';
       /** arn:aws:iam::A:user/PATH/NAME */
@@ -14,6 +21,11 @@ export type Principal =
       userName: string;
       /** AIDA… (aws:userid). */
       userId: string;
+      /**
+       * Temporary credentials from GetSessionToken: the user's permissions, but
+       * no IAM API and on STS only AssumeRole and GetCallerIdentity (no MFA in Ferry).
+       */
+      sessionToken?: true;
     }
   | {
       kind: 'role-session';

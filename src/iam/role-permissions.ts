@@ -4,6 +4,7 @@ import { bindVariables, compilePolicies, evaluate, parsePolicyDocument } from '.
 import type { Database } from '../store/schema.js';
 import type { Principal } from './principal.js';
 import { ParsedPolicies } from './parsed-policies.js';
+import { awsManagedPolicy } from './aws-managed-policies.js';
 
 type RoleSession = Extract<Principal, { kind: 'role-session' }>;
 
@@ -31,7 +32,9 @@ export class RolePermissions {
       .where('a.role_id', '=', role.role_id)
       .execute();
     const inline = await this.db.selectFrom('iam_role_inline_policies').select('document').where('role_id', '=', role.role_id).execute();
-    return { roleId: role.role_id, documents: [...managed, ...inline].map((r) => r.document) };
+    const aws = await this.db.selectFrom('iam_role_aws_policy_attachments').select('policy_arn').where('owner_id', '=', role.role_id).execute();
+    const awsDocuments = aws.flatMap((a) => awsManagedPolicy(a.policy_arn)?.document ?? []);
+    return { roleId: role.role_id, documents: [...[...managed, ...inline].map((r) => r.document), ...awsDocuments] };
   }
 
   /** The role's policies bound with `variables` (a session's, plus aws:userid and friends). */

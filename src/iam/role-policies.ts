@@ -5,6 +5,7 @@ import type { Database } from '../store/schema.js';
 import { INLINE_POLICIES_SIZE, sizeOf, type PolicyDocuments } from './documents.js';
 import { DEFAULT_MAX_ITEMS, decodeMarker, pageOf, type Page, type PageRequest } from './paging.js';
 import { roleRow } from './roles.js';
+import { awsManagedPolicy } from './aws-managed-policies.js';
 import { startsWith } from './sql.js';
 import { isForeignKeyViolation, isUniqueViolation } from './store-errors.js';
 
@@ -17,6 +18,8 @@ export interface AttachedPolicy {
 export const MAX_ATTACHED_PER_ROLE = 10;
 
 const POLICY_ARN = /^arn:aws:iam::(\d{12}|aws):policy\/.+$/;
+const AWS_POLICY_PREFIX = 'arn:aws:iam::aws:policy/';
+const AWS_TABLE = 'iam_role_aws_policy_attachments' as const;
 
 /** What a role may do: attached managed policies and inline policies. */
 export class RolePolicies {
@@ -29,13 +32,15 @@ export class RolePolicies {
   /** Attaching an attached policy again changes nothing, as on AWS. */
   async attach(roleName: string, policyArn: string): Promise<void> {
     if (!POLICY_ARN.test(policyArn)) throw invalidInput(`ARN ${policyArn} is not valid.`);
+    if (policyArn.startsWith(AWS_POLICY_PREFIX)) return this.attachAwsManaged(roleName, policyArn);
     await this.db.transaction().execute(async (trx) => {
       const role = await roleRow(trx, roleName);
+      const attachedAws = await trx.selectFrom(AWS_TABLE).select('policy_arn').where('owner_id', '=', role.role_id).execute();
       const policy = await trx.selectFrom('iam_policies').select('policy_id').where('arn', '=', policyArn).executeTakeFirst();
       if (!policy) throw notFound('policy', `Policy ${policyArn} does not exist or is not attachable.`);
       const attached = await trx.selectFrom('iam_role_policy_attachments').select('policy_id').where('role_id', '=', role.role_id).execute();
       if (attached.some((a) => a.policy_id === policy.policy_id)) return;
-      if (attached.length >= MAX_ATTACHED_PER_ROLE) throw limitExceeded('role', `Cannot exceed quota for PoliciesPerRole: ${MAX_ATTACHED_PER_ROLE}`);
+      if (attached.length + attachedAws.length >= MAX_ATTACHED_PER_ROLE) throw limitExceeded('role', `Cannot exceed quota for PoliciesPerRole: ${MAX_ATTACHED_PER_ROLE}`);
       try {
         await trx.insertInto('iam_role_policy_attachments').values({ role_id: role.role_id, policy_id: policy.policy_id, attached_at: this.clock.now() }).execute();
       } catch (error) {
@@ -47,9 +52,31 @@ export class RolePolicies {
     });
   }
 
+  /** An AWS-managed policy (kept by ARN: it lives in code), within the same quota. */
+  private async attachAwsManaged(roleName: string, policyArn: string): Promise<void> {
+    if (!awsManagedPolicy(policyArn)) throw notFound('policy', `Policy ${policyArn} does not exist or is not attachable.`);
+    await this.db.transaction().execute(async (trx) => {
+      const role = await roleRow(trx, roleName);
+      const aws = await trx.selectFrom(AWS_TABLE).select('policy_arn').where('owner_id', '=', role.role_id).execute();
+      if (aws.some((a) => a.policy_arn === policyArn)) return;
+      const own = await trx.selectFrom('iam_role_policy_attachments').select('policy_id').where('role_id', '=', role.role_id).execute();
+      if (aws.length + own.length >= MAX_ATTACHED_PER_ROLE) throw limitExceeded('role', `Cannot exceed quota for PoliciesPerRole: ${MAX_ATTACHED_PER_ROLE}`);
+      try {
+        await trx.insertInto(AWS_TABLE).values({ owner_id: role.role_id, policy_arn: policyArn, attached_at: this.clock.now() }).execute();
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+      }
+    });
+  }
+
   async detach(roleName: string, policyArn: string): Promise<void> {
     if (!POLICY_ARN.test(policyArn)) throw invalidInput(`ARN ${policyArn} is not valid.`);
     const role = await roleRow(this.db, roleName);
+    if (policyArn.startsWith(AWS_POLICY_PREFIX)) {
+      const gone = await this.db.deleteFrom(AWS_TABLE).where('owner_id', '=', role.role_id).where('policy_arn', '=', policyArn).executeTakeFirst();
+      if (Number(gone.numDeletedRows) === 0) throw notFound('policy', `Policy ${policyArn} was not found.`);
+      return;
+    }
     const policy = await this.db.selectFrom('iam_policies').select('policy_id').where('arn', '=', policyArn).executeTakeFirst();
     const deleted = policy
       ? await this.db.deleteFrom('iam_role_policy_attachments').where('role_id', '=', role.role_id).where('policy_id', '=', policy.policy_id).executeTakeFirst()
@@ -61,16 +88,24 @@ export class RolePolicies {
     const role = await roleRow(this.db, roleName);
     const limit = request.maxItems ?? DEFAULT_MAX_ITEMS;
     const after = decodeMarker(request.marker);
-    let query = this.db
+    // At most ten per role: the account's and the AWS-managed ones are merged and paged here.
+    let own = this.db
       .selectFrom('iam_role_policy_attachments as a')
       .innerJoin('iam_policies as p', 'p.policy_id', 'a.policy_id')
       .select(['p.policy_name', 'p.arn', 'p.name_key'])
-      .where('a.role_id', '=', role.role_id)
-      .orderBy('p.name_key')
-      .limit(limit + 1);
-    if (after !== undefined) query = query.where('p.name_key', '>', after);
-    if (request.pathPrefix !== undefined && request.pathPrefix !== '/') query = query.where(startsWith('p.path', request.pathPrefix));
-    const rows = await query.execute();
+      .where('a.role_id', '=', role.role_id);
+    if (request.pathPrefix !== undefined && request.pathPrefix !== '/') own = own.where(startsWith('p.path', request.pathPrefix));
+    const aws = request.pathPrefix !== undefined && request.pathPrefix !== '/' ? [] : await this.db.selectFrom(AWS_TABLE).select('policy_arn').where('owner_id', '=', role.role_id).execute();
+    const rows = [
+      ...(await own.execute()),
+      ...aws.map((a) => {
+        const name = a.policy_arn.slice(AWS_POLICY_PREFIX.length);
+        return { policy_name: name, arn: a.policy_arn, name_key: name.toLowerCase() };
+      }),
+    ]
+      .filter((r) => after === undefined || r.name_key > after)
+      .sort((a, b) => (a.name_key < b.name_key ? -1 : a.name_key > b.name_key ? 1 : 0))
+      .slice(0, limit + 1);
     return pageOf(rows, limit, (r) => r.name_key, (r) => ({ policyName: r.policy_name, policyArn: r.arn }));
   }
 

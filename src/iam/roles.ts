@@ -134,7 +134,9 @@ export class Roles {
   async delete(name: string): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       const row = await roleRow(trx, name);
-      const attached = await trx.selectFrom('iam_role_policy_attachments').select('policy_id').where('role_id', '=', row.role_id).executeTakeFirst();
+      const attached =
+        (await trx.selectFrom('iam_role_policy_attachments').select('policy_id').where('role_id', '=', row.role_id).executeTakeFirst()) ??
+        (await trx.selectFrom('iam_role_aws_policy_attachments').select('policy_arn').where('owner_id', '=', row.role_id).executeTakeFirst());
       if (attached) throw conflict('role', 'Cannot delete entity, must detach all policies first.');
       const inline = await trx.selectFrom('iam_role_inline_policies').select('policy_name').where('role_id', '=', row.role_id).executeTakeFirst();
       if (inline) throw conflict('role', 'Cannot delete entity, must delete policies first.');

@@ -18,6 +18,8 @@ import { OwnerPolicies } from './identity-policies.js';
 import { UserKeys } from './user-keys.js';
 import { LoginProfiles } from './login-profiles.js';
 import { Authorizer } from './authorizer.js';
+import { SecurityTokens } from './sts.js';
+import { managedPolicyDocument } from './identity-policies.js';
 
 export interface IamServiceDeps {
   db: Kysely<Database>;
@@ -54,6 +56,8 @@ export class IamService {
   readonly loginProfiles: LoginProfiles;
   /** The one decision point for operator requests (every listener). */
   readonly authorizer: Authorizer;
+  /** STS for operators: AssumeRole and GetSessionToken. */
+  readonly sts: SecurityTokens;
   readonly accountId: string;
   private readonly presigner: RolePresigner;
   private s3Endpoint: (() => string) | undefined;
@@ -74,6 +78,14 @@ export class IamService {
     this.userKeys = new UserKeys(deps.db, deps.clock, deps.secrets);
     this.loginProfiles = new LoginProfiles(deps.db, deps.clock, deps.accountId);
     this.authorizer = new Authorizer(deps.db, deps.clock, this.permissions);
+    this.sts = new SecurityTokens({
+      accountId: deps.accountId,
+      roles: this.roles,
+      sessions: this.sessions,
+      authorizer: this.authorizer,
+      documents,
+      managedDocument: (arn) => managedPolicyDocument(deps.db, arn),
+    });
     this.credentialsProvider = new CredentialsProvider({ identities: deps.identities, aliases: this.roleAliases, roles: this.roles, sessions: this.sessions, permissions: this.permissions });
     this.presigner = new RolePresigner({
       roles: this.roles,

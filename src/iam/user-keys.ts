@@ -39,7 +39,7 @@ export class UserKeys {
   async create(userName: string): Promise<UserAccessKey & { secretAccessKey: string }> {
     const user = await userRow(this.db, userName);
     return this.db.transaction().execute(async (trx) => {
-      const existing = await trx.selectFrom('access_keys').select('access_key_id').where('user_id', '=', user.user_id).execute();
+      const existing = await trx.selectFrom('access_keys').select('access_key_id').where('user_id', '=', user.user_id).where('kind', '=', 'user').execute();
       if (existing.length >= MAX_KEYS_PER_USER) throw limitExceeded('access-key', `Cannot exceed quota for AccessKeysPerUser: ${MAX_KEYS_PER_USER}`);
       const now = this.clock.now();
       const key = { accessKeyId: newAccessKeyId('AKIA'), secretAccessKey: newSecretAccessKey() };
@@ -65,7 +65,7 @@ export class UserKeys {
 
   async list(userName: string): Promise<UserAccessKey[]> {
     const user = await userRow(this.db, userName);
-    const rows = await this.db.selectFrom('access_keys').select(['access_key_id', 'status', 'created_at']).where('user_id', '=', user.user_id).orderBy('created_at').execute();
+    const rows = await this.db.selectFrom('access_keys').select(['access_key_id', 'status', 'created_at']).where('user_id', '=', user.user_id).where('kind', '=', 'user').orderBy('created_at').execute();
     return rows.map((r) => ({ userName: user.user_name, accessKeyId: r.access_key_id, status: (r.status as KeyStatus | null) ?? 'Active', createDate: r.created_at }));
   }
 
@@ -74,13 +74,13 @@ export class UserKeys {
       throw invalidInput(`1 validation error detected: Value '${status}' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive]`, 'validation');
     }
     const user = await userRow(this.db, userName);
-    const updated = await this.db.updateTable('access_keys').set({ status }).where('access_key_id', '=', accessKeyId).where('user_id', '=', user.user_id).executeTakeFirst();
+    const updated = await this.db.updateTable('access_keys').set({ status }).where('access_key_id', '=', accessKeyId).where('user_id', '=', user.user_id).where('kind', '=', 'user').executeTakeFirst();
     if (Number(updated.numUpdatedRows) === 0) throw keyNotFound(accessKeyId);
   }
 
   async delete(userName: string, accessKeyId: string): Promise<void> {
     const user = await userRow(this.db, userName);
-    const deleted = await this.db.deleteFrom('access_keys').where('access_key_id', '=', accessKeyId).where('user_id', '=', user.user_id).executeTakeFirst();
+    const deleted = await this.db.deleteFrom('access_keys').where('access_key_id', '=', accessKeyId).where('user_id', '=', user.user_id).where('kind', '=', 'user').executeTakeFirst();
     if (Number(deleted.numDeletedRows) === 0) throw keyNotFound(accessKeyId);
   }
 
@@ -90,7 +90,7 @@ export class UserKeys {
       .selectFrom('access_keys as k')
       .innerJoin('iam_users as u', 'u.user_id', 'k.user_id')
       .select('u.user_name')
-      .where('k.access_key_id', '=', accessKeyId)
+      .where('k.access_key_id', '=', accessKeyId).where('k.kind', '=', 'user')
       .executeTakeFirst();
     return row?.user_name;
   }
@@ -100,7 +100,7 @@ export class UserKeys {
       .selectFrom('access_keys as k')
       .innerJoin('iam_users as u', 'u.user_id', 'k.user_id')
       .select(['u.user_name', 'k.last_used_at', 'k.last_used_service', 'k.last_used_region'])
-      .where('k.access_key_id', '=', accessKeyId)
+      .where('k.access_key_id', '=', accessKeyId).where('k.kind', '=', 'user')
       .executeTakeFirst();
     if (!row) throw keyNotFound(accessKeyId);
     return {

@@ -1,3 +1,4 @@
+import { USER_SESSION } from './sessions.js';
 import type { Kysely, Transaction } from 'kysely';
 import type { Clock } from '../clock.js';
 import { alreadyExists, conflict, notFound } from '../errors.js';
@@ -120,6 +121,8 @@ export class Users {
   async delete(userName: string): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       const row = await userRow(trx, userName);
+      // The user's GetSessionToken sessions end with it (they are not keys the user must delete first).
+      await trx.deleteFrom('access_keys').where('user_id', '=', row.user_id).where('kind', '=', USER_SESSION).execute();
       for (const d of DEPENDENTS) {
         const found = await trx.selectFrom(d.table).select(d.column).where(d.column, '=', row.user_id).executeTakeFirst();
         if (found) throw conflict('user', d.message);

@@ -327,16 +327,19 @@ export class JobsService {
     return tracked;
   }
 
-  /** Every thing's pending-list change at once (the announcer spreads the work), then the events in order. */
+  /**
+   * Every thing's pending-list change at once (the announcer spreads the work), then the events in order.
+   * Over a copy of the list: an announcer that stops listening while told must not make the next one miss it.
+   */
   private async announce(changes: Changes): Promise<void> {
     const all = changes.announcements();
     const pending = all.flatMap((a) => (a.kind === 'pending' ? [a.change] : []));
     if (pending.length > 0) {
-      for (const announcer of this.announcers) await this.guarded('pending', () => announcer.pendingChanged(pending));
+      for (const announcer of [...this.announcers]) await this.guarded('pending', () => announcer.pendingChanged(pending));
     }
     for (const announcement of all) {
       if (announcement.kind === 'pending') continue;
-      for (const announcer of this.announcers) await this.guarded(announcement.kind, () => tell(announcer, announcement));
+      for (const announcer of [...this.announcers]) await this.guarded(announcement.kind, () => tell(announcer, announcement));
     }
   }
 

@@ -189,7 +189,7 @@ export async function createFerryBroker(deps: FerryBrokerDeps): Promise<FerryBro
   broker.on('clientError', (client, error) => connections.of(client)?.noteDisconnect(isNetworkError(error) ? 'CONNECTION_LOST' : 'CLIENT_ERROR'));
   broker.on('connectionError', (_client, error) => logger.debug({ err: error.message }, 'mqtt connection error before CONNECT'));
 
-  const judges = { connections, authority: deps.authority, ...(deps.iamAuthority ? { iamAuthority: deps.iamAuthority } : {}), logger };
+  const judges = { connections, authority: deps.authority, arns: deps.arns, ...(deps.iamAuthority ? { iamAuthority: deps.iamAuthority } : {}), logger };
   const stopFollowing = deps.feed ? followRegistryChanges({ feed: deps.feed, ...judges }) : () => {};
   const stopExpiring = expireSignedConnections({ connections, clock: deps.clock, logger });
   const detach = deps.messaging.attach(brokerPort(broker, connections, deps.onMessage));

@@ -10,6 +10,7 @@ import { SessionRecords } from './session-records.js';
 import { acceptProxyProtocol } from '../protocols/proxy/accept.js';
 import { SHARED_TLS } from '../protocols/http/app.js';
 import { routeByTicketKey } from '../server/ticket-routing.js';
+import { inheritedSocketFailed } from '../server/socket-activation.js';
 
 export interface MqttListener {
   port: number;
@@ -27,6 +28,8 @@ export interface MqttListener {
 export async function startMqttListener(opts: {
   host: string;
   port: number;
+  /** A listening socket systemd passed, used instead of binding host and port. */
+  fd?: number | undefined;
   tls: { key: string; cert: string; ca: string[] };
   logger: Logger;
   ctx: AppContext;
@@ -63,11 +66,11 @@ export async function startMqttListener(opts: {
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(opts.port, opts.host, () => resolve());
+      server.listen(opts.fd === undefined ? { host: opts.host, port: opts.port } : { fd: opts.fd }, () => resolve());
     });
   } catch (error) {
     await broker.close();
-    throw error;
+    throw opts.fd === undefined ? error : inheritedSocketFailed('mqtt', opts.fd, error);
   }
   const port = (server.address() as AddressInfo).port;
   return {

@@ -3,6 +3,7 @@ import type { ChangeFeed } from '../registry/index.js';
 import type { Connections, DeviceConnection } from './connections.js';
 import type { DeviceAuthority, Resolution } from './device-authority.js';
 import type { IamAuthority } from './iam-authority.js';
+import type { MqttArns } from './topics.js';
 
 export interface LiveChangesDeps {
   feed: Pick<ChangeFeed, 'on'>;
@@ -10,6 +11,8 @@ export interface LiveChangesDeps {
   authority: DeviceAuthority;
   /** Judges the connections signed with SigV4 (WebSocket) again. */
   iamAuthority?: IamAuthority;
+  /** Names `client/{clientId}`, whose `iot:Connect` is judged again with the new policies. */
+  arns: Pick<MqttArns, 'client'>;
   logger: Logger;
 }
 
@@ -18,7 +21,10 @@ export interface LiveChangesDeps {
  * answers (the feed awaits its listeners): a certificate that stops being
  * ACTIVE (or is deleted) has its connections closed; a change to a policy, an
  * attachment, a thing or its groups recompiles the policies of the connections
- * it may concern, so their next operation is judged by the new policies.
+ * it may concern, so their next operation is judged by the new policies, and a
+ * connection whose new policies no longer allow `iot:Connect` for its client id
+ * (e.g. an `aws:SourceIp` condition now denying its address) is closed with
+ * FORBIDDEN_ACCESS. The same holds for SigV4 connections after any IAM write.
  * CONNECTs still resolving when a change lands resolve again.
  * Returns the function that stops following.
  */
@@ -88,7 +94,8 @@ async function closeWhere(deps: LiveChangesDeps, test: (c: DeviceConnection) => 
 
 /**
  * Resolves the connection's identity again; a refusal (e.g. its CA deactivated)
- * closes it (AUTH_ERROR), and so does a failure to resolve it (SERVER_ERROR). When changes overlap, the latest resolution wins and every caller
+ * closes it (AUTH_ERROR), policies no longer allowing it to be connected close it
+ * (FORBIDDEN_ACCESS), and so does a failure to resolve it (SERVER_ERROR). When changes overlap, the latest resolution wins and every caller
  * waits for it, so no API call answers before its change is in force.
  */
 function recompile(deps: Omit<LiveChangesDeps, 'feed'>, connection: DeviceConnection): Promise<void> {
@@ -123,11 +130,15 @@ async function resolveAgain(deps: Omit<LiveChangesDeps, 'feed'>, connection: Dev
   if (!resolution) return async () => {};
   return async () => {
     if (connection.closed) return;
-    if (resolution.ok) {
-      connection.device = resolution.device;
-      return;
+    if (!resolution.ok) {
+      deps.logger.info({ clientId: connection.clientId, reason: resolution.reason }, `mqtt connection closed: ${resolution.message}`);
+      return connection.close('AUTH_ERROR');
     }
-    deps.logger.info({ clientId: connection.clientId, reason: resolution.reason }, `mqtt connection closed: ${resolution.message}`);
-    await connection.close('AUTH_ERROR');
+    connection.device = resolution.device;
+    // The right to stay connected is judged as at CONNECT: AWS's FORBIDDEN_ACCESS ("not allowed to be connected").
+    if (!resolution.device.policy.allows('iot:Connect', deps.arns.client(connection.clientId))) {
+      deps.logger.info({ clientId: connection.clientId, principal: resolution.device.certificateArn }, 'mqtt connection closed: iot:Connect is no longer allowed');
+      return connection.close('FORBIDDEN_ACCESS');
+    }
   };
 }

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyListenOptions } from 'fastify';
 import { createHttpsApp } from '../protocols/http/app.js';
 import { installAuthentication } from '../api/authenticate.js';
 import { registerIotApi } from '../api/iot/index.js';
@@ -22,6 +22,7 @@ import type { Server as TlsServer } from 'node:tls';
 import { HTTPS_AND_MQTT_ALPN, routeMqttByAlpn } from '../mqtt/alpn.js';
 import { serveMqttWebSocket } from '../mqtt/websocket.js';
 import { installAuditHooks } from './audit-hooks.js';
+import { inheritedSocketFailed, inheritedSockets, type InheritedSockets, type ListenerName } from './socket-activation.js';
 
 const auditDeps = (ctx: AppContext) => ({ audit: ctx.services.audit, clock: ctx.clock, logger: ctx.logger });
 
@@ -85,7 +86,8 @@ function nameTheNode(app: FastifyInstance, ctx: AppContext): FastifyInstance {
   return app;
 }
 
-async function listen(app: FastifyInstance, ctx: AppContext, port: number, requestCert: boolean, mqtt?: () => MqttListener | undefined): Promise<number> {
+/** `fd`: a listening socket systemd passed (socket activation), used instead of binding `port`. */
+async function listen(app: FastifyInstance, ctx: AppContext, at: { name: ListenerName; port: number; fd: number | undefined }, requestCert: boolean, mqtt?: () => MqttListener | undefined): Promise<number> {
   const server = app.server as unknown as TlsServer;
   // First: the other secureConnection listeners (PROXY protocol's) must run for MQTT sockets too.
   if (mqtt) routeMqttByAlpn(server, () => mqtt()?.broker);
@@ -94,13 +96,27 @@ async function listen(app: FastifyInstance, ctx: AppContext, port: number, reque
   const router = ctx.ticketKeys ? routeByTicketKey(server, options, ctx.ticketKeys, ctx.logger) : undefined;
   ctx.tls.add(server, options, router?.reload);
   acceptProxyProtocol(server, ctx.options.trustedProxies, ctx.logger);
-  await app.listen({ host: ctx.options.host, port });
+  // fastify hands its options to server.listen, which takes an fd (its types do not say so). With an fd, node
+  // ignores the host; any host but 'localhost' keeps fastify from binding ::1 besides.
+  if (at.fd === undefined) await app.listen({ host: ctx.options.host, port: at.port });
+  else {
+    const inherited: FastifyListenOptions & { fd: number } = { fd: at.fd, host: INHERITED };
+    await app.listen(inherited).catch((error: unknown) => {
+      throw inheritedSocketFailed(at.name, at.fd!, error);
+    });
+  }
   return (app.server.address() as AddressInfo).port;
 }
 
-/** Binds the four listeners; on any failure, closes what was opened. */
-export async function startListeners(ctx: AppContext): Promise<Listeners> {
+const INHERITED = 'inherited';
+
+/**
+ * Binds the four listeners — or listens on the sockets systemd passed for them
+ * (socket-activation.ts) — and on any failure closes what was opened.
+ */
+export async function startListeners(ctx: AppContext, sockets: InheritedSockets = inheritedSockets(process.env, process.pid)): Promise<Listeners> {
   const { host } = ctx.options;
+  if (Object.keys(sockets).length > 0) ctx.logger.info({ sockets }, 'listening on the sockets systemd passed');
   const apps: FastifyInstance[] = [];
   let up = false;
   const listenersUp = () => up;
@@ -122,12 +138,12 @@ export async function startListeners(ctx: AppContext): Promise<Listeners> {
     const s3 = nameTheNode(s3App(ctx), ctx);
     apps.push(s3);
     const ports = {
-      api: await listen(api, ctx, ctx.options.apiPort, false),
-      device: await listen(device, ctx, ctx.options.devicePort, true, () => mqtt),
-      s3: await listen(s3, ctx, ctx.options.s3Port, false),
+      api: await listen(api, ctx, { name: 'api', port: ctx.options.apiPort, fd: sockets.api }, false),
+      device: await listen(device, ctx, { name: 'device', port: ctx.options.devicePort, fd: sockets.device }, true, () => mqtt),
+      s3: await listen(s3, ctx, { name: 's3', port: ctx.options.s3Port, fd: sockets.s3 }, false),
       mqtt: 0,
     };
-    mqtt = await startMqttListener({ host, port: ctx.options.mqttPort, tls: tlsFor(ctx, true), logger: ctx.logger, ctx });
+    mqtt = await startMqttListener({ host, port: ctx.options.mqttPort, fd: sockets.mqtt, tls: tlsFor(ctx, true), logger: ctx.logger, ctx });
     ports.mqtt = mqtt.port;
     // The console (api) and devices and apps (device, as AWS's data endpoint) reach the same broker at /mqtt.
     const broker = mqtt.broker;

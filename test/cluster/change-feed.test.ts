@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import mqtt from 'mqtt';
-import { UpdateCertificateCommand, DetachPolicyCommand } from '@aws-sdk/client-iot';
+import { AttachPolicyCommand, UpdateCertificateCommand, DetachPolicyCommand } from '@aws-sdk/client-iot';
 import { clusterSkipReason, startNodeProcess, startTestCluster } from './helpers.js';
 import { closed, connect, createPolicy, deviceOptions, end, openPolicy, provisionThing, subscribe } from '../mqtt/helpers.js';
 import { rejectsWith } from '../helpers/assert.js';
@@ -16,6 +16,10 @@ test('revoking a certificate through one node closes its connection on another b
   await createPolicy(iot, 'open', openPolicy(a, { topics: 'fleet/*' }));
   const revoked = await provisionThing(iot, 'revoked', 'open');
   const kept = await provisionThing(iot, 'kept', 'open');
+  // Still allowed to be connected once 'open' is detached (else it would be closed: FORBIDDEN_ACCESS).
+  const connectArn = `arn:aws:iot:${a.endpoints.region}:${a.endpoints.accountId}:client/kept`;
+  await createPolicy(iot, 'connect', JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:Connect', Resource: connectArn }] }));
+  await iot.send(new AttachPolicyCommand({ policyName: 'connect', target: kept.certificateArn }));
   const onB = await connect(b, revoked, 'revoked');
   const keptOnB = await connect(b, kept, 'kept');
   const gone = closed(onB);

@@ -24,13 +24,24 @@ function credentialsOf(file: string): { accessKeyId: string; secretAccessKey: st
 /**
  * `ferry server` as a child process (`node --import tsx src/cli/main.ts server …`) on `dataDir`,
  * every port 0, with the AWS clients a test needs. Ready once it logs "ferry server ready".
+ * `sockets`: listening sockets handed over as systemd does (fds from 3, LISTEN_FDS, LISTEN_FDNAMES,
+ * and LISTEN_PID the server's own pid: a shell sets it to its own and execs node).
  */
-export async function startChildServer(dataDir: string): Promise<{ ts: TestServer; child: ChildProcess; kill9(): Promise<void> }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'src/cli/main.ts', 'server', '--data-dir', dataDir, '--host', '127.0.0.1', '--api-port', '0', '--device-port', '0', '--s3-port', '0', '--mqtt-port', '0'],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FERRY_LOG_LEVEL: 'info' } },
-  );
+export async function startChildServer(
+  dataDir: string,
+  opts: { sockets?: Array<{ name: string; fd: number }> } = {},
+): Promise<{ ts: TestServer; child: ChildProcess; kill9(): Promise<void> }> {
+  const args = ['--import', 'tsx', 'src/cli/main.ts', 'server', '--data-dir', dataDir, '--host', '127.0.0.1', '--api-port', '0', '--device-port', '0', '--s3-port', '0', '--mqtt-port', '0'];
+  const env = { ...process.env, FERRY_LOG_LEVEL: 'info' };
+  const sockets = opts.sockets ?? [];
+  const child =
+    sockets.length === 0
+      ? spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env })
+      : spawn('sh', ['-c', 'LISTEN_PID=$$ exec "$0" "$@"', process.execPath, ...args], {
+          cwd: ROOT,
+          stdio: ['ignore', 'pipe', 'pipe', ...sockets.map((s) => s.fd)],
+          env: { ...env, LISTEN_FDS: String(sockets.length), LISTEN_FDNAMES: sockets.map((s) => s.name).join(':') },
+        });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));

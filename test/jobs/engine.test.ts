@@ -31,6 +31,20 @@ for (const { engine, skip } of engines()) {
       return { ts, jobs, root, things, heard, arn };
     }
 
+    test('an announcer that stops listening while it is told does not make the next one miss the announcement', async (t) => {
+      const { jobs, root, things, heard, arn } = await setup(t);
+      const once: JobsAnnouncement[] = [];
+      const later: JobsAnnouncement[] = [];
+      const listener = heardBy(once);
+      const stop = jobs.announceTo({ ...listener, pendingChanged: async (changes) => (stop(), listener.pendingChanged(changes)) });
+      jobs.announceTo(heardBy(later));
+      await jobs.createJob(root, { jobId: 'told', targets: [arn(things[0]!)], document: '{"op":"x"}' });
+      await jobs.settled();
+      assert.equal(once.length, 1);
+      assert.deepEqual(later, heard.slice(-later.length));
+      assert.ok(later.some((a) => a.kind === 'pending'), 'the announcer after the one that stopped heard the pending change');
+    });
+
     test('concurrent device updates and cancels leave counters equal to the executions, and the job completes once', async (t) => {
       const { jobs, root, things, heard, arn } = await setup(t);
       await jobs.createJob(root, { jobId: 'many', targets: things.map(arn), document: '{"op":"x"}' });

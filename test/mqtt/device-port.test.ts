@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import tls from 'node:tls';
 import { DescribeJobExecutionCommand } from '@aws-sdk/client-iot';
+import { engines } from '../helpers/stores.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { rawRequest } from '../helpers/http.js';
 import { createJob, provisionDevices } from '../jobs/helpers.js';
@@ -17,11 +18,11 @@ import { roleSession } from './websocket-helpers.js';
 
 const DOCUMENT = JSON.stringify({ operation: 'reboot', version: '1.0.0' });
 
-describe('devices on the device port', () => {
+for (const { engine, skip } of engines()) describe(`devices on the device port [${engine}]`, { skip }, () => {
   let ts: TestServer;
   let device: URL;
   before(async () => {
-    ts = await startTestServer();
+    ts = await startTestServer({ engine });
     device = new URL(ts.endpoints.endpoints.iotJobsData);
   });
   after(() => ts.close());

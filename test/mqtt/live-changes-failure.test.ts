@@ -4,6 +4,7 @@ import type { Client } from 'aedes';
 import { Connections, DeviceConnection } from '../../src/mqtt/connections.js';
 import type { DeviceAuthority, ResolvedDevice } from '../../src/mqtt/device-authority.js';
 import { followRegistryChanges } from '../../src/mqtt/live-changes.js';
+import { MqttArns } from '../../src/mqtt/topics.js';
 import { testLogger } from '../helpers/server.js';
 
 type Listener = (event: { policyName: string }) => Promise<void>;
@@ -14,7 +15,7 @@ function openConnection(connections: Connections, clientId: string, policyNames:
   const connection = new DeviceConnection(client, '127.0.0.1');
   connection.clientId = clientId;
   connection.certificateId = `cert-${clientId}`;
-  connection.device = { certificateId: `cert-${clientId}`, certificateArn: `arn:cert/${clientId}`, policyNames, policy: {} } as unknown as ResolvedDevice;
+  connection.device = { certificateId: `cert-${clientId}`, certificateArn: `arn:cert/${clientId}`, policyNames, policy: { allows: () => true } } as unknown as ResolvedDevice;
   connections.add(connection);
   connections.accept(connection);
   return connection;
@@ -33,7 +34,7 @@ test('a policy change whose connections cannot be judged again (the registry fai
       return { ok: true, device: healthy.device! };
     },
   } as DeviceAuthority;
-  followRegistryChanges({ feed: feed as never, connections, authority, logger: testLogger() });
+  followRegistryChanges({ feed: feed as never, connections, authority, arns: new MqttArns('us-east-1', '123456789012'), logger: testLogger() });
   await listeners.get('policy-changed')!({ policyName: 'changed' });
   assert.equal(failing.reason, 'SERVER_ERROR');
   assert.equal(healthy.reason, undefined);

@@ -14,15 +14,17 @@ import {
   DeleteRolePolicyCommand,
   PutGroupPolicyCommand,
   PutRolePolicyCommand,
+  PutUserPolicyCommand,
   RemoveUserFromGroupCommand,
   UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
 import { presignUrl } from '../../src/protocols/sigv4/index.js';
+import { engines } from '../helpers/stores.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { closed, connect, createPolicy, end, flush, openPolicy, provisionThing, subscribe } from './helpers.js';
 import { connectWebSocket, iamMqttPolicy, roleSession, signWebSocketUrl, upgradeOutcome, webSocketEndpoint, type AwsCredentials } from './websocket-helpers.js';
 
-describe('mqtt over websocket', () => {
+for (const { engine, skip } of engines()) describe(`mqtt over websocket [${engine}]`, { skip }, () => {
   let ts: TestServer;
   let root: AwsCredentials;
   let app: AwsCredentials;
@@ -31,7 +33,7 @@ describe('mqtt over websocket', () => {
     signWebSocketUrl(webSocketEndpoint(ts, listener), creds, { region, nowMs: ts.clock.now(), ...opts });
 
   before(async () => {
-    ts = await startTestServer();
+    ts = await startTestServer({ engine });
     region = ts.endpoints.region;
     root = ts.credentials;
     app = await roleSession(ts, 'app-role', iamMqttPolicy(ts, { clients: 'app-*', topics: 'app/*' }));
@@ -142,18 +144,30 @@ describe('mqtt over websocket', () => {
     await end(sender.client);
   });
 
-  test('an IAM user allowed by its group connects to both listeners, publishes and receives; leaving the group stops deliveries and deactivating its key closes the connection, before each call answers', async () => {
+  /** An IAM user and its access key. */
+  const userKey = async (userName: string): Promise<AwsCredentials> => {
+    const iam = ts.iam();
+    await iam.send(new CreateUserCommand({ UserName: userName }));
+    const key = (await iam.send(new CreateAccessKeyCommand({ UserName: userName }))).AccessKey!;
+    return { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! };
+  };
+
+  /** The disconnected events of these client ids, as a root-key WebSocket client sees them. */
+  const watchDisconnects = async (clientId: string, watched: string[]) => {
+    const watcher = await connectWebSocket(ts, sign('device', root), clientId);
+    await subscribe(watcher.client, watched.map((id) => `$aws/events/presence/disconnected/${id}`));
+    return { next: async () => JSON.parse((await watcher.box.next()).payload) as Record<string, unknown>, close: () => end(watcher.client) };
+  };
+
+  test('an IAM user allowed by its own and its group\'s policies connects to both listeners, publishes and receives; leaving the group stops deliveries and deactivating its key closes the connection (AUTH_ERROR), before each call answers', async () => {
     const iam = ts.iam();
     await iam.send(new CreateGroupCommand({ GroupName: 'ws-apps' }));
-    await iam.send(new PutGroupPolicyCommand({ GroupName: 'ws-apps', PolicyName: 'mqtt', PolicyDocument: iamMqttPolicy(ts, { clients: '${aws:username}-*', topics: 'users/${aws:username}/*' }) }));
-    const keyOf = async (userName: string) => {
-      await iam.send(new CreateUserCommand({ UserName: userName }));
-      const key = (await iam.send(new CreateAccessKeyCommand({ UserName: userName }))).AccessKey!;
-      return { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! };
-    };
-    const alice = await keyOf('alice');
-    const bob = await keyOf('bob');
+    await iam.send(new PutGroupPolicyCommand({ GroupName: 'ws-apps', PolicyName: 'mqtt', PolicyDocument: iamMqttPolicy(ts, { clients: '${aws:username}-*', topics: 'users/${aws:username}/*', actions: ['iot:Publish', 'iot:Subscribe', 'iot:Receive'] }) }));
+    const alice = await userKey('alice');
+    const bob = await userKey('bob');
+    await iam.send(new PutUserPolicyCommand({ UserName: 'alice', PolicyName: 'connect', PolicyDocument: iamMqttPolicy(ts, { clients: 'alice-*', topics: 'none', actions: ['iot:Connect'] }) }));
     await iam.send(new AddUserToGroupCommand({ GroupName: 'ws-apps', UserName: 'alice' }));
+    const events = await watchDisconnects('root-watch-alice', ['alice-1']);
 
     const onDevice = await connectWebSocket(ts, sign('device', alice), 'alice-1');
     const onApi = await connectWebSocket(ts, sign('api', alice), 'alice-2');
@@ -166,8 +180,10 @@ describe('mqtt over websocket', () => {
     await iam.send(new RemoveUserFromGroupCommand({ GroupName: 'ws-apps', UserName: 'alice' }));
     const sender = await connectWebSocket(ts, sign('device', root), 'root-to-alice');
     await subscribe(sender.client, ['users/alice/inbox']);
+    await sender.client.publishAsync('users/alice/inbox', 'not for alice now', { qos: 1 });
     await flush(sender.client, sender.client, 'users/alice/inbox');
     assert.deepEqual(onApi.box.all.map((m) => m.payload), ['from alice'], 'no longer allowed to receive');
+    assert.equal(ts.server.ctx.services.deviceMessaging.isConnected('alice-2'), true, 'still allowed to be connected');
     await iam.send(new AddUserToGroupCommand({ GroupName: 'ws-apps', UserName: 'alice' }));
 
     const gone = closed(onDevice.client);
@@ -175,9 +191,41 @@ describe('mqtt over websocket', () => {
     assert.equal(ts.server.ctx.services.deviceMessaging.isConnected('alice-1'), false, 'closed on the server before UpdateAccessKey answered');
     assert.equal(ts.server.ctx.services.deviceMessaging.isConnected('alice-2'), false);
     await gone;
+    assert.equal((await events.next()).disconnectReason, 'AUTH_ERROR');
     assert.equal((await upgradeOutcome(ts, sign('device', alice))).status, 403, 'an inactive key signs nothing');
     await end(sender.client);
+    await events.close();
     onApi.client.end(true);
+  });
+
+  test('an IAM user whose policies no longer allow iot:Connect is closed (FORBIDDEN_ACCESS) before the IAM call answers; another user the policy still allows stays', async () => {
+    const iam = ts.iam();
+    await iam.send(new CreateGroupCommand({ GroupName: 'ws-connect' }));
+    const everyone = iamMqttPolicy(ts, { clients: '${aws:username}-*', topics: 'users/${aws:username}/*' });
+    await iam.send(new PutGroupPolicyCommand({ GroupName: 'ws-connect', PolicyName: 'mqtt', PolicyDocument: everyone }));
+    const carol = await userKey('carol');
+    const dave = await userKey('dave');
+    for (const user of ['carol', 'dave']) await iam.send(new AddUserToGroupCommand({ GroupName: 'ws-connect', UserName: user }));
+    const events = await watchDisconnects('root-watch-carol', ['carol-1', 'dave-1']);
+    const onCarol = await connectWebSocket(ts, sign('device', carol), 'carol-1');
+    const onDave = await connectWebSocket(ts, sign('api', dave), 'dave-1');
+
+    // The group's policy now allows only dave's client ids.
+    const gone = closed(onCarol.client);
+    await iam.send(new PutGroupPolicyCommand({ GroupName: 'ws-connect', PolicyName: 'mqtt', PolicyDocument: iamMqttPolicy(ts, { clients: 'dave-*', topics: 'users/${aws:username}/*' }) }));
+    assert.equal(ts.server.ctx.services.deviceMessaging.isConnected('carol-1'), false, 'closed on the server before PutGroupPolicy answered');
+    await gone;
+    const event = await events.next();
+    assert.deepEqual([event.clientId, event.disconnectReason, event.clientInitiatedDisconnect, event.principalIdentifier], ['carol-1', 'FORBIDDEN_ACCESS', false, carol.accessKeyId]);
+
+    assert.equal(ts.server.ctx.services.deviceMessaging.isConnected('dave-1'), true, 'still allowed');
+    assert.deepEqual(await subscribe(onDave.client, ['users/dave/inbox']), [1]);
+    await onDave.client.publishAsync('users/dave/inbox', 'still here', { qos: 1 });
+    assert.equal((await onDave.box.next('users/dave/inbox')).payload, 'still here');
+    await end(onDave.client);
+    assert.equal((await events.next()).disconnectReason, 'CLIENT_INITIATED_DISCONNECT');
+    await events.close();
+    onCarol.client.end(true);
   });
 
   test('a client certificate on the TLS session of the device listener is accepted (Ferry extension), judged by its IoT policies', async () => {

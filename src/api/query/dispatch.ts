@@ -8,7 +8,7 @@ import type { XmlObject } from '../../protocols/xml/build.js';
 import { dictionary } from '../../records.js';
 import type { AppContext } from '../../server/context.js';
 import { iamActions } from '../iam/index.js';
-import { stsActions } from '../sts/index.js';
+import { refuseSessionTokenCredentials, stsActions } from '../sts/index.js';
 
 /** An aws-query action: takes the form parameters, returns the `<ActionResult>` content. */
 export type QueryHandler = (params: Record<string, string>, request: FastifyRequest) => Promise<XmlObject | undefined>;
@@ -47,6 +47,7 @@ export function registerQueryApi(app: FastifyInstance, ctx: AppContext): void {
       const given = version === undefined ? 'no Version' : `version ${version}`;
       throw invalidInput(`Could not find operation ${action} for ${given}: ${service.toUpperCase()} speaks Version=${API_VERSIONS[service]}.`, 'unknown-operation');
     }
+    refuseSessionTokenCredentials(service, action, request.principal);
     const result = await run(params, request);
     return sendQueryResult(reply, action, result, String(request.id), XMLNS[service]);
   };
@@ -57,6 +58,8 @@ export function registerQueryApi(app: FastifyInstance, ctx: AppContext): void {
       config: {
         protocol: 'aws-query',
         service: 'iam',
+        // STS's errors carry STS's XML namespace, IAM's IAM's: the service is the one the request was signed for.
+        serviceFor: (request) => parseSignature(incomingSignedRequest(request))?.scope.service === 'sts' ? 'sts' : 'iam',
         auth: { mode: 'sigv4', services: ['iam', 'sts'], regionFor: (s) => (s === 'iam' ? iamRegions : ctx.region) },
       },
       handler,

@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-iot';
 import type { Connection } from '../client-config.js';
 import { iotArn } from '../arns.js';
+import { compileGlob } from '../../policy/wildcard.js';
 import { UsageError } from '../io.js';
 import { thingPrincipals } from './things.js';
 
@@ -152,7 +153,8 @@ export function allowStatementResources(document: string, action: string): strin
     return [];
   }
   const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : []);
-  const covers = (pattern: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i').test(action);
+  // The policy engine's bounded matcher: a policy's Action is somebody's input, never a RegExp.
+  const covers = (pattern: string) => compileGlob([{ text: pattern, wild: true }], { lowerCase: true })(action.toLowerCase());
   const out: string[] = [];
   for (const st of Array.isArray(statements) ? statements : [statements]) {
     const s = (st ?? {}) as Record<string, unknown>;

@@ -5,6 +5,8 @@
  */
 import { valuesOf, type ThingDocument } from '../document.js';
 import type { Bound, Match, Query } from './ast.js';
+import { compileGlob, type Matcher } from '../../policy/wildcard.js';
+import type { Token } from '../../policy/template.js';
 
 export function matches(query: Query, doc: ThingDocument): boolean {
   switch (query.kind) {
@@ -19,33 +21,34 @@ export function matches(query: Query, doc: ThingDocument): boolean {
   }
 }
 
-const compiled = new WeakMap<Match, RegExp>();
+const compiled = new WeakMap<Match, Matcher>();
 
 function valueMatches(match: Match, value: string): boolean {
   if (match.kind === 'range') return inRange(value, match.lower, match.upper);
-  let pattern = compiled.get(match);
-  if (!pattern) {
-    pattern = termPattern(match.text, match.quoted);
-    compiled.set(match, pattern);
+  let matcher = compiled.get(match);
+  if (!matcher) {
+    matcher = termMatcher(match.text, match.quoted);
+    compiled.set(match, matcher);
   }
-  return pattern.test(value);
+  return matcher(value.toLowerCase());
 }
 
-function termPattern(text: string, quoted: boolean): RegExp {
-  let source = '';
+/**
+ * The policy engine's wildcard matcher, not a RegExp: a query comes from the
+ * caller, and `.*` runs in a backtracking RegExp take time exponential in
+ * their number (issue 24). Escaped and quoted characters are never wildcards.
+ */
+function termMatcher(text: string, quoted: boolean): Matcher {
+  if (quoted) return compileGlob([{ text, wild: false }], { lowerCase: true });
+  const tokens: Token[] = [];
   const chars = [...text];
   for (let i = 0; i < chars.length; i++) {
     const c = chars[i]!;
-    if (!quoted && c === '\\' && i + 1 < chars.length) source += escapeRegExp(chars[++i]!);
-    else if (!quoted && c === '*') source += '.*';
-    else if (!quoted && c === '?') source += '.';
-    else source += escapeRegExp(c);
+    if (c === '\\' && i + 1 < chars.length) tokens.push({ text: chars[++i]!, wild: false });
+    else tokens.push({ text: c, wild: c === '*' || c === '?' });
   }
-  return new RegExp(`^${source}$`, 'isu');
+  return compileGlob(tokens, { lowerCase: true });
 }
-
-// Only the syntax characters: in unicode mode, escaping anything else (`\-`) is an error.
-const escapeRegExp = (c: string) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 const NUMBER = /^-?\d+(\.\d+)?$/;
 

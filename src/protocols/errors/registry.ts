@@ -192,6 +192,8 @@ const IAM_REASONS: ReasonTable = {
   'not-attachable': e('PolicyNotAttachable', 400),
   'password-policy': e('PasswordPolicyViolation', 400),
   'entity-temporarily-unmodifiable': e('EntityTemporarilyUnmodifiable', 409),
+  // STS (AssumeRole's session policies).
+  'packed-policy-too-large': e('PackedPolicyTooLarge', 400),
 };
 
 const TABLES: Record<AwsService, { kinds: KindTable; reasons: ReasonTable }> = {

@@ -33,7 +33,7 @@ export function renderError(protocol: WireProtocol, service: AwsService, error: 
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown, defaults: ProtocolDefaults): void {
   const config = request.routeOptions.config;
   const protocol = config?.protocol ?? defaults.protocol;
-  const service = config?.service ?? defaults.service;
+  const service = config?.serviceFor?.(request) ?? config?.service ?? defaults.service;
   const out = renderError(protocol, service, error, String(request.id), request.method);
   const aws = toAwsError(service, fromFramework(error));
   request.awsError = { code: aws.code, message: aws.message };

@@ -20,6 +20,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     protocol?: WireProtocol;
     service?: AwsService;
+    /** When one route serves several services (IAM and STS share `POST /`): the request's own, for its errors. */
+    serviceFor?: (request: FastifyRequest) => AwsService;
     auth?: AuthSpec;
   }
   interface FastifyRequest {

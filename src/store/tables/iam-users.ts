@@ -66,4 +66,6 @@ export interface IamUsersTables {
   iam_user_inline_policies: IamOwnerInlinePoliciesTable;
   iam_group_inline_policies: IamOwnerInlinePoliciesTable;
   iam_login_profiles: IamLoginProfilesTable;
+  /** AWS-managed policies (arn:aws:iam::aws:policy/…) attached to roles; owner_id is the role id (migration 018). */
+  iam_role_aws_policy_attachments: IamOwnerPolicyAttachmentsTable;
 }

@@ -6,6 +6,8 @@ import type { HttpRequest } from '@smithy/protocol-http';
 import type { MiddlewareStack } from '@smithy/types';
 import { rejectsWith } from '../../helpers/assert.js';
 import { startTestServer } from '../../helpers/server.js';
+import { rawRequest } from '../../helpers/http.js';
+import { signRequest } from '../../helpers/sign.js';
 
 /** Rewrites the aws-query body's Version parameter (or drops it) before the request is signed. */
 function withVersion<C extends { middlewareStack: MiddlewareStack<any, any> }>(client: C, version: string | undefined): C {
@@ -43,4 +45,24 @@ test('IAM and STS refuse an unknown or missing Version with 400 InvalidAction, b
   }
   // An explicitly right version, through the same rewriting, still works.
   assert.deepEqual((await withVersion(s.iam(), '2010-05-08').send(new ListRolesCommand({}))).Roles, []);
+});
+
+test('an STS error carries the STS namespace and an IAM error the IAM one, though both services share POST /', async (t) => {
+  const s = await startTestServer();
+  t.after(() => s.close());
+  const url = `${s.endpoints.endpoints.iam}/`;
+  const call = async (service: string, region: string, body: string) => {
+    const headers = { 'content-type': 'application/x-www-form-urlencoded' };
+    const signed = await signRequest({ url, method: 'POST', service, region, credentials: s.credentials, headers, body, signingDate: new Date(s.clock.now()) });
+    return rawRequest({ url, method: 'POST', headers: signed.headers, ca: s.ca, body });
+  };
+  const sts = await call('sts', s.endpoints.region, 'Action=GetCallerIdentity&Version=1999-01-01');
+  assert.equal(sts.status, 400, sts.body);
+  assert.match(sts.body, /<ErrorResponse xmlns="https:\/\/sts\.amazonaws\.com\/doc\/2011-06-15\/">/);
+  const iam = await call('iam', 'us-east-1', 'Action=ListRoles&Version=1999-01-01');
+  assert.equal(iam.status, 400, iam.body);
+  assert.match(iam.body, /<ErrorResponse xmlns="https:\/\/iam\.amazonaws\.com\/doc\/2010-05-08\/">/);
+  // Beside them, the same calls with the right versions answer.
+  assert.equal((await call('sts', s.endpoints.region, 'Action=GetCallerIdentity&Version=2011-06-15')).status, 200);
+  assert.equal((await call('iam', 'us-east-1', 'Action=ListRoles&Version=2010-05-08')).status, 200);
 });
