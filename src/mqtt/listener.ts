@@ -41,6 +41,7 @@ export async function startMqttListener(opts: {
     feed: ctx.services.registry.feed,
     messaging: ctx.services.deviceMessaging,
     connectivity: ctx.services.connectivity,
+    deviceEvents: ctx.services.deviceEvents,
     arns: new MqttArns(ctx.region, ctx.accountId),
     clock: ctx.clock,
     logger: opts.logger,

@@ -9,6 +9,7 @@ import { relayRegistryChanges } from '../cluster/change-relay.js';
 import { JobsRelay, type LocalNotifier } from '../cluster/jobs-relay.js';
 import { DeviceMessagingHub } from '../mqtt/device-messaging.js';
 import { ConnectivityStore } from '../mqtt/connectivity.js';
+import { DeviceEvents } from '../mqtt/device-events.js';
 import { createRegistry, type Registry } from '../registry/index.js';
 import { createIamService, type IamService } from '../iam/service.js';
 import { presignUrl } from '../protocols/sigv4/index.js';
@@ -48,6 +49,8 @@ export interface DomainServices {
   deviceMessaging: DeviceMessagingHub;
   /** Each thing's MQTT connectivity (connected, since, last disconnect reason). */
   connectivity: ConnectivityStore;
+  /** What this node's broker sees of each connection as it happens (the console's connect checklist). */
+  deviceEvents: DeviceEvents;
   /** Buckets, objects and multipart uploads on the blob store; authorizes role sessions with IAM's policies. */
   objects: ObjectStore;
   /** Jobs and their executions, the timers' scheduler, and (through deviceMessaging) the Jobs MQTT API. */
@@ -117,7 +120,7 @@ export async function createDomainServices(deps: ServiceDeps): Promise<DomainSer
   if (deps.cluster?.clustered) {
     relayRegistryChanges({ feed: registry.feed, bus: deps.cluster.bus, nodes: deps.cluster.nodes, waitMs: deps.cluster.settings.changeWaitMs, logger: deps.logger.child({ component: 'cluster' }) });
   }
-  return { registry, iam, deviceMessaging, connectivity, objects, jobs, jobsMqtt, fleet, audit };
+  return { registry, iam, deviceMessaging, connectivity, deviceEvents: new DeviceEvents(), objects, jobs, jobsMqtt, fleet, audit };
 }
 
 /** Stops background work (timers, schedulers) before the database closes. */
