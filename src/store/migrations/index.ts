@@ -14,6 +14,7 @@ import { jobTemplatesMigration } from './012-job-templates.js';
 import { iamUsersMigration } from './013-iam-users.js';
 import { bucketPoliciesStsAuditMigration } from './014-bucket-policies-sts-audit.js';
 import { mqttSessionsMigration } from './015-mqtt-sessions.js';
+import { historyMigration } from './017-history.js';
 
 /** Every migration, in order. A migration, once released, never changes: add a new one. */
 export const migrations: FerryMigration[] = [
@@ -32,4 +33,5 @@ export const migrations: FerryMigration[] = [
   iamUsersMigration,
   bucketPoliciesStsAuditMigration,
   mqttSessionsMigration,
+  historyMigration,
 ];
