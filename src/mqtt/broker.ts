@@ -25,6 +25,7 @@ import { closeGracefullyOnDestroy } from './graceful-close.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { guardPackets } from './packet-guard.js';
 import { Presence } from './presence.js';
+import { NO_HISTORY, type HistorySink } from '../history/events.js';
 import { sessionStore } from './session-store.js';
 import { expireSignedConnections } from './websocket-ttl.js';
 import type { MqttArns } from './topics.js';
@@ -60,6 +61,8 @@ export interface FerryBrokerDeps {
   limits?: MqttLimits;
   /** Told of each PUBLISH from a client (in) and to one (out), for metrics. */
   onMessage?: (direction: 'in' | 'out') => void;
+  /** The event history: connections, their ends, refused CONNECTs and subscriptions. */
+  history?: HistorySink;
 }
 
 export interface FerryBroker {
@@ -85,7 +88,7 @@ export async function createFerryBroker(deps: FerryBrokerDeps): Promise<FerryBro
   const publishAsService = (topic: string, payload: Buffer) => {
     if (!broker.closed) broker.publish({ cmd: 'publish', topic, payload, qos: 1, retain: false, dup: false }, () => {});
   };
-  const events = new SubscriptionEvents({ publish: publishAsService, clock: deps.clock });
+  const events = new SubscriptionEvents({ publish: publishAsService, clock: deps.clock, history: deps.history ?? NO_HISTORY });
   const hookDeps = {
     ...deps,
     logger,
@@ -137,6 +140,7 @@ export async function createFerryBroker(deps: FerryBrokerDeps): Promise<FerryBro
     clock: deps.clock,
     logger,
     nodeId,
+    history: deps.history ?? NO_HISTORY,
   });
   const announced = new WeakSet<DeviceConnection>();
   const sessionWrites = new KeyedQueue(logger, 'mqtt session record failed');

@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import type { DeviceConnection } from './connections.js';
 import type { ConnectivityStore } from './connectivity.js';
 import { KeyedQueue } from './keyed-queue.js';
+import type { HistorySink } from '../history/events.js';
 
 export interface PresenceDeps {
   /** Publishes as the service (QoS 1), or does nothing once the broker is closing. */
@@ -11,6 +12,7 @@ export interface PresenceDeps {
   clock: Clock;
   logger: Logger;
   nodeId: string;
+  history: HistorySink;
 }
 
 /**
@@ -40,6 +42,7 @@ export class Presence {
         nodeId: this.deps.nodeId,
         at,
       });
+      this.deps.history.record({ kind: 'connected', atMs: at, thingName: connection.device?.thingName, clientId: connection.clientId, details: { sessionIdentifier: connection.sessionId, ...(connection.sourceIp ? { ipAddress: connection.sourceIp } : {}) } });
       this.announce('connected', connection, {
         clientId: connection.clientId,
         timestamp: at,
@@ -57,6 +60,7 @@ export class Presence {
     this.inOrder(connection.clientId, async () => {
       const at = this.deps.clock.now();
       await this.deps.connectivity.disconnected({ clientId: connection.clientId, sessionId: connection.sessionId, reason, at });
+      this.deps.history.record({ kind: 'disconnected', atMs: at, thingName: connection.device?.thingName, clientId: connection.clientId, details: { reason, sessionIdentifier: connection.sessionId } });
       this.announce('disconnected', connection, {
         clientId: connection.clientId,
         timestamp: at,
@@ -85,6 +89,7 @@ export class Presence {
           const at = this.deps.clock.now();
           if (!(await this.deps.connectivity.disconnected({ clientId: row.clientId, sessionId: row.sessionId, reason: 'CONNECTION_LOST', at }))) return resolve();
           announced++;
+          this.deps.history.record({ kind: 'disconnected', atMs: at, thingName: row.thingName, clientId: row.clientId, details: { reason: 'CONNECTION_LOST', sessionIdentifier: row.sessionId, nodeLost: nodeId } });
           this.announceFor(row.clientId, 'disconnected', {
             clientId: row.clientId,
             timestamp: at,
