@@ -190,12 +190,20 @@ export class History implements HistorySink {
         unresolved.push(use);
         continue;
       }
-      // One URL may have gone to several things (signed in the same second by the same session): the oldest unused one is this download's.
-      const link = matching.find((r) => r.used_at === null);
-      if (!link) continue;
-      const updated = await trx.updateTable('history_links').set({ used_at: use.atMs }).where('id', '=', link.id).where('used_at', 'is', null).executeTakeFirst();
-      if (Number(updated.numUpdatedRows) !== 1) continue;
-      link.used_at = use.atMs;
+      // The same URL goes to several deliveries when they are signed in the same second by the same role session:
+      // its first download is recorded once, for the earliest of them (which device fetched it cannot be told).
+      if (matching.some((r) => r.used_at !== null)) continue;
+      const link = matching[0]!;
+      const updated = await trx
+        .updateTable('history_links')
+        .set({ used_at: use.atMs })
+        .where('signature_digest', '=', use.digest)
+        .where('bucket', '=', link.bucket)
+        .where('object_key', '=', link.object_key)
+        .where('used_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) === 0) continue;
+      for (const r of matching) r.used_at = use.atMs;
       const row = this.rowOf({
         kind: 'link.used',
         atMs: use.atMs,
