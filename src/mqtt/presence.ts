@@ -31,6 +31,8 @@ export class Presence {
   }
 
   connected(connection: DeviceConnection): void {
+    // Recorded in the history at once, in the broker's order (before the subscriptions that follow), not when the write runs.
+    this.deps.history.record({ kind: 'connected', thingName: connection.device?.thingName, clientId: connection.clientId, details: { sessionIdentifier: connection.sessionId, ...(connection.sourceIp ? { ipAddress: connection.sourceIp } : {}) } });
     this.inOrder(connection.clientId, async () => {
       const at = this.deps.clock.now();
       connection.versionNumber = await this.deps.connectivity.connected({
@@ -42,7 +44,6 @@ export class Presence {
         nodeId: this.deps.nodeId,
         at,
       });
-      this.deps.history.record({ kind: 'connected', atMs: at, thingName: connection.device?.thingName, clientId: connection.clientId, details: { sessionIdentifier: connection.sessionId, ...(connection.sourceIp ? { ipAddress: connection.sourceIp } : {}) } });
       this.announce('connected', connection, {
         clientId: connection.clientId,
         timestamp: at,
@@ -57,10 +58,10 @@ export class Presence {
 
   disconnected(connection: DeviceConnection): void {
     const reason = connection.reason ?? 'CONNECTION_LOST';
+    this.deps.history.record({ kind: 'disconnected', thingName: connection.device?.thingName, clientId: connection.clientId, details: { reason, sessionIdentifier: connection.sessionId } });
     this.inOrder(connection.clientId, async () => {
       const at = this.deps.clock.now();
       await this.deps.connectivity.disconnected({ clientId: connection.clientId, sessionId: connection.sessionId, reason, at });
-      this.deps.history.record({ kind: 'disconnected', atMs: at, thingName: connection.device?.thingName, clientId: connection.clientId, details: { reason, sessionIdentifier: connection.sessionId } });
       this.announce('disconnected', connection, {
         clientId: connection.clientId,
         timestamp: at,
