@@ -6,6 +6,7 @@ import { eventually } from '../helpers/assert.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { engines } from '../helpers/stores.js';
 import { cli } from '../cli/helpers.js';
+import { defaultOptions, optionsFromConfig } from '../../src/config/options.js';
 import { createJob, createSigningRole, httpsGet, JobsDevice, provisionDevices, uploadFirmware } from '../jobs/helpers.js';
 
 /**
@@ -30,6 +31,11 @@ async function storyJob(ts: TestServer, jobId: string, things: string[]) {
   const document = JSON.stringify({ url: `\${aws:iot:s3-presigned-url:${ts.endpoints.endpoints.s3}/firmware/fw/app.bin}` });
   await createJob(ts, { jobId, things, document, presignedUrlConfig: { roleArn, expiresInSec: 600 } });
 }
+
+test('[history] retentionDays: 30 days unless the configuration file says otherwise', () => {
+  assert.equal(defaultOptions().historyRetentionMs, 30 * DAY);
+  assert.equal(optionsFromConfig(new Map([['history.retentionDays', 7]])).historyRetentionMs, 7 * DAY);
+});
 
 for (const { engine, skip } of engines()) {
   test(`a device's history: connected, queued, notified, in progress, link issued, link first used, succeeded — in order, per thing and per job; read through the API and the CLI (${engine})`, { skip }, async (t) => {
