@@ -55,6 +55,8 @@ for (const { engine, skip } of engines()) {
     // The notify-next message carries the document, rendered with a link of its own.
     await a.next('notify-next');
     await b.next('notify-next');
+    // A second later: this delivery's link is its own URL (links signed in the same second for several devices are one).
+    ts.clock.advance(1000);
     const started = await a.accepted('start-next', {});
     const url: string = started.execution.jobDocument.url;
     const download = await httpsGet(ts, url);
