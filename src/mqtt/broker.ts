@@ -26,6 +26,7 @@ import { KeyedQueue } from './keyed-queue.js';
 import { guardPackets } from './packet-guard.js';
 import { Presence } from './presence.js';
 import type { DeviceEvents } from './device-events.js';
+import { NO_HISTORY, type HistorySink } from '../history/events.js';
 import { sessionStore } from './session-store.js';
 import { expireSignedConnections } from './websocket-ttl.js';
 import type { MqttArns } from './topics.js';
@@ -63,6 +64,8 @@ export interface FerryBrokerDeps {
   onMessage?: (direction: 'in' | 'out') => void;
   /** Told what the broker sees of each connection (the console's checklist watches it). */
   deviceEvents?: DeviceEvents;
+  /** The event history: connections, their ends, refused CONNECTs and subscriptions. */
+  history?: HistorySink;
 }
 
 export interface FerryBroker {
@@ -90,7 +93,7 @@ export async function createFerryBroker(deps: FerryBrokerDeps): Promise<FerryBro
     deps.deviceEvents?.lifecycle(topic, payload, deps.clock.now());
     broker.publish({ cmd: 'publish', topic, payload, qos: 1, retain: false, dup: false }, () => {});
   };
-  const events = new SubscriptionEvents({ publish: publishAsService, clock: deps.clock });
+  const events = new SubscriptionEvents({ publish: publishAsService, clock: deps.clock, history: deps.history ?? NO_HISTORY });
   const hookDeps = {
     ...deps,
     logger,
@@ -145,6 +148,7 @@ export async function createFerryBroker(deps: FerryBrokerDeps): Promise<FerryBro
     clock: deps.clock,
     logger,
     nodeId,
+    history: deps.history ?? NO_HISTORY,
   });
   const announced = new WeakSet<DeviceConnection>();
   const sessionWrites = new KeyedQueue(logger, 'mqtt session record failed');

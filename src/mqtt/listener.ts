@@ -50,6 +50,7 @@ export async function startMqttListener(opts: {
     onMessage: (direction) => ctx.metrics.mqttMessages.inc({ direction }),
     limits: ctx.options.mqtt,
     sessions: new SessionRecords(ctx.store.db),
+    history: ctx.services.history,
     ...(ctx.cluster.broker ? { cluster: ctx.cluster.broker } : {}),
   });
   ctx.cluster.hooks.connections = () => broker.connections.size;
