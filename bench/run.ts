@@ -107,7 +107,7 @@ function topics(c: Context): string[] {
 }
 
 function describeConnect(label: string, s: ConnectSummary): void {
-  log(`  ${label}: ${s.connected}/${s.devices} connected in ${s.seconds} s (${s.perSecond}/s)`);
+  log(`  ${label}: ${s.connected}/${s.devices} connected in ${s.seconds} s (${s.perSecond}/s; ${s.retries} retried attempts)`);
   for (const [why, n] of Object.entries(s.errors)) log(`    ${n} failed: ${why}`);
 }
 
@@ -287,7 +287,7 @@ async function bench(o: BenchOptions): Promise<{ report: BenchReport; series: Se
       phases.start('job: CreateJob → notify-next → start-next → download → SUCCEEDED');
       try {
         job = await runJob(clients.iot, fleet, { names, setup, firmware, s3Ca: ferry.ca, downloadConcurrency: o.downloadConcurrency, timeoutMs: o.timeoutSec * 1000 });
-        log(`  CreateJob ${job.createJobMs} ms; notified ${job.notified}/${job.devices}, p99 ${job.notification.p99Ms} ms; SUCCEEDED ${job.succeeded} in ${job.allSucceededSeconds} s`);
+        log(`  CreateJob ${job.createJobMs} ms; notified ${job.notified}/${job.devices}, p99 ${job.notification.p99Ms} ms; SUCCEEDED ${job.succeeded} in ${job.allSucceededSeconds} s; retried ${job.retries.requests} requests, ${job.retries.downloads} downloads`);
         for (const [why, n] of Object.entries(job.errors)) log(`    ${n}: ${why}`);
       } catch (error) {
         job = { skipped: `the job phase failed: ${(error as Error).message}` };
