@@ -17,8 +17,10 @@ export interface Store {
   dialect: SqlDialect;
   /** The migrations this start applied (none when another node or an earlier start had). */
   applied: string[];
-  /** Undefined when the schema is exactly what this code knows; else why not (readiness checks it). */
+  /** Undefined when the schema is exactly what this code knows; else why not (readiness checks it, on the health connection). */
   schemaProblem(): Promise<string | undefined>;
+  /** Resolves when the database answers, asked on the health connection (never behind the busy pool's queue). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -69,10 +71,10 @@ class BoundedConnectClient extends pg.Client {
   }
 }
 
-function openPostgres(url: string, schema: string | undefined, log: KyselyConfig['log']): Kysely<Database> {
+function openPostgres(url: string, schema: string | undefined, log: KyselyConfig['log'], poolSize = 10): Kysely<Database> {
   const pool = new pg.Pool({
     connectionString: url,
-    max: 10,
+    max: poolSize,
     // Nothing waits forever on a database that is away, nor refuses work because the pool is busy.
     connectionTimeoutMillis: POOL_WAIT_MS,
     Client: BoundedConnectClient as unknown as typeof pg.Client,
@@ -110,7 +112,21 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     await db.destroy();
     throw error;
   }
-  return { db, dialect, applied, schemaProblem: () => schemaProblem(db), close: () => db.destroy() };
+  // PostgreSQL: readiness asks on a connection of its own. Through the pool, a node whose ten connections
+  // are all busy (a job's burst of device requests) queued its health check behind them and looked
+  // unready to the balancer, which then sent its devices elsewhere while it was only busy.
+  const health = dialect === 'postgres' ? openPostgres(options.databaseUrl!, options.pgSchema, undefined, 1) : db;
+  return {
+    db,
+    dialect,
+    applied,
+    schemaProblem: () => schemaProblem(health),
+    ping: async () => void (await sql`select 1`.execute(health)),
+    close: async () => {
+      if (health !== db) await health.destroy();
+      await db.destroy();
+    },
+  };
 }
 
 /**
