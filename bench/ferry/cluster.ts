@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { startProcess, type Child } from '../children.js';
 import { freePort, HOST, sleep } from '../net.js';
-import { fromEndpointsFile, type FerryTarget } from './server.js';
+import { BENCH_MQTT_LIMITS, fromEndpointsFile, type FerryTarget } from './server.js';
 import { haproxyConfig, haproxyServers, HAPROXY } from '../../test/helpers/haproxy.js';
 
 const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -113,6 +113,7 @@ export async function startFerryCluster(opts: { nodes: number; dir: string; logD
       cluster: { redisUrl: opts.redisUrl, blobDir: join(opts.dir, 'blobs'), kekFile: join(opts.dir, 'kek') },
       advertise: { apiPort: front.api, devicePort: front.device, s3Port: front.s3, mqttPort: front.mqtt },
       network: { trustedProxies: [BALANCER] },
+      mqtt: BENCH_MQTT_LIMITS,
     }),
   );
   const nodes: Array<{ name: string; child: Child }> = [];
