@@ -45,8 +45,16 @@ export function balancerCapacity(): number {
  */
 export function balancersFor(devices: number, capacity = balancerCapacity()): number {
   if (capacity < 100) throw new Error(`--nodes: the open-file limit is ${fileLimit()}: too low for HAProxy (two descriptors per connection)`);
-  return Math.max(1, Math.ceil((devices * 1.25) / capacity));
+  const needed = Math.max(1, Math.ceil((devices * 1.25) / capacity));
+  // Beyond a few balancers the bench measures HAProxy processes competing for the cores, not Ferry.
+  if (needed > MAX_BALANCERS) {
+    const most = Math.floor((MAX_BALANCERS * capacity) / 1.25);
+    throw new Error(`--nodes: HAProxy holds two file descriptors per device and the open-file limit is ${fileLimit()}: at most ${most} devices here (${MAX_BALANCERS} HAProxy processes of ${capacity} connections)`);
+  }
+  return needed;
 }
+
+const MAX_BALANCERS = 4;
 
 export interface ClusterTarget extends FerryTarget {
   pids: number[];
