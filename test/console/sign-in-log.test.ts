@@ -4,7 +4,7 @@ import https from 'node:https';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLogger } from '../../src/log.js';
-import { startTestServer, tempDir } from '../helpers/server.js';
+import { flushed, startTestServer, tempDir } from '../helpers/server.js';
 
 function signIn(base: string, agent: https.Agent, body: unknown): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -19,7 +19,8 @@ function signIn(base: string, agent: https.Agent, body: unknown): Promise<number
 
 test('console sign-ins are logged, failures with the key id and address, never a secret', async () => {
   const logFile = join(tempDir(), 'server.log');
-  const ts = await startTestServer({ logger: createLogger({ level: 'info', destination: logFile }) });
+  const logger = createLogger({ level: 'info', destination: logFile });
+  const ts = await startTestServer({ logger });
   const wrong = `${ts.credentials.secretAccessKey.slice(0, -4)}~~~~`;
   try {
     const base = ts.endpoints.endpoints.console;
@@ -27,6 +28,7 @@ test('console sign-ins are logged, failures with the key id and address, never a
     assert.equal(await signIn(base, ts.agent, ts.credentials), 200);
   } finally {
     await ts.close();
+    await flushed(logger);
   }
   const log = readFileSync(logFile, 'utf8');
   const lines = log.trim().split('\n').map((l) => JSON.parse(l) as { msg?: string; accessKeyId?: string; ip?: string });

@@ -50,6 +50,9 @@ export interface TestServer {
 /** Test logs go nowhere unless FERRY_TEST_LOG names a level. */
 export const testLogger = () => createLogger({ level: process.env.FERRY_TEST_LOG ?? 'silent' });
 
+/** Waits until a logger has written everything to its destination (a file's writes are asynchronous). */
+export const flushed = (logger: Logger): Promise<void> => new Promise((resolve, reject) => logger.flush((error) => (error ? reject(error) : resolve())));
+
 /**
  * Starts a real server in this process on 127.0.0.1 with every port 0 and
  * an adjustable clock. `engine: 'postgres'` runs it on FERRY_TEST_PG_URL in a

@@ -17,7 +17,7 @@ import { AssumeRoleCommand, GetCallerIdentityCommand, GetSessionTokenCommand, ST
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { createLogger } from '../../src/log.js';
-import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
+import { startTestServer, tempDir, type TestServer, flushed } from '../helpers/server.js';
 import { allowPolicy } from '../helpers/policies.js';
 import { rejectsWith } from '../helpers/assert.js';
 
@@ -29,7 +29,8 @@ interface Key {
 
 test('no secret, session token or signature in the server log, raw or URL-encoded, after signed requests, AssumeRole and presigned URLs', async (t) => {
   const logFile = join(tempDir(), 'server.log');
-  const s = await startTestServer({ logger: createLogger({ level: 'trace', destination: logFile }) });
+  const logger = createLogger({ level: 'trace', destination: logFile });
+  const s = await startTestServer({ logger });
   let closed = false;
   t.after(() => (closed ? undefined : s.close()));
   const secrets = new Set<string>([s.credentials.secretAccessKey]);
@@ -99,6 +100,7 @@ test('no secret, session token or signature in the server log, raw or URL-encode
 
   await s.close();
   closed = true;
+  await flushed(logger);
   const log = readFileSync(logFile, 'utf8');
   assert.ok(log.split('\n').length > 20, 'the log recorded the requests');
   assert.ok(secrets.size >= 10, `${secrets.size} secrets watched`);
