@@ -65,7 +65,7 @@ export const SCHEMA = {
     leaseSeconds: int('how long a claimed timer stays with the node that claimed it', 30, 5, 3600),
   },
   network: {
-    trustedProxies: list('addresses or CIDR blocks of load balancers allowed to send a PROXY protocol (v1 or v2) header; a header from anyone else is refused'),
+    trustedProxies: list('addresses or CIDR blocks of load balancers allowed to send a PROXY protocol (v1 or v2) header (a header from anyone else is refused), and of reverse proxies whose X-Forwarded-Host/-Proto the web console believes'),
   },
   tls: {
     ticketKeyRotationHours: int('how often the TLS session-ticket key shared by every node is replaced', 24, 1, 24 * 30),

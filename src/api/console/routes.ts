@@ -12,6 +12,7 @@ import { SignInLimiter, type SignInLimits } from '../../console/sign-in-limiter.
 import { parseJson } from '../../json-syntax.js';
 import { consoleHeaders } from './headers.js';
 import { crossSiteRefusal } from './cross-site.js';
+import { publicOrigin, trustedProxyList } from './forwarded.js';
 import { callProblem, dispatchQuery, dispatchSigned, type SignedCall } from './dispatch.js';
 import { presignUrl } from '../../protocols/sigv4/presign.js';
 import { uploadRefusal } from './upload-guard.js';
@@ -93,6 +94,8 @@ export function registerConsoleApi(app: FastifyInstance, ctx: AppContext, opts: 
   const limits = opts.sessions ?? DEFAULT_SESSION_LIMITS;
   const limiter = new SignInLimiter(ctx.clock, opts.signIn);
   const log = ctx.logger.child({ component: 'console' });
+  // Forwarded scheme and host are believed from these only (forwarded.ts).
+  const trustedProxies = trustedProxyList(ctx.options.trustedProxies);
 
   /**
    * The request's live session. A session signed in with an access key that was since
@@ -122,7 +125,7 @@ export function registerConsoleApi(app: FastifyInstance, ctx: AppContext, opts: 
         consoleHeaders(reply).header('cache-control', 'no-store');
         try {
           if (method !== 'GET') {
-            const refusal = routeOpts.stream ? uploadRefusal(request) : crossSiteRefusal(request);
+            const refusal = routeOpts.stream ? uploadRefusal(request, trustedProxies) : crossSiteRefusal(request, trustedProxies);
             if (refusal) throw new ConsoleRefusal(403, 'CrossSiteRequestRefused', refusal);
           }
           return await handler(request, reply);
@@ -232,7 +235,8 @@ export function registerConsoleApi(app: FastifyInstance, ctx: AppContext, opts: 
    */
   route('POST', '/console/api/mqtt-url', async (request) => {
     const session = await sessionOf(request);
-    const host = request.headers.host ?? 'localhost';
+    // The host and scheme the browser used: behind a trusted reverse proxy, the forwarded ones.
+    const { proto, host } = publicOrigin(request, trustedProxies);
     const url = presignUrl({
       method: 'GET',
       origin: `https://${host}`,
@@ -243,7 +247,7 @@ export function registerConsoleApi(app: FastifyInstance, ctx: AppContext, opts: 
       expiresSec: MQTT_URL_SECONDS,
       nowMs: ctx.clock.now(),
     });
-    return { url: url.replace(/^https:/, 'wss:'), expiresAt: ctx.clock.now() + MQTT_URL_SECONDS * 1000 };
+    return { url: url.replace(/^https:/, proto === 'https' ? 'wss:' : 'ws:'), expiresAt: ctx.clock.now() + MQTT_URL_SECONDS * 1000 };
   });
 
   route('POST', '/console/api/iot', async (request, reply) => {
