@@ -110,12 +110,16 @@ export function registerConsoleApi(app: FastifyInstance, ctx: AppContext, opts: 
       const key = await ctx.accessKeys.resolve(session.signInKeyId, undefined, ctx.clock.now()).catch(() => undefined);
       if (!key) {
         await sessions.endAllOfKey(session.signInKeyId);
+        await sessionsEnded('ConsoleSessionKeyGone');
         throw new ConsoleRefusal(401, 'NotSignedIn', 'The access key of this session is no longer valid; sign in again.');
       }
     }
     if (session.passwordChangeRequired && !opts.beforePasswordChange) throw new ConsoleRefusal(403, 'PasswordResetRequired', 'Your password must be changed before you use the console.');
     return session;
   }
+
+  /** Ended sessions' MQTT connections are judged again, on every node, as after an IAM write (src/mqtt/live-changes.ts). */
+  const sessionsEnded = (action: string) => ctx.services.registry.feed.emit('iam-changed', { action });
 
   const route: RouteFn = (method, url, handler, routeOpts = {}) => {
     const definition = {
@@ -205,6 +209,7 @@ export function registerConsoleApi(app: FastifyInstance, ctx: AppContext, opts: 
     const id = cookieOf(request);
     if (id) await sessions.end(id);
     clearCookie(reply);
+    await sessionsEnded('ConsoleSignOut');
     return { signedOut: true };
   });
 
@@ -213,6 +218,7 @@ export function registerConsoleApi(app: FastifyInstance, ctx: AppContext, opts: 
     const ended = await sessions.endAllOf({ userId: session.userId, arn: session.arn });
     log.info({ arn: session.arn, ended }, 'console sessions ended everywhere');
     clearCookie(reply);
+    await sessionsEnded('ConsoleSignOutEverywhere');
     return { signedOut: true, sessionsEnded: ended };
   });
 
