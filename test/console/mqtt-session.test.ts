@@ -6,7 +6,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import https from 'node:https';
-import { once } from 'node:events';
 import type { MqttClient } from 'mqtt';
 import { AttachUserPolicyCommand, CreateAccessKeyCommand, CreateUserCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -44,13 +43,14 @@ async function sessionClient(key: { accessKeyId: string; secretAccessKey: string
   return { cookie: signedIn.cookie, client };
 }
 
+const closeOf = (client: MqttClient) => new Promise<void>((resolve) => client.once('close', () => resolve()));
+
 /** A round trip through the broker: the connection is still served. */
 async function stillServed(client: MqttClient, topic: string): Promise<void> {
   await client.subscribeAsync(topic, { qos: 1 });
-  const got = once(client, 'message');
+  const got = new Promise<string>((resolve) => client.once('message', (t: string) => resolve(t)));
   await client.publishAsync(topic, 'ping', { qos: 1 });
-  const [received] = (await got) as [string];
-  assert.equal(received, topic);
+  assert.equal(await got, topic);
 }
 
 before(async () => {
@@ -61,7 +61,7 @@ after(() => ts.close());
 test('sign-out closes that session\'s MQTT connection; another session\'s stays', { timeout: 60_000 }, async () => {
   const ending = await sessionClient(ts.credentials, 'console-a');
   const staying = await sessionClient(ts.credentials, 'console-b');
-  const closed = once(ending.client, 'close');
+  const closed = closeOf(ending.client);
   assert.equal((await post('api/session/end', {}, ending.cookie)).status, 200);
   await closed;
   await stillServed(staying.client, 'console/b');
@@ -76,7 +76,7 @@ test('deactivating the key a session signed in with closes its MQTT connection',
   const user = await sessionClient({ accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! }, 'console-user');
   const root = await sessionClient(ts.credentials, 'console-root');
   await stillServed(user.client, 'console/user');
-  const closed = once(user.client, 'close');
+  const closed = closeOf(user.client);
   await iam.send(new UpdateAccessKeyCommand({ UserName: 'operator', AccessKeyId: key.AccessKeyId!, Status: 'Inactive' }));
   await closed;
   await stillServed(root.client, 'console/root');

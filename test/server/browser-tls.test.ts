@@ -23,6 +23,8 @@ import { createLogger } from '../../src/log.js';
 import { startChildServer } from '../jobs/child-server.js';
 import { tempDir } from '../helpers/temp.js';
 import { cli } from '../cli/helpers.js';
+import { optionsFromConfig } from '../../src/config/options.js';
+import { validateConfig } from '../../src/config/validate.js';
 
 interface Peer {
   fingerprint: string;
@@ -51,7 +53,7 @@ async function browserPair(ca: Awaited<ReturnType<typeof createCertificateAuthor
 
 const fingerprintOf = (pem: string) => new X509Certificate(pem).fingerprint256;
 
-test('--tls-cert: api and s3 serve it, device and MQTT keep Ferry\'s CA, SIGHUP renews (a broken file kept out), and a kit downloads through s3', async (t) => {
+test('--tls-cert: api and s3 serve it, device and MQTT keep Ferry\'s CA, SIGHUP renews (a broken file kept out), and a kit downloads through s3', { timeout: 180_000 }, async (t) => {
   const work = tempDir();
   const browserCa = await createCertificateAuthority({ commonName: 'Browser Test CA', nowMs: Date.now() });
   const first = await browserPair(browserCa);
@@ -141,7 +143,12 @@ test('--tls-cert: api and s3 serve it, device and MQTT keep Ferry\'s CA, SIGHUP 
   assert.equal((await handshake(e.s3, ferryCa)).authorized, false);
 });
 
-test('--tls-cert without --tls-key is refused at start', async () => {
+test('the configuration file sets them as tls.certFile and tls.keyFile', () => {
+  const options = optionsFromConfig(validateConfig({ tls: { certFile: '/etc/ferry/fullchain.pem', keyFile: '/etc/ferry/privkey.pem' } }, 'ferry.toml'));
+  assert.deepEqual([options.tlsCertFile, options.tlsKeyFile], ['/etc/ferry/fullchain.pem', '/etc/ferry/privkey.pem']);
+});
+
+test('--tls-cert without --tls-key is refused at start', { timeout: 60_000 }, async () => {
   const work = tempDir();
   const certFile = join(work, 'fullchain.pem');
   writeFileSync(certFile, 'x');
