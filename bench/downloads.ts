@@ -12,6 +12,8 @@ export interface DownloadSummary {
   ok: number;
   failed: number;
   errors: Record<string, number>;
+  /** Downloads started again after a failed attempt. */
+  retries: number;
   bytes: number;
   seconds: number;
   bytesPerSecond: number;
@@ -43,6 +45,7 @@ export async function runDownloads(fleet: Fleet, o: { url: string; ca: string; c
     ok,
     failed: answers.reduce((n, a) => n + a.failed, 0),
     errors,
+    retries: answers.reduce((n, a) => n + a.retries, 0),
     bytes,
     seconds: round(seconds),
     bytesPerSecond: Math.round(bytes / seconds),

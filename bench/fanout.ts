@@ -16,6 +16,8 @@ export interface ConnectSummary {
   connected: number;
   failed: number;
   errors: Record<string, number>;
+  /** Connection attempts made again after a failed one. */
+  retries: number;
   seconds: number;
   perSecond: number;
   /** Per-device time from starting to connect until subscribed. */
@@ -50,6 +52,7 @@ export async function connectFleet(fleet: Fleet, url: string, ca: string, opts: 
     connected,
     failed: fleet.size - connected,
     errors,
+    retries: results.reduce((n, r) => n + r.retries, 0),
     seconds: round(seconds),
     perSecond: round(connected / seconds),
     latency: summarize(results.flatMap((r) => r.durations)),

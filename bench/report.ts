@@ -119,7 +119,7 @@ function ferryTable(r: BenchReport): string[] {
   const rows: Array<[string, string]> = [
     ['devices registered (CreateThing, CreateCertificateFromCsr, AttachPolicy, AttachThingPrincipal, AddThingToThingGroup)', `${r.registration.devices} in ${r.registration.seconds} s (${r.registration.devicesPerSecond} devices/s, ${r.registration.callsPerSecond} calls/s)`],
     ['device keys + CSRs (EC P-256, in the fleet workers)', `${r.registration.keygenSeconds} s`],
-    ['devices connected (mutual TLS, subscribed)', `${r.connect.connected}/${r.connect.devices} in ${r.connect.seconds} s (${r.connect.perSecond} connections/s; fleet workers used ${r.connect.clientCpuSeconds} CPU s)`],
+    ['devices connected (mutual TLS, subscribed)', `${r.connect.connected}/${r.connect.devices} in ${r.connect.seconds} s (${r.connect.perSecond} connections/s; ${r.connect.retries ?? 0} retried attempts; fleet workers used ${r.connect.clientCpuSeconds} CPU s)`],
     ['connect latency p50 / p95 / p99 / max (ms)', fmtLat(r.connect.latency)],
     ['server memory per connected device (RSS delta / N)', skippedOr(r.memory, (m) => `${(m.perDeviceBytes / 1024).toFixed(1)} KiB (${fmtBytes(m.rssBeforeBytes)} → ${fmtBytes(m.rssAfterBytes)})`)],
   ];
@@ -129,7 +129,7 @@ function ferryTable(r: BenchReport): string[] {
     rows.push(
       ['CreateJob latency (thing group of all devices, presigned-URL document)', `${job.createJobMs} ms`],
       ['notification CreateJob → notify-next p50 / p95 / p99 / max (ms)', `${fmtLat(job.notification)} (${job.notified}/${job.devices} notified)`],
-      ['time until all executions SUCCEEDED', `${job.allSucceededSeconds} s (${job.succeeded}/${job.devices}; DescribeJob says ${job.serverSucceeded})`],
+      ['time until all executions SUCCEEDED', `${job.allSucceededSeconds} s (${job.succeeded}/${job.devices}; DescribeJob says ${job.serverSucceeded}; devices retried ${job.retries?.requests ?? 0} Jobs requests and ${job.retries?.downloads ?? 0} downloads)`],
       ['aggregate download throughput (presigned GET, during the job)', `${fmtRate(job.download.bytesPerSecond)} (${job.download.count} × ${fmtBytes(job.download.count ? job.download.bytes / job.download.count : 0)} in ${job.download.seconds} s)`],
     );
   }
@@ -153,14 +153,14 @@ function comparisonTable(r: BenchReport): string[] {
     ],
     [
       `MQTT connect: ${m.ferry.connect.devices} mutual-TLS connections (connections/s)`,
-      `${m.ferry.connect.perSecond}/s (${m.ferry.connect.connected} ok)`,
-      skippedOr(mosq, (x) => `${x.connect.perSecond}/s (${x.connect.connected} ok)`),
+      `${m.ferry.connect.perSecond}/s (${m.ferry.connect.connected} ok, ${m.ferry.connect.retries ?? 0} retried)`,
+      skippedOr(mosq, (x) => `${x.connect.perSecond}/s (${x.connect.connected} ok, ${x.connect.retries ?? 0} retried)`),
       ratio(m.connectRateRatio),
     ],
     [
       `File serving: ${f.ferry.downloads} HTTPS downloads of ${fmtBytes(f.ferry.downloads ? f.ferry.bytes / Math.max(1, f.ferry.ok) : 0)} (throughput; p50 / p99 ms)`,
-      `${fmtRate(f.ferry.bytesPerSecond)}; ${f.ferry.latency.p50Ms} / ${f.ferry.latency.p99Ms} (presigned GET, ${f.ferry.ok} ok)`,
-      skippedOr(ng, (x) => `${fmtRate(x.bytesPerSecond)}; ${x.latency.p50Ms} / ${x.latency.p99Ms} (static file, ${x.workers} workers, ${x.ok} ok)`),
+      `${fmtRate(f.ferry.bytesPerSecond)}; ${f.ferry.latency.p50Ms} / ${f.ferry.latency.p99Ms} (presigned GET, ${f.ferry.ok} ok, ${f.ferry.retries ?? 0} retried)`,
+      skippedOr(ng, (x) => `${fmtRate(x.bytesPerSecond)}; ${x.latency.p50Ms} / ${x.latency.p99Ms} (static file, ${x.workers} workers, ${x.ok} ok, ${x.retries ?? 0} retried)`),
       ratio(f.throughputRatio),
     ],
     [

@@ -22,8 +22,8 @@ import { ferryRevision, machineFacts, watchMachineLoad } from './machine.js';
 import { sleep } from './net.js';
 import { PhaseClock } from './phases.js';
 import { ferryClients, httpsAgent, iotClient, type Clients } from './ferry/clients.js';
-import { fromEndpointsFile, startFerry, type FerryTarget } from './ferry/server.js';
-import { startFerryCluster } from './ferry/cluster.js';
+import { BENCH_MQTT_LIMITS, fromEndpointsFile, startFerry, type FerryTarget } from './ferry/server.js';
+import { balancerCapacity, startFerryCluster } from './ferry/cluster.js';
 import { benchNames, makeFirmware, setUp, type BenchNames, type Firmware, type Setup } from './ferry/setup.js';
 import { CALLS_PER_DEVICE, registerFleet } from './ferry/register.js';
 import { jobsApi, runJob, type JobSummary } from './ferry/job.js';
@@ -107,7 +107,7 @@ function topics(c: Context): string[] {
 }
 
 function describeConnect(label: string, s: ConnectSummary): void {
-  log(`  ${label}: ${s.connected}/${s.devices} connected in ${s.seconds} s (${s.perSecond}/s)`);
+  log(`  ${label}: ${s.connected}/${s.devices} connected in ${s.seconds} s (${s.perSecond}/s; ${s.retries} retried attempts)`);
   for (const [why, n] of Object.entries(s.errors)) log(`    ${n} failed: ${why}`);
 }
 
@@ -236,7 +236,8 @@ async function bench(o: BenchOptions): Promise<{ report: BenchReport; series: Se
         heapDir: o.heapSnapshots ? join(o.out, 'heap') : undefined,
       });
   log(`Ferry: ${cluster ? `${o.nodes} node process(es) behind HAProxy, pids ${cluster.pids.join(', ')}` : o.endpoint ? `running server of ${o.endpoint}` : `server child process pid ${ferry.pid}`}; mqtt ${ferry.endpoints.endpoints.mqtt}`);
-  if (cluster) notes.push(`Ferry ran as ${o.nodes} node process(es) on PostgreSQL and Redis behind HAProxy (TCP, PROXY protocol v2), on the same cores as the fleet, HAProxy, PostgreSQL and Redis; server CPU and memory are the nodes' summed (HAProxy, PostgreSQL and Redis not counted).`);
+  if (cluster) notes.push(`Ferry ran as ${o.nodes} node process(es) on PostgreSQL and Redis behind HAProxy (TCP, PROXY protocol v2${cluster.balancers > 1 ? `; ${cluster.balancers} HAProxy processes on the same ports (SO_REUSEPORT), as one process may hold at most ${balancerCapacity()} connections under this machine's open-file limit` : ''}), on the same cores as the fleet, HAProxy, PostgreSQL and Redis; server CPU and memory are the nodes' summed (HAProxy, PostgreSQL and Redis not counted).`);
+  if (!o.endpoint) notes.push(`The bench runs Ferry with mqtt.publishesPerSecond ${BENCH_MQTT_LIMITS.publishesPerSecond} and mqtt.inboundBytesPerSecond ${BENCH_MQTT_LIMITS.inboundBytesPerSecond} (defaults 100 and 512 KiB, AWS IoT Core's per-connection limits): the fan-out publisher sends one message per device in a burst.`);
   if (ferry.pid === undefined) notes.push('The server is not the bench’s child and no --server-pid was given: its memory and CPU were not measured.');
   const phases = new PhaseClock(cluster ? cluster.pids : ferry.pid === undefined ? [] : [ferry.pid], log);
   const clients = ferryClients(ferry);
@@ -287,7 +288,7 @@ async function bench(o: BenchOptions): Promise<{ report: BenchReport; series: Se
       phases.start('job: CreateJob → notify-next → start-next → download → SUCCEEDED');
       try {
         job = await runJob(clients.iot, fleet, { names, setup, firmware, s3Ca: ferry.ca, downloadConcurrency: o.downloadConcurrency, timeoutMs: o.timeoutSec * 1000 });
-        log(`  CreateJob ${job.createJobMs} ms; notified ${job.notified}/${job.devices}, p99 ${job.notification.p99Ms} ms; SUCCEEDED ${job.succeeded} in ${job.allSucceededSeconds} s`);
+        log(`  CreateJob ${job.createJobMs} ms; notified ${job.notified}/${job.devices}, p99 ${job.notification.p99Ms} ms; SUCCEEDED ${job.succeeded} in ${job.allSucceededSeconds} s; retried ${job.retries.requests} requests, ${job.retries.downloads} downloads`);
         for (const [why, n] of Object.entries(job.errors)) log(`    ${n}: ${why}`);
       } catch (error) {
         job = { skipped: `the job phase failed: ${(error as Error).message}` };

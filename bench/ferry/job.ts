@@ -21,6 +21,8 @@ export interface JobSummary {
   succeeded: number;
   failed: number;
   errors: Record<string, number>;
+  /** Jobs requests the devices sent again after InternalError / RequestThrottled, and downloads started again. */
+  retries: { requests: number; downloads: number };
   /** CreateJob sent → the last device's update/accepted. */
   allSucceededSeconds: number;
   /** What DescribeJob says at the end. */
@@ -119,6 +121,7 @@ function summarizeJob(jobId: string, t0: number, createJobMs: number, timings: J
     succeeded: done.length,
     failed: timings.length - done.length,
     errors,
+    retries: { requests: timings.reduce((n, t) => n + (t.requestRetries ?? 0), 0), downloads: timings.reduce((n, t) => n + (t.downloadRetries ?? 0), 0) },
     allSucceededSeconds: done.length ? round((Math.max(...done.map((t) => t.doneAt!)) - t0) / 1000) : NaN,
     serverSucceeded,
     download: {

@@ -3,11 +3,21 @@
  * (so /proc tells its memory and CPU), or a running server named by the
  * endpoints.json given with --endpoint.
  */
-import { existsSync, mkdirSync, openSync, readFileSync, closeSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, openSync, readFileSync, closeSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startProcess, type Child } from '../children.js';
 import { HOST, sleep } from '../net.js';
+
+/**
+ * The fan-out phase's one publisher sends a message to every device at once
+ * (10,000 in a burst): AWS IoT Core's per-connection 100 publishes/s and
+ * 512 KiB/s (Ferry's defaults) would discard nearly all of them, and
+ * Mosquitto, the reference, has no such limit. The bench raises them, as an
+ * operator running a fleet-wide publisher would; the devices' own traffic is
+ * far below either way.
+ */
+export const BENCH_MQTT_LIMITS = { publishesPerSecond: 1_000_000, inboundBytesPerSecond: 1024 * 1024 * 1024 };
 
 export interface FerryEndpoints {
   region: string;
@@ -43,12 +53,17 @@ export async function startFerry(opts: { dataDir: string; logFile: string; cpuPr
     // SIGUSR2 writes a heap snapshot into the diagnostic dir (bench/heap.ts).
     ...(opts.heapDir ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${opts.heapDir}`] : []),
   ];
+  const configFile = join(dirname(opts.dataDir), 'ferry-config.json');
+  mkdirSync(dirname(opts.dataDir), { recursive: true });
+  writeFileSync(configFile, JSON.stringify({ mqtt: BENCH_MQTT_LIMITS }));
   const args = [
     ...nodeArgs,
     '--import',
     'tsx',
     join(REPO, 'src/cli/main.ts'),
     'server',
+    '--config',
+    configFile,
     '--data-dir',
     opts.dataDir,
     '--host',

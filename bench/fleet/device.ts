@@ -11,6 +11,7 @@ import type { SecureContext } from 'node:tls';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { now } from '../net.js';
 import { download, type Slots } from './download.js';
+import { NETWORK_RETRY, REQUEST_RETRY, withRetries } from './retry.js';
 
 export interface JobTiming {
   notifiedAt?: number;
@@ -20,7 +21,27 @@ export interface JobTiming {
   bytes?: number;
   doneAt?: number;
   error?: string;
+  /** Jobs requests sent again after InternalError or RequestThrottled. */
+  requestRetries?: number;
+  /** Downloads started again after a failed attempt (handshake, reset, 5xx). */
+  downloadRetries?: number;
 }
+
+/** A Jobs request answered on …/rejected. */
+export class JobsRejected extends Error {
+  constructor(
+    topic: string,
+    readonly code: string,
+    message: string,
+  ) {
+    super(`${topic}: ${code} ${message}`);
+  }
+}
+
+/** What a device retries (aws-wire-protocols §1.6): the service's own failures and throttling, never a refusal. */
+const retryableRejection = (error: unknown) => error instanceof JobsRejected && (error.code === 'InternalError' || error.code === 'RequestThrottled');
+/** A download attempt that failed in the network or on the server's side; a 4xx or a wrong body is final. */
+export const retryableDownload = (error: unknown) => !/^GET answered 4|bytes, expected|SHA-256 mismatch/.test((error as Error).message);
 
 export interface JobExpectations {
   sha256: string;
@@ -136,7 +157,7 @@ export class Device {
     clearTimeout(waiter.timer);
     this.pending.delete(token);
     if (topic.endsWith('/accepted')) waiter.resolve(message);
-    else waiter.reject(new Error(`${topic}: ${String(message.code)} ${String(message.message ?? '')}`));
+    else waiter.reject(new JobsRejected(topic, String(message.code), String(message.message ?? '')));
   }
 
   private onNotifyNext(message: Record<string, unknown>): void {
@@ -155,16 +176,18 @@ export class Device {
 
   private async runJob(job: JobTiming): Promise<void> {
     const expect = this.expect!;
-    const started = await this.request('start-next', {}, expect.requestTimeoutMs);
+    const retried = (what: 'requestRetries' | 'downloadRetries') => () => (job[what] = (job[what] ?? 0) + 1);
+    const ask = (op: string, body: object) => withRetries(REQUEST_RETRY, () => this.request(op, body, expect.requestTimeoutMs), retryableRejection, retried('requestRetries'));
+    const started = await ask('start-next', {});
     job.startedAt = now();
     const execution = started.execution as { jobId?: string; jobDocument?: { url?: unknown } } | undefined;
     const url = execution?.jobDocument?.url;
     if (!execution?.jobId || typeof url !== 'string') throw new Error(`start-next gave no execution with a url: ${JSON.stringify(started).slice(0, 200)}`);
-    const got = await expect.slots.run(() => download(url, expect, expect.s3Tls));
+    const got = await expect.slots.run(() => withRetries(NETWORK_RETRY, () => download(url, expect, expect.s3Tls), retryableDownload, retried('downloadRetries')));
     job.downloadStartedAt = got.startedAt;
     job.downloadEndedAt = got.endedAt;
     job.bytes = got.bytes;
-    await this.request(`${execution.jobId}/update`, { status: 'SUCCEEDED', statusDetails: { sha256: 'verified' } }, expect.requestTimeoutMs);
+    await ask(`${execution.jobId}/update`, { status: 'SUCCEEDED', statusDetails: { sha256: 'verified' } });
     job.doneAt = now();
   }
 

@@ -20,6 +20,8 @@ export interface ConnectResult {
   failed: number;
   /** Error message → how many devices failed with it. */
   errors: Record<string, number>;
+  /** Connection attempts made again after a failed one (handshake, reset, timeout). */
+  retries: number;
   /** Per connected device: ms from starting to connect until subscribed. */
   durations: number[];
   /** This worker's CPU time (user + system) for the batch. */
@@ -32,6 +34,8 @@ export interface DownloadBatchResult {
   ok: number;
   failed: number;
   errors: Record<string, number>;
+  /** Downloads started again after a failed attempt. */
+  retries: number;
   bytes: number;
   durations: number[];
   cpuSeconds: number;

@@ -8,9 +8,14 @@ import { createSecureContext, type SecureContext } from 'node:tls';
 import { createCertificateSigningRequest, generateKeyPair } from '../../src/pki/index.js';
 import { now } from '../net.js';
 import { eachLimited } from '../stats.js';
-import { Device, type JobTiming } from './device.js';
+import { Device, retryableDownload, type JobTiming } from './device.js';
 import { download, Slots } from './download.js';
 import type { Command, ConnectResult, DownloadBatchResult } from './protocol.js';
+import { NETWORK_RETRY, withRetries } from './retry.js';
+
+/** A refusal by the broker is final; a handshake or connection that failed is tried again, as a device would. */
+const retryableConnect = (error: unknown) => !/refused|Not authorized|Bad username/i.test((error as Error).message);
+
 
 interface Member {
   device: Device;
@@ -48,15 +53,19 @@ async function connectAll(url: string, window: number, timeoutMs: number): Promi
   const startedAt = now();
   const durations: number[] = [];
   const errors = new Map<string, number>();
+  let retries = 0;
   await eachLimited(members, window, async (m) => {
+    const started = now();
     try {
-      durations.push(await m.device.connect(url, m.context!, timeoutMs));
+      await withRetries(NETWORK_RETRY, () => m.device.connect(url, m.context!, timeoutMs), retryableConnect, () => (retries += 1));
+      // From the first attempt: what the device waited, retries included.
+      durations.push(now() - started);
     } catch (error) {
       const key = (error as Error).message;
       errors.set(key, (errors.get(key) ?? 0) + 1);
     }
   });
-  return { startedAt, endedAt: now(), connected: durations.length, failed: members.length - durations.length, errors: Object.fromEntries(errors), durations, cpuSeconds: cpuSince(cpu) };
+  return { startedAt, endedAt: now(), connected: durations.length, failed: members.length - durations.length, errors: Object.fromEntries(errors), retries, durations, cpuSeconds: cpuSince(cpu) };
 }
 
 /** Resolves once every device settled (or the deadline passed). */
@@ -90,10 +99,11 @@ async function downloadBatch(args: { url: string; ca: string; count: number; con
   const durations: number[] = [];
   const errors = new Map<string, number>();
   let bytes = 0;
+  let retries = 0;
   const secureContext = createSecureContext({ ca: args.ca });
   await eachLimited(Array.from({ length: args.count }), args.concurrency, async () => {
     try {
-      const got = await download(args.url, args, { secureContext });
+      const got = await withRetries(NETWORK_RETRY, () => download(args.url, args, { secureContext }), retryableDownload, () => (retries += 1));
       bytes += got.bytes;
       durations.push(got.endedAt - got.startedAt);
     } catch (error) {
@@ -101,7 +111,7 @@ async function downloadBatch(args: { url: string; ca: string; count: number; con
       errors.set(key, (errors.get(key) ?? 0) + 1);
     }
   });
-  return { startedAt, endedAt: now(), ok: durations.length, failed: args.count - durations.length, errors: Object.fromEntries(errors), bytes, durations, cpuSeconds: cpuSince(cpu) };
+  return { startedAt, endedAt: now(), ok: durations.length, failed: args.count - durations.length, errors: Object.fromEntries(errors), retries, bytes, durations, cpuSeconds: cpuSince(cpu) };
 }
 
 async function handle(command: Command): Promise<unknown> {

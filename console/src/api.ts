@@ -65,3 +65,28 @@ export async function iot<T = Json>(method: string, path: string, opts: { query?
 
 /** Path segments are encoded, as the SDKs do. */
 export const seg = (s: string) => encodeURIComponent(s);
+
+/** A console POST whose answer is a file: returns its bytes and the name the server gave it. */
+export async function postForFile(path: string, body: unknown): Promise<{ blob: Blob; fileName: string; headers: Headers }> {
+  const response = await fetch(path, { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!response.ok) {
+    const parsed = (await response.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
+    if (response.status === 401) identity.value = null;
+    throw new ApiError(parsed.error?.code ?? `HTTP ${response.status}`, parsed.error?.message ?? response.statusText, response.status);
+  }
+  const disposition = response.headers.get('content-disposition') ?? '';
+  const fileName = /filename="([^"]+)"/.exec(disposition)?.[1] ?? 'download';
+  return { blob: await response.blob(), fileName, headers: response.headers };
+}
+
+/** Hands bytes to the browser as a download (a same-origin object URL, revoked once used). */
+export function saveFile(blob: Blob, fileName: string): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = fileName;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}

@@ -7,7 +7,10 @@ import { Overview } from './pages/overview.js';
 import { Things, ThingGroups, ThingGroup } from './pages/things.js';
 import { Thing } from './pages/thing.js';
 import { Security, Policy } from './pages/security.js';
-import { Jobs, Job } from './pages/jobs.js';
+import { Jobs } from './pages/jobs.js';
+import { JobLive } from './pages/job-live.js';
+import { Connect } from './pages/connect.js';
+import { Distribute } from './pages/distribute.js';
 import { Buckets, Bucket } from './pages/buckets.js';
 import { Iam, Role, ManagedPolicies, Users, User, Groups, Group } from './pages/iam.js';
 import './styles.css';
@@ -139,6 +142,8 @@ function ChangePassword() {
 
 const NAV: Array<[string, string]> = [
   ['/', 'Overview'],
+  ['/connect', 'Connect a device'],
+  ['/distribute', 'Distribute a file'],
   ['/things', 'Things'],
   ['/groups', 'Thing groups'],
   ['/jobs', 'Jobs'],
@@ -152,11 +157,13 @@ function Current() {
   const parts = path.split('/').filter(Boolean);
   const [first, second] = parts;
   if (!first) return <Overview />;
+  if (first === 'connect') return <Connect {...(second ? { initialThing: second } : {})} />;
+  if (first === 'distribute') return <Distribute />;
   if (first === 'things' && second) return <Thing name={parts.slice(1).join('/')} />;
   if (first === 'things') return <Things />;
   if (first === 'groups' && second) return <ThingGroup name={second} />;
   if (first === 'groups') return <ThingGroups />;
-  if (first === 'jobs' && second) return <Job id={second} />;
+  if (first === 'jobs' && second) return <JobLive id={second} />;
   if (first === 'jobs') return <Jobs />;
   if (first === 'security') return <Security />;
   if (first === 'policies' && second) return <Policy name={second} />;

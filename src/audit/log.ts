@@ -5,12 +5,11 @@ import type { Clock } from '../clock.js';
 import { newRequestId } from '../ids.js';
 import type { Database } from '../store/schema.js';
 import type { AuditEventsTable } from '../store/tables/audit.js';
+import { RetentionPurge } from '../store/retention.js';
 
 /** CloudTrail's event history keeps 90 days; so does Ferry's by default. */
 export const DEFAULT_AUDIT_RETENTION_MS = 90 * 24 * 3600 * 1000;
-/** Rows deleted per statement: a long backlog is purged without one huge transaction. */
-export const PURGE_BATCH = 500;
-const PURGE_EVERY_MS = 3600 * 1000;
+export { PURGE_BATCH } from '../store/retention.js';
 
 export interface AuditResource {
   ResourceType: string;
@@ -88,11 +87,23 @@ export interface AuditLogOptions {
  */
 export class AuditLog {
   readonly retentionMs: number;
-  private timer?: NodeJS.Timeout;
+  private readonly retention: RetentionPurge;
   private fileQueue: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: AuditLogOptions) {
     this.retentionMs = opts.retentionMs ?? DEFAULT_AUDIT_RETENTION_MS;
+    this.retention = new RetentionPurge({
+      what: 'audit events',
+      clock: opts.clock,
+      logger: opts.logger,
+      retentionMs: this.retentionMs,
+      singleton: opts.singleton,
+      deleteBatch: async (cutoff, limit) => {
+        const batch = await opts.db.selectFrom('audit_events').select('event_id').where('event_time', '<', cutoff).limit(limit).execute();
+        if (batch.length > 0) await opts.db.deleteFrom('audit_events').where('event_id', 'in', batch.map((r) => r.event_id)).execute();
+        return batch.length;
+      },
+    });
   }
 
   async record(input: NewAuditEvent): Promise<AuditEvent> {
@@ -136,39 +147,21 @@ export class AuditLog {
   }
 
   /** Deletes events older than the retention, PURGE_BATCH at a time; returns how many. */
-  async purge(): Promise<number> {
-    const cutoff = this.opts.clock.now() - this.retentionMs;
-    let total = 0;
-    for (;;) {
-      const batch = await this.opts.db.selectFrom('audit_events').select('event_id').where('event_time', '<', cutoff).limit(PURGE_BATCH).execute();
-      if (batch.length === 0) break;
-      await this.opts.db.deleteFrom('audit_events').where('event_id', 'in', batch.map((r) => r.event_id)).execute();
-      total += batch.length;
-      if (batch.length < PURGE_BATCH) break;
-    }
-    if (total > 0) this.opts.logger.info({ purged: total }, 'audit events past retention purged');
-    return total;
+  purge(): Promise<number> {
+    return this.retention.purge();
   }
 
   /** The purge, on one node of a cluster at a time; returns how many (0 when another node holds it). */
-  async purgeOnce(): Promise<number> {
-    if (!this.opts.singleton) return this.purge();
-    let count = 0;
-    await this.opts.singleton.run(async () => {
-      count = await this.purge();
-    });
-    return count;
+  purgeOnce(): Promise<number> {
+    return this.retention.purgeOnce();
   }
 
   start(): void {
-    const run = () => void this.purgeOnce().catch((error: unknown) => this.opts.logger.error({ err: error }, 'purging the audit log failed'));
-    run();
-    this.timer = setInterval(run, PURGE_EVERY_MS);
-    this.timer.unref();
+    this.retention.start();
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    this.retention.stop();
     await this.flush();
   }
 }

@@ -15,10 +15,10 @@ export async function ferryRequest<T>(conn: Connection, method: 'GET' | 'POST', 
   const headers: Record<string, string> = { host: url.host, ...(payload !== undefined ? { 'content-type': 'application/json' } : {}) };
   const signer = new SignatureV4({ service: 'iot', region: conn.region, credentials: conn.info.credentials, sha256: Sha256 });
   const signed = await signer.sign(
-    new HttpRequest({ method, protocol: url.protocol, hostname: url.hostname, port: Number(url.port), path: url.pathname, headers, ...(payload !== undefined ? { body: payload } : {}) }),
+    new HttpRequest({ method, protocol: url.protocol, hostname: url.hostname, port: Number(url.port), path: url.pathname, query: Object.fromEntries(url.searchParams), headers, ...(payload !== undefined ? { body: payload } : {}) }),
   );
   return new Promise((resolve, reject) => {
-    const req = https.request({ host: url.hostname, port: url.port, path: url.pathname, method, headers: signed.headers, agent: conn.agent }, (res) => {
+    const req = https.request({ host: url.hostname, port: url.port, path: `${url.pathname}${url.search}`, method, headers: signed.headers, agent: conn.agent }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {

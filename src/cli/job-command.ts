@@ -50,6 +50,7 @@ export function watchResult(io: CliIo, s: WatchSnapshot, json: boolean | undefin
       finished: s.finished,
       counters: s.counters,
       executions: s.executions.map((e) => ({ thingName: e.thingName, status: e.status, statusDetails: e.details })),
+      timeline: s.timeline,
     });
   }
   if (s.interrupted) return 130;
@@ -178,7 +179,7 @@ export function jobCommand(io: CliIo = processIo()): Command {
   withConnection(
     job
       .command('watch')
-      .description('live view of a job — counters, each device, a progress bar — until it completes (exit 0 if every device succeeded, 3 if not)')
+      .description('live view of a job — counters, each device, a progress bar, the timeline of its events — until it completes (exit 0 if every device succeeded, 3 if not)')
       .argument('<job-id>')
       .option('--interval <ms>', 'how often to poll', integer(50, 600000), 1000),
   ).action(

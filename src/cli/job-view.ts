@@ -3,6 +3,10 @@ import { bar } from './progress.js';
 import { finishedOf, totalOf, type Counters } from './ops/jobs.js';
 import { rolloutLine } from './rollout-view.js';
 import type { WatchSnapshot, WatchedExecution } from './ops/watch.js';
+import { historyLine } from './ops/history.js';
+
+/** How many of the timeline's latest events the in-place view shows. */
+const TIMELINE_LINES = 8;
 
 const COUNTER_LABELS: Array<[keyof Counters, string]> = [
   ['queued', 'queued'],
@@ -44,6 +48,10 @@ export function renderSnapshot(s: WatchSnapshot, maxDevices = 20): string[] {
     lines.push(`  ${e.thingName.padEnd(width)}  ${e.status.padEnd(11)} ${extra}`.trimEnd());
   }
   if (s.executions.length > maxDevices) lines.push(`  … and ${s.executions.length - maxDevices} more`);
+  if (s.timeline.length > 0) {
+    lines.push('  timeline:');
+    for (const e of s.timeline.slice(-TIMELINE_LINES)) lines.push(`    ${historyLine(e, 'job')}`);
+  }
   return lines;
 }
 
@@ -90,6 +98,8 @@ export class JobView {
       const reason = reasonOf(e);
       this.out.write(`  ${e.thingName} ${e.status}${quarter}${reason && e.status !== 'IN_PROGRESS' ? ` (${reason})` : ''}${joined}\n`);
     }
+    // The timeline, each event once, as it arrives.
+    for (const e of s.newEvents) this.out.write(`  | ${historyLine(e, 'job')}\n`);
     this.shown++;
   }
 }

@@ -59,14 +59,8 @@ const defined = <T extends object>(o: T) => Object.fromEntries(Object.entries(o)
  * file names, so an agent watching the folder never reads a mixed pair.
  * Returns the folder and its files.
  */
-export function writeKit(dir: string, m: KitMaterial): { dir: string; files: Record<string, string> } {
-  const root = resolve(dir);
-  const agent = agentBundle();
-  const tag = m.certificateId.slice(0, 12);
-  const fileNames = existsSync(join(root, KIT_CONFIG_FILE))
-    ? { ...KIT_DEFAULT_FILES, certificateFile: `certificate-${tag}.pem.crt`, privateKeyFile: `private-${tag}.pem.key` }
-    : KIT_DEFAULT_FILES;
-  const config: KitConfig = {
+function kitConfigOf(m: KitMaterial, fileNames: Pick<KitConfig, 'certificateFile' | 'privateKeyFile' | 'rootCaFile'>): KitConfig {
+  return {
     kitVersion: KIT_VERSION,
     thingName: m.thingName,
     clientId: m.thingName,
@@ -75,6 +69,40 @@ export function writeKit(dir: string, m: KitMaterial): { dir: string; files: Rec
     endpoints: defined({ mqtt: m.endpoints.mqtt, credentialProvider: m.endpoints.credentialProvider, s3: m.endpoints.s3, iotJobsData: m.endpoints.iotJobsData }),
     ...fileNames,
   };
+}
+
+/** One file of a kit, as a download (the console's zip) carries it. */
+export interface KitFile {
+  name: string;
+  data: string | Buffer;
+  mode: number;
+}
+
+/**
+ * A fresh kit's files, the same as writeKit puts in an empty folder: for a kit that
+ * travels as one archive. The private key is 0600 and start.sh 0755, as on disk.
+ */
+export function kitFiles(m: KitMaterial): KitFile[] {
+  const config = kitConfigOf(m, KIT_DEFAULT_FILES);
+  return [
+    { name: KIT_CONFIG_FILE, data: `${JSON.stringify(config, null, 2)}\n`, mode: 0o644 },
+    { name: KIT_DEFAULT_FILES.certificateFile, data: m.certificatePem, mode: 0o644 },
+    { name: KIT_DEFAULT_FILES.privateKeyFile, data: m.privateKeyPem, mode: 0o600 },
+    { name: KIT_DEFAULT_FILES.rootCaFile, data: m.rootCaPem, mode: 0o644 },
+    { name: 'public.pem.key', data: m.publicKeyPem, mode: 0o644 },
+    { name: AGENT_FILE, data: agentBundle(), mode: 0o644 },
+    { name: START_SCRIPT, data: START_SCRIPT_TEXT, mode: 0o755 },
+  ];
+}
+
+export function writeKit(dir: string, m: KitMaterial): { dir: string; files: Record<string, string> } {
+  const root = resolve(dir);
+  const agent = agentBundle();
+  const tag = m.certificateId.slice(0, 12);
+  const fileNames = existsSync(join(root, KIT_CONFIG_FILE))
+    ? { ...KIT_DEFAULT_FILES, certificateFile: `certificate-${tag}.pem.crt`, privateKeyFile: `private-${tag}.pem.key` }
+    : KIT_DEFAULT_FILES;
+  const config = kitConfigOf(m, fileNames);
   writeAgentKit(root, { config, certPem: m.certificatePem, keyPem: m.privateKeyPem, caPem: m.rootCaPem, publicKeyPem: m.publicKeyPem });
   const agentFile = join(root, AGENT_FILE);
   writeFileAtomic(agentFile, agent, 0o644);

@@ -5,7 +5,11 @@ import { processIo, UsageError, type CliIo } from './io.js';
 import { action, printFields, printJson, printTable } from './output.js';
 import { collectPairs, durationSeconds } from './parse.js';
 import { createThing, deleteThing, describeThing, listThings } from './ops/things.js';
+import { historyLine, readHistory } from './ops/history.js';
 import { searchThings } from './ops/fleet.js';
+
+/** How many of a thing's latest events `ferry thing describe` shows. */
+const RECENT_EVENTS = 20;
 
 interface CreateFlags extends ConnectionFlags {
   kit?: string;
@@ -87,9 +91,9 @@ export function thingCommand(io: CliIo = processIo()): Command {
     }),
   );
 
-  withConnection(thing.command('describe').description("show a thing, its attributes and its certificates").argument('<name>')).action(
+  withConnection(thing.command('describe').description("show a thing, its attributes, its certificates and its recent events (connections, job executions, links)").argument('<name>')).action(
     action(io, async (name: string, flags: ConnectionFlags) => {
-      const t = await withServer(flags, io, (conn) => describeThing(conn, name));
+      const t = await withServer(flags, io, async (conn) => ({ ...(await describeThing(conn, name)), history: (await readHistory(conn, { thingName: name }, { latest: true, limit: RECENT_EVENTS })).events }));
       if (flags.json) return printJson(io.stdout, t);
       printFields(io.stdout, [
         ['thing', t.thingName],
@@ -100,6 +104,8 @@ export function thingCommand(io: CliIo = processIo()): Command {
         ['principals', t.principals.join(', ') || '(none)'],
         ...retiringFields(t.retiring),
       ]);
+      // The thing's recent history: its connections and its executions' timeline (oldest first).
+      io.stdout.write(t.history.length === 0 ? 'recent events: (none)\n' : `recent events:\n${t.history.map((e) => `  ${historyLine(e, 'thing')}\n`).join('')}`);
     }),
   );
 

@@ -61,6 +61,7 @@ const APPLY: Record<string, Apply> = {
   'mqtt.sessionExpirySeconds': mqtt('sessionExpirySeconds'),
   'audit.retentionDays': (o, v) => (o.auditRetentionMs = Number(v) * 24 * 3600_000),
   'audit.file': (o, v) => (o.auditFile = String(v)),
+  'history.retentionDays': (o, v) => (o.historyRetentionMs = Number(v) * 24 * 3600_000),
   'jobs.schedulerIntervalMs': (o, v) => (o.jobsTickMs = Number(v)),
   'jobs.maxConcurrentJobs': (o, v) => (o.maxConcurrentJobs = Number(v)),
 };

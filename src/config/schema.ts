@@ -94,6 +94,9 @@ export const SCHEMA = {
     retentionDays: int('audit events (every operator request, as ferry audit shows them) older than this many days are purged', 90, 1, 36_500),
     file: str('also append each audit event as a JSON line to this file, for a log shipper; unset = off'),
   },
+  history: {
+    retentionDays: int('history events (lifecycle events, job and execution transitions, presigned links issued and first used, as ferry thing describe and ferry job watch show them) older than this many days are purged', 30, 1, 36_500),
+  },
   jobs: {
     schedulerIntervalMs: int('how often each node looks for due job timers', 1000, 50, 60_000),
     maxConcurrentJobs: int("the account's job concurrency quota: jobs rolling out (things not yet notified) at once; CreateJob of one more is LimitExceededException, a scheduled job starting with the quota full is CANCELED", 100, 1, 100_000),

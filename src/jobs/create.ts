@@ -77,6 +77,7 @@ export async function createJob(deps: CreateDeps, principal: Principal, request:
       const paced = isPaced(configColumns(configs));
       const row = jobRowFor(input, configs, jobArn, text, origins, things.length, u.nowMs, paced);
       await u.trx.insertInto('jobs').values(row).execute();
+      u.changes.jobHistory('created', jobOf(row));
       await u.trx.insertInto('job_targets').values([...new Set(input.targets)].map((target_arn) => ({ job_id: input.jobId, target_arn }))).execute();
       await deps.registry.tags.put(u.trx, jobArn, input.tags ?? []);
       await queueExecutions(u, input.jobId, things, paced ? undefined : u.nowMs);

@@ -5,7 +5,9 @@
  */
 import { FerryError } from '../errors.js';
 import { findPresignedPlaceholders, parseJobDocument, renderDocument, type S3Location } from './document.js';
+import type { HistorySink } from '../history/events.js';
 import type { Job } from './job.js';
+import type { JobExecution } from './types.js';
 
 /** Signs a GET of bucket/key as a role (IamService.presignGetAsRole). */
 export type RolePresign = (request: { roleArn: string; bucket: string; key: string; expiresSec: number }) => Promise<string>;
@@ -20,10 +22,12 @@ export class Delivery {
     private readonly presign: RolePresign,
     /** Ferry's S3 origins now (the advertised endpoint and the other names it answers to). */
     private readonly currentOrigins: () => string[],
+    /** Each link issued goes into the event history (bucket, key, expiry; never the URL). */
+    private readonly history?: HistorySink,
   ) {}
 
-  /** The document as the device gets it this time: a parsed object with fresh links. */
-  async render(job: Pick<Job, 'jobId' | 'document' | 'presignedUrlConfig' | 's3Origins'>): Promise<unknown> {
+  /** The document as the device gets it this time (for `to`'s execution): a parsed object with fresh links. */
+  async render(job: Pick<Job, 'jobId' | 'document' | 'presignedUrlConfig' | 's3Origins'>, to?: Pick<JobExecution, 'thingName' | 'executionNumber'>): Promise<unknown> {
     const doc = this.parse(job.document);
     const origins = [...new Set([...this.currentOrigins(), ...job.s3Origins])];
     const placeholders = findPresignedPlaceholders(doc, origins);
@@ -34,7 +38,10 @@ export class Delivery {
     const links = new Map<string, string>();
     for (const p of placeholders) {
       const id = locationId(p);
-      if (!links.has(id)) links.set(id, await this.presign({ roleArn: config.roleArn, bucket: p.bucket, key: p.key, expiresSec: config.expiresInSec }));
+      if (links.has(id)) continue;
+      const url = await this.presign({ roleArn: config.roleArn, bucket: p.bucket, key: p.key, expiresSec: config.expiresInSec });
+      links.set(id, url);
+      this.history?.linkIssued({ url, bucket: p.bucket, key: p.key, expiresSec: config.expiresInSec, jobId: job.jobId, thingName: to?.thingName, executionNumber: to?.executionNumber });
     }
     return renderDocument(doc, (loc) => links.get(locationId(loc))!, origins);
   }

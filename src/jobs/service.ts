@@ -43,6 +43,7 @@ import { updateJob, type UpdateJobInput } from './update.js';
 import { createJobTemplate, deleteJobTemplate, describeJobTemplate, listJobTemplates, type CreateJobTemplateInput, type JobTemplate, type JobTemplateSummary } from './templates.js';
 import type { JobExecution } from './types.js';
 import type { EngineDeps } from './unit.js';
+import type { HistorySink } from '../history/events.js';
 
 export interface JobsServiceDeps {
   store: Store;
@@ -57,6 +58,8 @@ export interface JobsServiceDeps {
   timers?: { owner: string; leaseMs: number };
   /** The account's job concurrency quota (concurrency.ts). */
   maxConcurrentJobs?: number | undefined;
+  /** The event history: every committed transition, and each presigned link issued. */
+  history?: HistorySink | undefined;
   /** Work one node of a cluster does at a time (finishing interrupted deletions). */
   singleton?: { run(work: () => Promise<void>): Promise<boolean> };
 }
@@ -81,8 +84,8 @@ export class JobsService {
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly deps: JobsServiceDeps) {
-    this.engine = { db: deps.store.db, dialect: deps.store.dialect, clock: deps.clock, maxConcurrentJobs: deps.maxConcurrentJobs };
-    this.delivery = new Delivery((r) => deps.iam.presignGetAsRole(r), () => this.s3Origins());
+    this.engine = { db: deps.store.db, dialect: deps.store.dialect, clock: deps.clock, maxConcurrentJobs: deps.maxConcurrentJobs, history: deps.history };
+    this.delivery = new Delivery((r) => deps.iam.presignGetAsRole(r), () => this.s3Origins(), deps.history);
     deps.registry.tags.registerType('job', async (jobId) => (await findJob(deps.store.db, jobId)) !== undefined);
     deps.registry.tags.registerType('jobtemplate', async (id) => (await deps.store.db.selectFrom('job_templates').select('template_id').where('template_id', '=', id).executeTakeFirst()) !== undefined);
   }
@@ -298,7 +301,7 @@ export class JobsService {
   // ---- plumbing ----
 
   private async deliver(found: ExecutionWithJob, withDocument: boolean): Promise<DeliveredExecution> {
-    return withDocument ? { execution: found.execution, document: await this.delivery.render(found.job) } : { execution: found.execution };
+    return withDocument ? { execution: found.execution, document: await this.delivery.render(found.job, found.execution) } : { execution: found.execution };
   }
 
   private async announced<T>(work: Promise<{ value: T; changes: Changes }>): Promise<T> {

@@ -8,6 +8,7 @@ import type { Clock } from '../clock.js';
 import { notFound } from '../errors.js';
 import type { SqlDialect } from '../store/db.js';
 import type { Database } from '../store/schema.js';
+import type { HistorySink } from '../history/events.js';
 import { Changes } from './changes.js';
 import { DEFAULT_MAX_CONCURRENT_JOBS } from './concurrency.js';
 import { lockJob, moveCounters, pendingOf, writeExecution } from './queries.js';
@@ -21,6 +22,8 @@ export interface EngineDeps {
   clock: Clock;
   /** The account's job concurrency quota (concurrency.ts); DEFAULT_MAX_CONCURRENT_JOBS when absent. */
   maxConcurrentJobs?: number | undefined;
+  /** Where each committed unit's transitions are recorded (the event history). */
+  history?: HistorySink | undefined;
 }
 
 export interface Unit {
@@ -36,6 +39,8 @@ export async function inTransaction<T>(deps: EngineDeps, work: (u: Unit) => Prom
   const changes = new Changes();
   const maxConcurrentJobs = deps.maxConcurrentJobs ?? DEFAULT_MAX_CONCURRENT_JOBS;
   const value = await deps.db.transaction().execute((trx) => work({ trx, dialect: deps.dialect, nowMs: deps.clock.now(), changes, maxConcurrentJobs }));
+  // Committed: now it is history (in memory at once, written in the history's next batch).
+  if (deps.history) for (const event of changes.history) deps.history.record(event);
   return { value, changes };
 }
 

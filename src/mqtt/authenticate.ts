@@ -23,7 +23,7 @@ export interface AuthenticateDeps {
   /** Counts CONNECTs per client id (AWS's 1 a second); absent = no limit. */
   connectRate?: ConnectRate;
   /** Told of each CONNECT refused after its client id was known (connect-failure events). */
-  connectFailed?(connection: DeviceConnection, reason: ConnectFailureReason): void;
+  connectFailed?(connection: DeviceConnection, reason: ConnectFailureReason, message: string): void;
 }
 
 // CONNACK 3: server unavailable, the answer to a CONNECT over its client id's rate.
@@ -69,7 +69,7 @@ export function authenticate(deps: AuthenticateDeps): NonNullable<AedesOptions['
     accept(deps, connection).then(
       (error) => {
         if (!error) return done(null, true);
-        if (connection.clientId !== '') deps.connectFailed?.(connection, error.returnCode === SERVER_UNAVAILABLE ? 'THROTTLED' : 'AUTHORIZATION_FAILED');
+        if (connection.clientId !== '') deps.connectFailed?.(connection, error.returnCode === SERVER_UNAVAILABLE ? 'THROTTLED' : 'AUTHORIZATION_FAILED', error.message);
         done(error, false);
       },
       (error: unknown) => {

@@ -12,7 +12,7 @@ import { Connections, DeviceConnection } from './connections.js';
 import type { ConnectivityStore } from './connectivity.js';
 import type { DeviceAuthority } from './device-authority.js';
 import type { IamAuthority, SignedPrincipal } from './iam-authority.js';
-import { encodePayload, type BrokerPort, type DeviceMessagingHub, type OutboundMessage } from './device-messaging.js';
+import { encodePayload, type BrokerPort, type DeviceConnectionInfo, type DeviceMessagingHub, type OutboundMessage } from './device-messaging.js';
 import { DEFAULT_MQTT_LIMITS, DRAIN_TIMEOUT_MS, MAX_CLIENT_ID_BYTES, MAX_QUEUED_PER_SESSION, maxPacketBytes, type MqttLimits } from './limits.js';
 import { ConnectRate } from './connect-rate.js';
 import { throttleInbound } from './inbound-throttle.js';
@@ -25,6 +25,8 @@ import { closeGracefullyOnDestroy } from './graceful-close.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { guardPackets } from './packet-guard.js';
 import { Presence } from './presence.js';
+import type { DeviceEvents } from './device-events.js';
+import { NO_HISTORY, type HistorySink } from '../history/events.js';
 import { sessionStore } from './session-store.js';
 import { expireSignedConnections } from './websocket-ttl.js';
 import type { MqttArns } from './topics.js';
@@ -60,6 +62,10 @@ export interface FerryBrokerDeps {
   limits?: MqttLimits;
   /** Told of each PUBLISH from a client (in) and to one (out), for metrics. */
   onMessage?: (direction: 'in' | 'out') => void;
+  /** Told what the broker sees of each connection (the console's checklist watches it). */
+  deviceEvents?: DeviceEvents;
+  /** The event history: connections, their ends, refused CONNECTs and subscriptions. */
+  history?: HistorySink;
 }
 
 export interface FerryBroker {
@@ -83,9 +89,11 @@ export async function createFerryBroker(deps: FerryBrokerDeps): Promise<FerryBro
   const logger = deps.logger.child({ component: 'mqtt' });
   const limits = deps.limits ?? DEFAULT_MQTT_LIMITS;
   const publishAsService = (topic: string, payload: Buffer) => {
-    if (!broker.closed) broker.publish({ cmd: 'publish', topic, payload, qos: 1, retain: false, dup: false }, () => {});
+    if (broker.closed) return;
+    deps.deviceEvents?.lifecycle(topic, payload, deps.clock.now());
+    broker.publish({ cmd: 'publish', topic, payload, qos: 1, retain: false, dup: false }, () => {});
   };
-  const events = new SubscriptionEvents({ publish: publishAsService, clock: deps.clock });
+  const events = new SubscriptionEvents({ publish: publishAsService, clock: deps.clock, history: deps.history ?? NO_HISTORY });
   const hookDeps = {
     ...deps,
     logger,
@@ -94,7 +102,10 @@ export async function createFerryBroker(deps: FerryBrokerDeps): Promise<FerryBro
     refused: new WeakSet<object>(),
     overLimit: new WeakSet<object>(),
     connectRate: new ConnectRate(deps.clock, limits.connectsPerSecondPerClientId),
-    connectFailed: (connection: DeviceConnection, reason: Parameters<SubscriptionEvents['connectFailed']>[1]) => events.connectFailed(connection, reason),
+    connectFailed: (connection: DeviceConnection, reason: Parameters<SubscriptionEvents['connectFailed']>[1], message: string) => {
+      deps.deviceEvents?.emit({ type: 'connect-refused', at: deps.clock.now(), clientId: connection.clientId, certificateId: connection.certificateId, reason: message });
+      events.connectFailed(connection, reason);
+    },
     isConsumed: (topic: string) => deps.messaging.isConsumed(topic),
   };
   if (deps.cluster) noteTakeoversElsewhere(deps.cluster.mq, connections, () => broker.id);
@@ -108,7 +119,7 @@ export async function createFerryBroker(deps: FerryBrokerDeps): Promise<FerryBro
     authorizePublish: authorizePublish(hookDeps),
     authorizeSubscribe: authorizeSubscribe(hookDeps),
     authorizeForward: countedForward(authorizeForward(hookDeps), deps.onMessage),
-    published: consumeRequests(connections, deps.messaging),
+    published: consumeRequests(connections, deps.messaging, deps.deviceEvents && watchJobsRequests(deps.deviceEvents, deps.clock)),
   });
   // aedes makes its persistence in listen(); Ferry's session rules wrap it (see session-store.ts).
   const internals = broker as unknown as { persistence: object };
@@ -137,6 +148,7 @@ export async function createFerryBroker(deps: FerryBrokerDeps): Promise<FerryBro
     clock: deps.clock,
     logger,
     nodeId,
+    history: deps.history ?? NO_HISTORY,
   });
   const announced = new WeakSet<DeviceConnection>();
   const sessionWrites = new KeyedQueue(logger, 'mqtt session record failed');
@@ -196,6 +208,10 @@ export async function createFerryBroker(deps: FerryBrokerDeps): Promise<FerryBro
       const stream = over?.stream ?? socket;
       const client = broker.handle(stream);
       const connection = new DeviceConnection(client, sourceIp(socket), socket);
+      if (deps.deviceEvents && !over?.signer) {
+        const certificate = socket.getPeerX509Certificate?.();
+        if (certificate) deps.deviceEvents.emit({ type: 'tls', at: deps.clock.now(), certificateId: certificate.fingerprint256.replaceAll(':', '').toLowerCase(), sourceIp: connection.sourceIp });
+      }
       if (over?.signer) connection.signer = over.signer;
       connections.add(connection);
       guardPackets(
@@ -254,7 +270,7 @@ function expiringSessions(inner: NonNullable<AedesOptions['preConnect']>, connec
  * the seam. aedes handles the packets of one socket read concurrently, so each
  * connection's requests are chained here: one at a time, in the order published.
  */
-function consumeRequests(connections: Connections, messaging: DeviceMessagingHub): NonNullable<AedesOptions['published']> {
+function consumeRequests(connections: Connections, messaging: DeviceMessagingHub, seen?: (request: { topic: string; connection: DeviceConnectionInfo }) => void): NonNullable<AedesOptions['published']> {
   const queues = new WeakMap<DeviceConnection, Promise<void>>();
   return (packet, client, done) => {
     const connection = connections.of(client);
@@ -263,12 +279,22 @@ function consumeRequests(connections: Connections, messaging: DeviceMessagingHub
     const info = { clientId: connection.clientId, certificateId: device.certificateId, sessionId: connection.sessionId, ...(device.thingName ? { thingName: device.thingName } : {}) };
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     const request = { topic: packet.topic, payload, qos: packet.qos > 0 ? (1 as const) : (0 as const), connection: info };
-    const next = (queues.get(connection) ?? Promise.resolve()).then(() => messaging.dispatch(request));
+    // Told once handled, so a watcher that reads the request's effect finds it committed.
+    const next = (queues.get(connection) ?? Promise.resolve()).then(() => messaging.dispatch(request)).finally(() => seen?.({ topic: packet.topic, connection: info }));
     queues.set(connection, next);
     next.then(
       () => done(null),
       () => done(null),
     );
+  };
+}
+
+/** Jobs requests (`$aws/things/{thing}/jobs/…`) told to the device-event watchers. */
+function watchJobsRequests(events: DeviceEvents, clock: Clock) {
+  return (request: { topic: string; connection: DeviceConnectionInfo }) => {
+    if (!/^\$aws\/things\/[^/]+\/jobs\//.test(request.topic)) return;
+    const c = request.connection;
+    events.emit({ type: 'jobs-request', at: clock.now(), clientId: c.clientId, thingName: c.thingName, certificateId: c.certificateId, topic: request.topic });
   };
 }
 

@@ -89,14 +89,14 @@ export class ConnectivityStore {
   }
 
   /** The connections recorded as open on a node. */
-  async connectedOn(nodeId: string): Promise<Array<{ clientId: string; sessionId: string; principalId: string; versionNumber: number }>> {
+  async connectedOn(nodeId: string): Promise<Array<{ clientId: string; thingName?: string; sessionId: string; principalId: string; versionNumber: number }>> {
     const rows = await this.db
       .selectFrom('mqtt_connectivity')
-      .select(['client_id', 'session_id', 'principal_id', 'version_number'])
+      .select(['client_id', 'thing_name', 'session_id', 'principal_id', 'version_number'])
       .where('node_id', '=', nodeId)
       .where('connected', '=', 1)
       .execute();
-    return rows.map((r) => ({ clientId: r.client_id, sessionId: r.session_id, principalId: r.principal_id, versionNumber: Number(r.version_number) }));
+    return rows.map((r) => ({ clientId: r.client_id, ...(r.thing_name !== null ? { thingName: r.thing_name } : {}), sessionId: r.session_id, principalId: r.principal_id, versionNumber: Number(r.version_number) }));
   }
 
   /** The node each of these client ids is recorded connected to (absent: not connected anywhere). */

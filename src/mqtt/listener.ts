@@ -41,6 +41,7 @@ export async function startMqttListener(opts: {
     feed: ctx.services.registry.feed,
     messaging: ctx.services.deviceMessaging,
     connectivity: ctx.services.connectivity,
+    deviceEvents: ctx.services.deviceEvents,
     arns: new MqttArns(ctx.region, ctx.accountId),
     clock: ctx.clock,
     logger: opts.logger,
@@ -49,6 +50,7 @@ export async function startMqttListener(opts: {
     onMessage: (direction) => ctx.metrics.mqttMessages.inc({ direction }),
     limits: ctx.options.mqtt,
     sessions: new SessionRecords(ctx.store.db),
+    history: ctx.services.history,
     ...(ctx.cluster.broker ? { cluster: ctx.cluster.broker } : {}),
   });
   ctx.cluster.hooks.connections = () => broker.connections.size;

@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import type { DeviceConnection } from './connections.js';
 import type { ConnectivityStore } from './connectivity.js';
 import { KeyedQueue } from './keyed-queue.js';
+import type { HistorySink } from '../history/events.js';
 
 export interface PresenceDeps {
   /** Publishes as the service (QoS 1), or does nothing once the broker is closing. */
@@ -11,6 +12,7 @@ export interface PresenceDeps {
   clock: Clock;
   logger: Logger;
   nodeId: string;
+  history: HistorySink;
 }
 
 /**
@@ -29,6 +31,8 @@ export class Presence {
   }
 
   connected(connection: DeviceConnection): void {
+    // Recorded in the history at once, in the broker's order (before the subscriptions that follow), not when the write runs.
+    this.deps.history.record({ kind: 'connected', thingName: connection.device?.thingName, clientId: connection.clientId, details: { sessionIdentifier: connection.sessionId, ...(connection.sourceIp ? { ipAddress: connection.sourceIp } : {}) } });
     this.inOrder(connection.clientId, async () => {
       const at = this.deps.clock.now();
       connection.versionNumber = await this.deps.connectivity.connected({
@@ -54,6 +58,7 @@ export class Presence {
 
   disconnected(connection: DeviceConnection): void {
     const reason = connection.reason ?? 'CONNECTION_LOST';
+    this.deps.history.record({ kind: 'disconnected', thingName: connection.device?.thingName, clientId: connection.clientId, details: { reason, sessionIdentifier: connection.sessionId } });
     this.inOrder(connection.clientId, async () => {
       const at = this.deps.clock.now();
       await this.deps.connectivity.disconnected({ clientId: connection.clientId, sessionId: connection.sessionId, reason, at });
@@ -85,6 +90,7 @@ export class Presence {
           const at = this.deps.clock.now();
           if (!(await this.deps.connectivity.disconnected({ clientId: row.clientId, sessionId: row.sessionId, reason: 'CONNECTION_LOST', at }))) return resolve();
           announced++;
+          this.deps.history.record({ kind: 'disconnected', atMs: at, thingName: row.thingName, clientId: row.clientId, details: { reason: 'CONNECTION_LOST', sessionIdentifier: row.sessionId, nodeLost: nodeId } });
           this.announceFor(row.clientId, 'disconnected', {
             clientId: row.clientId,
             timestamp: at,

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { DeviceConnection } from './connections.js';
+import type { HistorySink } from '../history/events.js';
 
 /** SUBACK's failure code: the filter was not granted. */
 const REFUSED = 128;
@@ -8,6 +9,7 @@ export interface LifecycleEventDeps {
   /** Publishes as the service (QoS 1), or does nothing once the broker is closing. */
   publish(topic: string, payload: Buffer): void;
   clock: Clock;
+  history: HistorySink;
 }
 
 /**
@@ -29,6 +31,10 @@ export class SubscriptionEvents {
 
   subscribed(connection: DeviceConnection, subscriptions: Array<{ topic: string; qos: number }>): void {
     const topics = subscriptions.filter((s) => s.qos !== REFUSED).map((s) => s.topic);
+    const refused = subscriptions.filter((s) => s.qos === REFUSED).map((s) => s.topic);
+    if (topics.length > 0 || refused.length > 0) {
+      this.deps.history.record({ kind: 'subscribed', thingName: connection.device?.thingName, clientId: connection.clientId, details: { topics, ...(refused.length > 0 ? { refused } : {}) } });
+    }
     if (topics.length > 0) this.subscriptionEvent('subscribed', connection, topics);
   }
 
@@ -37,6 +43,8 @@ export class SubscriptionEvents {
   }
 
   connectFailed(connection: DeviceConnection, connectFailureReason: ConnectFailureReason): void {
+    // The thing is the client id it claimed (AWS's convention): who tried to connect as it is what its owner wants to know.
+    this.deps.history.record({ kind: 'connect_failed', thingName: connection.device?.thingName ?? connection.clientId, clientId: connection.clientId, details: { reason: connectFailureReason, ...(connection.certificateId ? { certificateId: connection.certificateId } : {}) } });
     this.send(`$aws/events/presence/connect_failed/${connection.clientId}`, connection.clientId, {
       clientId: connection.clientId,
       timestamp: this.deps.clock.now(),

@@ -46,6 +46,8 @@ export interface ServerOptions {
   auditRetentionMs: number;
   /** Also append each audit event as a JSON line to this file (for a log shipper); unset = off. */
   auditFile?: string | undefined;
+  /** History events older than this are purged (default 30 days). */
+  historyRetentionMs: number;
   /** Accept S3 Signature Version 2 (`--sigv2 on|off`), as S3 and MinIO still do. */
   sigv2: boolean;
 }

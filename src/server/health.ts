@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from './context.js';
 
@@ -16,7 +15,7 @@ const within = <T>(work: Promise<T>, fallback: T): Promise<T> =>
 /** Database and Redis reachable, the schema the one this code knows, every listener up. */
 export async function readiness(ctx: AppContext, listenersUp: () => boolean): Promise<Readiness> {
   const [database, redis, schema] = await Promise.all([
-    within(sql`select 1`.execute(ctx.store.db).then(() => true), false),
+    within(ctx.store.ping().then(() => true), false),
     ctx.cluster.redisReachable(CHECK_TIMEOUT_MS),
     within(ctx.store.schemaProblem().then((p) => p === undefined), false),
   ]);

@@ -9,6 +9,7 @@ import { registerDeviceApi } from '../api/device/index.js';
 import { registerClusterRoutes } from '../api/ferry/cluster.js';
 import { registerRotationRoutes } from '../api/ferry/rotations.js';
 import { registerAuditRoutes } from '../api/ferry/audit.js';
+import { registerHistoryRoutes } from '../api/ferry/history.js';
 import { registerRootKeyRoutes } from '../api/ferry/root-key.js';
 import { registerConsole } from '../api/console/index.js';
 import type { S3Address } from '../api/console/sdk.js';
@@ -59,6 +60,7 @@ function apiApp(ctx: AppContext, s3Address: S3Address): FastifyInstance {
   registerClusterRoutes(app, ctx);
   registerRotationRoutes(app, ctx);
   registerAuditRoutes(app, ctx);
+  registerHistoryRoutes(app, ctx);
   registerRootKeyRoutes(app, ctx);
   registerConsole(app, ctx, { s3Address });
   return app;

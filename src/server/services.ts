@@ -9,6 +9,7 @@ import { relayRegistryChanges } from '../cluster/change-relay.js';
 import { JobsRelay, type LocalNotifier } from '../cluster/jobs-relay.js';
 import { DeviceMessagingHub } from '../mqtt/device-messaging.js';
 import { ConnectivityStore } from '../mqtt/connectivity.js';
+import { DeviceEvents } from '../mqtt/device-events.js';
 import { createRegistry, type Registry } from '../registry/index.js';
 import { createIamService, type IamService } from '../iam/service.js';
 import { presignUrl } from '../protocols/sigv4/index.js';
@@ -17,6 +18,7 @@ import { createJobsService, type JobsService } from '../jobs/index.js';
 import { startJobsMqtt } from '../api/jobs-mqtt/index.js';
 import { FleetIndex } from '../fleet/service.js';
 import { AuditLog } from '../audit/log.js';
+import { History } from '../history/store.js';
 import { ephemeralSecretBox, type SecretBox } from '../iam/secrets.js';
 
 /** What the domain services are built from. */
@@ -31,7 +33,7 @@ export interface ServiceDeps {
   /** Seals access-key secrets under the KEK; absent (tests): a key kept only in this process. */
   secrets?: SecretBox;
   /** The settings the services read (limits, time-outs, the blob directory). */
-  options?: Pick<ServerOptions, 'blobDir' | 'abandonedUploadMs' | 'jobsTickMs' | 'maxConcurrentJobs'> & Partial<Pick<ServerOptions, 'auditRetentionMs' | 'auditFile'>>;
+  options?: Pick<ServerOptions, 'blobDir' | 'abandonedUploadMs' | 'jobsTickMs' | 'maxConcurrentJobs'> & Partial<Pick<ServerOptions, 'auditRetentionMs' | 'auditFile' | 'historyRetentionMs'>>;
   cluster?: Cluster;
   /** Where the jobs notifications' latency goes. */
   metrics?: FerryMetrics;
@@ -48,6 +50,8 @@ export interface DomainServices {
   deviceMessaging: DeviceMessagingHub;
   /** Each thing's MQTT connectivity (connected, since, last disconnect reason). */
   connectivity: ConnectivityStore;
+  /** What this node's broker sees of each connection as it happens (the console's connect checklist). */
+  deviceEvents: DeviceEvents;
   /** Buckets, objects and multipart uploads on the blob store; authorizes role sessions with IAM's policies. */
   objects: ObjectStore;
   /** Jobs and their executions, the timers' scheduler, and (through deviceMessaging) the Jobs MQTT API. */
@@ -56,6 +60,8 @@ export interface DomainServices {
   fleet: FleetIndex;
   /** Every operator request, after it was decided (issue 20); purged past its retention. */
   audit: AuditLog;
+  /** Lifecycle events, job and execution transitions, links issued and first used (issue 22); purged past its retention. */
+  history: History;
   /** The Jobs MQTT API's hold on deviceMessaging (a test's scripted stand-in may stop it and answer instead). */
   jobsMqtt: { stop(): void };
 }
@@ -67,7 +73,17 @@ export async function createDomainServices(deps: ServiceDeps): Promise<DomainSer
   const deviceMessaging = new DeviceMessagingHub(deps.logger.child({ component: 'device-messaging' }));
   const connectivity = new ConnectivityStore(deps.store.db);
   const objects = await createObjectStore({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'objects' }), region: deps.region, root: deps.options?.blobDir ?? deps.paths.objects, policies: iam.authorizer, ...(deps.options ? { abandonedUploadMs: deps.options.abandonedUploadMs } : {}), ...(deps.cluster ? { singleton: deps.cluster.singleton('objects-sweep'), sharedBlobs: deps.cluster.clustered } : {}) });
-  const jobs = createJobsService({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'jobs' }), registry, iam, objects, ...(deps.options ? { tickIntervalMs: deps.options.jobsTickMs, maxConcurrentJobs: deps.options.maxConcurrentJobs } : {}), ...(deps.cluster ? { timers: { owner: deps.cluster.nodeId, leaseMs: deps.cluster.settings.leaseMs }, singleton: deps.cluster.singleton('jobs-deletions') } : {}) });
+  const history = new History({
+    db: deps.store.db,
+    dialect: deps.store.dialect,
+    clock: deps.clock,
+    logger: deps.logger.child({ component: 'history' }),
+    node: deps.cluster?.nodeName ?? 'local',
+    retentionMs: deps.options?.historyRetentionMs,
+    ...(deps.cluster ? { singleton: deps.cluster.singleton('history-purge') } : {}),
+  });
+  history.start();
+  const jobs = createJobsService({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'jobs' }), registry, iam, objects, history, ...(deps.options ? { tickIntervalMs: deps.options.jobsTickMs, maxConcurrentJobs: deps.options.maxConcurrentJobs } : {}), ...(deps.cluster ? { timers: { owner: deps.cluster.nodeId, leaseMs: deps.cluster.settings.leaseMs }, singleton: deps.cluster.singleton('jobs-deletions') } : {}) });
   const cluster = deps.cluster?.clustered ? deps.cluster : undefined;
   const relay = cluster
     ? (local: LocalNotifier) =>
@@ -117,7 +133,7 @@ export async function createDomainServices(deps: ServiceDeps): Promise<DomainSer
   if (deps.cluster?.clustered) {
     relayRegistryChanges({ feed: registry.feed, bus: deps.cluster.bus, nodes: deps.cluster.nodes, waitMs: deps.cluster.settings.changeWaitMs, logger: deps.logger.child({ component: 'cluster' }) });
   }
-  return { registry, iam, deviceMessaging, connectivity, objects, jobs, jobsMqtt, fleet, audit };
+  return { registry, iam, deviceMessaging, connectivity, deviceEvents: new DeviceEvents(), objects, jobs, jobsMqtt, fleet, audit, history };
 }
 
 /** Stops background work (timers, schedulers) before the database closes. */
@@ -127,4 +143,5 @@ export async function stopDomainServices(services: DomainServices): Promise<void
   await services.registry.rotations.stop();
   await services.objects.stop();
   await services.audit.stop();
+  await services.history.stop();
 }

@@ -17,8 +17,10 @@ export interface Store {
   dialect: SqlDialect;
   /** The migrations this start applied (none when another node or an earlier start had). */
   applied: string[];
-  /** Undefined when the schema is exactly what this code knows; else why not (readiness checks it). */
+  /** Undefined when the schema is exactly what this code knows; else why not (readiness checks it, on the health connection). */
   schemaProblem(): Promise<string | undefined>;
+  /** Resolves when the database answers, asked on the health connection (never behind the busy pool's queue). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -110,7 +112,96 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     await db.destroy();
     throw error;
   }
-  return { db, dialect, applied, schemaProblem: () => schemaProblem(db), close: () => db.destroy() };
+  // PostgreSQL: readiness asks on a connection of its own. Through the pool, a node whose ten connections
+  // are all busy (a job's burst of device requests) queued its health check behind them and looked
+  // unready to the balancer, which then sent its devices elsewhere while it was only busy.
+  const health = dialect === 'postgres' ? new HealthConnection(options.databaseUrl!, options.pgSchema) : undefined;
+  return {
+    db,
+    dialect,
+    applied,
+    schemaProblem: async () => problemOf(health ? await health.migrationNames() : await appliedMigrations(db)),
+    ping: async () => (health ? health.ping() : void (await sql`select 1`.execute(db))),
+    close: async () => {
+      await health?.close();
+      await db.destroy();
+    },
+  };
+}
+
+const HEALTH_QUERY_TIMEOUT_MS = 2000;
+
+/** One PostgreSQL connection for health checks, opened when asked and dropped (to be opened again) when it fails. */
+class HealthConnection {
+  private client: Promise<pg.Client> | undefined;
+
+  constructor(
+    private readonly url: string,
+    private readonly schema: string | undefined,
+  ) {}
+
+  async ping(): Promise<void> {
+    await this.query('select 1');
+  }
+
+  /** The applied migrations' names; undefined on a database without the table. */
+  async migrationNames(): Promise<string[] | undefined> {
+    try {
+      return (await this.query<{ name: string }>('select name from ferry_migrations order by name')).map((r) => r.name);
+    } catch (error) {
+      if ((error as { code?: string }).code === '42P01') return undefined; // no migrations table yet
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (client) await (await client.catch(() => undefined))?.end().catch(() => undefined);
+  }
+
+  private async query<R extends pg.QueryResultRow>(text: string): Promise<R[]> {
+    const client = await this.connected();
+    let timer: NodeJS.Timeout | undefined;
+    // A connection that stopped answering (a partition, not a reset) is dropped, so the next check opens another.
+    const silent = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.drop(client);
+        reject(new Error(`the database did not answer the health check within ${HEALTH_QUERY_TIMEOUT_MS} ms`));
+      }, HEALTH_QUERY_TIMEOUT_MS);
+      timer.unref();
+    });
+    try {
+      return (await Promise.race([client.query<R>(text), silent])).rows;
+    } catch (error) {
+      // A connection that failed is not used again; a query error on a live one (42P01) keeps it.
+      if (!(error as { code?: string }).code) this.drop(client);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private connected(): Promise<pg.Client> {
+    if (!this.client) {
+      const client = new BoundedConnectClient({ connectionString: this.url, keepAlive: true, ...(this.schema ? { options: `-c search_path=${this.schema}` } : {}) });
+      client.on('error', () => this.drop(client));
+      const ready = client.connect().then(() => client);
+      ready.catch(() => this.drop(client));
+      this.client = ready;
+    }
+    return this.client;
+  }
+
+  private drop(client: pg.Client): void {
+    void this.client?.then(
+      (current) => {
+        if (current === client) this.client = undefined;
+      },
+      () => (this.client = undefined),
+    );
+    void client.end().catch(() => undefined);
+  }
 }
 
 /**
@@ -157,7 +248,10 @@ async function appliedMigrations(db: Kysely<Database>): Promise<string[] | undef
 }
 
 async function schemaProblem(db: Kysely<Database>): Promise<string | undefined> {
-  const names = await appliedMigrations(db);
+  return problemOf(await appliedMigrations(db));
+}
+
+function problemOf(names: string[] | undefined): string | undefined {
   const known = new Set(migrations.map((m) => m.name));
   const unknown = (names ?? []).filter((n) => !known.has(n));
   if (unknown.length > 0) {

@@ -64,6 +64,8 @@ function snapshot(status: string, executions: Array<[string, string, Record<stri
     counters: { queued: count('QUEUED'), inProgress: count('IN_PROGRESS'), succeeded: count('SUCCEEDED'), failed: count('FAILED'), rejected: 0, timedOut: 0, canceled: 0, removed: 0 },
     executions: executions.map(([thingName, s, details]) => ({ thingName, status: s, details, progress: progressOf(details) })),
     finished: status === 'COMPLETED',
+    timeline: [],
+    newEvents: [],
   };
 }
 

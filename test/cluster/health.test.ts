@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ListThingsCommand } from '@aws-sdk/client-iot';
+import { sql } from 'kysely';
+import pg from 'pg';
 import { clusterSkipReason, REDIS_URL, tcpRelay } from './helpers.js';
 import { pgTestSchema } from '../helpers/postgres.js';
 import { startTestServer } from '../helpers/server.js';
@@ -35,4 +37,38 @@ test('/healthz and /readyz on the api and device listeners; /readyz unready whil
   await relay.start();
   await eventually(async () => (await get(`${s.endpoints.endpoints.iot}/readyz`)).status === 200, 'ready again', 15_000);
   await s.iot().send(new ListThingsCommand({}));
+});
+
+test('/readyz stays ready while every pooled database connection is busy; ListThings waits for one meanwhile', { skip }, async (t) => {
+  const schema = await pgTestSchema();
+  const s = await startTestServer({ pg: { url: schema.url, schema: schema.schema }, redisUrl: REDIS_URL! });
+  const holder = new pg.Client({ connectionString: schema.url });
+  await holder.connect();
+  t.after(async () => {
+    await holder.end().catch(() => undefined);
+    await s.close();
+    await schema.drop();
+  });
+  const get = (url: string) => rawRequest({ url, ca: s.ca });
+  // Every one of the pool's ten connections waits on an advisory lock this client holds: the pool is busy, the database is there.
+  const key = 0x7e570000 + Math.floor(Math.random() * 0xffff);
+  await holder.query('select pg_advisory_lock($1)', [key]);
+  const busy = Array.from({ length: 12 }, () => sql`select pg_advisory_lock(${key}), pg_advisory_unlock(${key})`.execute(s.server.ctx.store.db));
+  await eventually(async () => {
+    const { rows } = await holder.query<{ n: string }>("select count(*) as n from pg_locks where locktype = 'advisory' and objid = $1 and objsubid = 1 and not granted", [key]);
+    return Number(rows[0]!.n) >= 10;
+  }, 'the pool is busy');
+  let listed = false;
+  const listing = s
+    .iot()
+    .send(new ListThingsCommand({}))
+    .then(() => (listed = true));
+  const ready = await get(`${s.endpoints.endpoints.iot}/readyz`);
+  assert.equal(ready.status, 200, ready.body);
+  assert.deepEqual(JSON.parse(ready.body).checks, { database: true, redis: true, schema: true, listeners: true });
+  assert.equal(listed, false, 'the API call is still queued behind the busy pool');
+  await holder.query('select pg_advisory_unlock($1)', [key]);
+  await Promise.all(busy);
+  await listing;
+  assert.equal(listed, true);
 });

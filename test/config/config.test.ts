@@ -48,7 +48,7 @@ x = 1
     'cluster.heartbeatSeconds: must be an integer from 1 to 60 (got 0)',
     'cluster.redisUrl: must be redis://… or rediss://… (got "http://localhost")',
     'network.trustedProxies: must be a list of strings (got "10.0.0.1")',
-    'bogus: unknown setting; known here: dataDir, region, listen, advertise, database, cluster, network, tls, metrics, s3, mqtt, audit, jobs',
+    'bogus: unknown setting; known here: dataDir, region, listen, advertise, database, cluster, network, tls, metrics, s3, mqtt, audit, history, jobs',
   ]);
   assert.deepEqual(problemsOf({ listen: 5 }), ['listen: must be a section (a [listen] table) holding: host, apiPort, devicePort, s3Port, mqttPort']);
   // Beside the refusals, a valid file passes.

@@ -69,6 +69,9 @@ export function Thing({ name }: { name: string }) {
             </Table>
           )}
           <h2>Certificates</h2>
+          <p>
+            <a href={href(`/connect/${name}`)}>Download a new connection kit</a> (a new certificate; the old one is retired once the new one connects).
+          </p>
           <Table caption="Certificates attached to this thing" head={['Certificate', 'Status', 'Policies (direct)', 'Actions']}>
             {data.certificates.length === 0 && <Empty colSpan={4}>No certificate is attached. Create one with ferry thing create or aws iot create-keys-and-certificate.</Empty>}
             {data.certificates.map((c) => (

@@ -10,12 +10,17 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import type { FastifyInstance } from 'fastify';
 
 export interface SignedCall {
-  service: 'iot';
+  /** iot: REST-JSON operations; iam: the Query protocol (POST / with `form`, XML answers). */
+  service: 'iot' | 'iam';
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** The operation's path, its segments already URI-encoded (as the SDKs send them). */
   path: string;
   query: Record<string, string>;
   body?: unknown;
+  /** Headers an operation reads (AttachThingPrincipal's x-amzn-principal), signed with the rest. */
+  headers?: Record<string, string>;
+  /** The Query protocol's parameters (Action, Version, …), sent form-encoded instead of a JSON body. */
+  form?: Record<string, string>;
 }
 
 export interface CallResult {
@@ -45,14 +50,15 @@ export interface SigningKey {
 }
 
 export async function dispatchSigned(app: FastifyInstance, call: SignedCall, key: SigningKey, opts: { region: string; host: string; nowMs: number }): Promise<CallResult> {
-  const body = call.body === undefined ? undefined : JSON.stringify(call.body);
+  const body = call.form ? new URLSearchParams(call.form).toString() : call.body === undefined ? undefined : JSON.stringify(call.body);
+  const contentType = call.form ? 'application/x-www-form-urlencoded; charset=utf-8' : 'application/json';
   const request = new HttpRequest({
     method: call.method,
     protocol: 'https:',
     hostname: opts.host,
     path: call.path,
     query: call.query,
-    headers: { host: opts.host, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: { ...call.headers, host: opts.host, ...(body !== undefined ? { 'content-type': contentType } : {}) },
     ...(body !== undefined ? { body } : {}),
   });
   const signer = new SignatureV4({ service: call.service, region: opts.region, credentials: key, sha256: Sha256 });
@@ -67,8 +73,9 @@ export async function dispatchSigned(app: FastifyInstance, call: SignedCall, key
     ...(body !== undefined ? { payload: body } : {}),
   });
   const text = response.body;
-  const parsed: unknown = text ? safeJson(text) : {};
-  const errorType = response.headers['x-amzn-errortype'];
+  const xml = String(response.headers['content-type'] ?? '').includes('xml');
+  const parsed: unknown = xml ? xmlAnswer(text) : text ? safeJson(text) : {};
+  const errorType = response.headers['x-amzn-errortype'] ?? (xml && response.statusCode >= 400 ? (parsed as { code?: string }).code : undefined);
   return {
     status: response.statusCode,
     ...(typeof errorType === 'string' ? { errorType: errorType.split(':')[0]! } : {}),
@@ -89,18 +96,17 @@ function safeJson(text: string): unknown {
  * (service iam, us-east-1). Answers the operation's error code and message when it failed.
  */
 export async function dispatchQuery(app: FastifyInstance, params: Record<string, string>, key: SigningKey, opts: { host: string; nowMs: number }): Promise<{ status: number; errorType?: string; message?: string; xml: string }> {
-  const body = Object.entries({ ...params, Version: '2010-05-08' })
-    .map(([k, v]) => `${encode(k)}=${encode(v)}`)
-    .join('&');
-  const request = new HttpRequest({ method: 'POST', protocol: 'https:', hostname: opts.host, path: '/', headers: { host: opts.host, 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body });
-  const signer = new SignatureV4({ service: 'iam', region: 'us-east-1', credentials: key, sha256: Sha256 });
-  const signed = await signer.sign(request, { signingDate: new Date(opts.nowMs) });
-  const response = await app.inject({ method: 'POST', url: '/', headers: signed.headers, payload: body });
-  const xml = response.body;
-  if (response.statusCode < 400) return { status: response.statusCode, xml };
-  const code = /<Code>([^<]*)<\/Code>/.exec(xml)?.[1];
-  const message = /<Message>([^<]*)<\/Message>/.exec(xml)?.[1];
-  return { status: response.statusCode, ...(code ? { errorType: code } : {}), ...(message ? { message: unescapeXml(message) } : {}), xml };
+  const call: SignedCall = { service: 'iam', method: 'POST', path: '/', query: {}, form: { ...params, Version: '2010-05-08' } };
+  const result = await dispatchSigned(app, call, key, { region: 'us-east-1', host: opts.host, nowMs: opts.nowMs });
+  const answer = result.body as { xml: string; message?: string };
+  return { status: result.status, ...(result.errorType ? { errorType: result.errorType } : {}), ...(answer.message ? { message: unescapeXml(answer.message) } : {}), xml: answer.xml };
 }
 
 const unescapeXml = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+
+/** A Query-protocol answer: its error's Code and Message, or the XML itself for the caller to read. */
+function xmlAnswer(text: string): { xml: string; code?: string; message?: string } {
+  const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
+  const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
+  return { xml: text, ...(code ? { code } : {}), ...(message ? { message } : {}) };
+}

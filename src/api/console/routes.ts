@@ -19,6 +19,7 @@ import { uploadRefusal } from './upload-guard.js';
 import type { S3Address } from './sdk.js';
 import { registerConsoleIam } from './iam.js';
 import { registerConsoleObjects } from './objects.js';
+import { registerFlowRoutes } from './flows/index.js';
 
 export const SESSION_COOKIE = '__Host-ferry_session';
 
@@ -256,22 +257,39 @@ export function registerConsoleApi(app: FastifyInstance, ctx: AppContext, opts: 
     return { url: url.replace(/^https:/, proto === 'https' ? 'wss:' : 'ws:'), expiresAt: ctx.clock.now() + MQTT_URL_SECONDS * 1000 };
   });
 
-  route('POST', '/console/api/iot', async (request, reply) => {
+  /** Runs one operation as the request's signed-in identity; a refusal becomes the console's error answer. */
+  const callAs = async (request: FastifyRequest, call: SignedCall): Promise<unknown> => {
     const session = await sessionOf(request);
-    const body = jsonBody(request);
-    const problem = callProblem(body);
-    if (problem) throw new ConsoleRefusal(400, 'InvalidRequestException', problem);
-    const call: SignedCall = { service: 'iot', method: body.method as SignedCall['method'], path: body.path as string, query: (body.query ?? {}) as Record<string, string>, ...(body.body !== undefined ? { body: body.body } : {}) };
     const result = await dispatchSigned(app, call, session.credential, { region: ctx.region, host: request.headers.host ?? 'localhost', nowMs: ctx.clock.now() });
     if (result.status >= 400) {
       const message = (result.body as { message?: string; Message?: string }).message ?? (result.body as { Message?: string }).Message ?? 'The operation failed.';
       // An operation's 401 is not the console session's: never let it sign the browser out.
       throw new ConsoleRefusal(result.status === 401 ? 403 : result.status, result.errorType ?? 'UnknownError', message);
     }
-    return reply.send({ body: result.body });
+    return result.body;
+  };
+
+  route('POST', '/console/api/iot', async (request, reply) => {
+    const body = jsonBody(request);
+    const problem = callProblem(body);
+    if (problem) throw new ConsoleRefusal(400, 'InvalidRequestException', problem);
+    const call: SignedCall = { service: 'iot', method: body.method as SignedCall['method'], path: body.path as string, query: (body.query ?? {}) as Record<string, string>, ...(body.body !== undefined ? { body: body.body } : {}) };
+    return reply.send({ body: await callAs(request, call) });
   });
 
   const kit: ConsoleKit = { route, sessionOf: (request) => sessionOf(request) };
   registerConsoleIam(app, ctx, kit);
   registerConsoleObjects(app, ctx, kit, opts.s3Address);
+  registerFlowRoutes({ app, ctx, route, callAs, jsonBody, session: (request) => sessionOf(request) });
+}
+
+/** What the console's flows (flows/*.ts) build their routes from. */
+export interface ConsoleRouteKit {
+  app: FastifyInstance;
+  ctx: AppContext;
+  /** A console route: its headers, the cross-site check on state changes, refusals as `{ error }`. */
+  route(method: 'GET' | 'POST', url: string, handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>): void;
+  callAs(request: FastifyRequest, call: SignedCall): Promise<unknown>;
+  jsonBody(request: FastifyRequest): Record<string, unknown>;
+  session(request: FastifyRequest): Promise<ConsoleSession>;
 }

@@ -187,6 +187,9 @@ const TABLE: Record<string, [string, Arn, ((r: FastifyRequest) => string | undef
   'POST /ferry/things/:thingName/certificate-rotations': ['ferry:RotateThingCertificate', thing],
   'GET /ferry/things/:thingName/certificate-rotations': ['ferry:ListCertificateRotations', thing],
   'GET /ferry/cluster/nodes': ['ferry:ListClusterNodes', ANY],
+  // The event history: who may describe a thing or a job may read what happened to it.
+  'GET /ferry/things/:thingName/history': ['DescribeThing', thing],
+  'GET /ferry/jobs/:jobId/history': ['DescribeJob', job],
   // The audit log answers as CloudTrail's event history does, to the same action.
   'POST /ferry/audit/events': ['cloudtrail:LookupEvents', ANY],
 };

@@ -51,6 +51,7 @@ async function readObject(call: S3ObjectCall, withBody: boolean): Promise<unknow
     return reply.code(304).headers({ etag: `"${result.info.etag}"`, 'last-modified': new Date(result.info.lastModified).toUTCString() }).send();
   }
   const { info } = result;
+  if (withBody) noteLinkUse(call);
   reply.headers(objectHeaders(info, { checksumMode, ranged: result.range !== undefined, query: call.target.query }));
   if (partNumber !== undefined && info.partsCount !== undefined) reply.header('x-amz-mp-parts-count', String(info.partsCount));
   if (result.range) {
@@ -60,6 +61,14 @@ async function readObject(call: S3ObjectCall, withBody: boolean): Promise<unknow
     reply.code(200).header('content-length', String(info.size));
   }
   return reply.send(result.body);
+}
+
+/** A download through a presigned URL: the event history tells whether Ferry issued it (its first use is recorded). */
+function noteLinkUse(call: S3ObjectCall): void {
+  const scheme = call.request.authScheme;
+  if (scheme !== 'sigv4-query' && scheme !== 'sigv2-query') return;
+  const signature = call.target.query.get(scheme === 'sigv4-query' ? 'X-Amz-Signature' : 'Signature');
+  if (signature) call.ctx.services.history.linkUsed({ signature, bucket: call.bucket, key: call.key });
 }
 
 export const getObject = (call: S3ObjectCall): Promise<unknown> => readObject(call, true);

@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DescribeJobCommand, type Job } from '@aws-sdk/client-iot';
 import type { Connection } from '../client-config.js';
+import type { HistoryEvent } from '../../history/events.js';
+import { readAllHistory } from './history.js';
 import { counters, executionDetails, isJobFinished, listExecutions, TERMINAL_EXECUTION, type Counters, type ExecutionRow } from './jobs.js';
 
 export interface WatchedExecution extends ExecutionRow {
@@ -15,6 +17,10 @@ export interface WatchSnapshot {
   counters: Counters;
   executions: WatchedExecution[];
   finished: boolean;
+  /** The job's event history so far (every device's timeline), oldest first; empty when the server keeps none. */
+  timeline: HistoryEvent[];
+  /** The events this snapshot added to the timeline. */
+  newEvents: HistoryEvent[];
   /** The watch stopped (Ctrl-C) before the job finished. */
   interrupted?: boolean;
 }
@@ -51,8 +57,13 @@ export function progressOf(d: Record<string, string>): number | undefined {
 export async function watchJob(conn: Connection, jobId: string, o: WatchOptions): Promise<WatchSnapshot> {
   const settled = new Map<string, Record<string, string>>();
   let last: WatchSnapshot | undefined;
+  const timeline: HistoryEvent[] = [];
+  let historyKept = true;
   for (;;) {
     const job = (await conn.iot().send(new DescribeJobCommand({ jobId }))).job!;
+    // Read after DescribeJob, so the poll that sees the job finished also has the events that finished it.
+    const newEvents = historyKept ? await newHistory(conn, jobId, timeline.at(-1)?.id ?? 0).catch(() => ((historyKept = false), [])) : [];
+    timeline.push(...newEvents);
     const rows = await listExecutions(conn, jobId);
     const finished = isJobFinished(job);
     let budget = o.detailsLimit ?? 20;
@@ -67,7 +78,7 @@ export async function watchJob(conn: Connection, jobId: string, o: WatchOptions)
       }
       executions.push({ ...row, details: details ?? {}, progress: row.status === 'SUCCEEDED' ? 1 : progressOf(details ?? {}) });
     }
-    last = { jobId, job, counters: counters(job), executions, finished };
+    last = { jobId, job, counters: counters(job), executions, finished, timeline, newEvents };
     o.onSnapshot?.(last);
     if (finished) return last;
     try {
@@ -76,4 +87,9 @@ export async function watchJob(conn: Connection, jobId: string, o: WatchOptions)
       return { ...last, interrupted: true };
     }
   }
+}
+
+/** The job's events after `after` (a server without the history, or a caller not allowed it, ends the timeline, not the watch). */
+function newHistory(conn: Connection, jobId: string, after: number): Promise<HistoryEvent[]> {
+  return readAllHistory(conn, { jobId }, after);
 }

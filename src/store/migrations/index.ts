@@ -15,6 +15,7 @@ import { iamUsersMigration } from './013-iam-users.js';
 import { bucketPoliciesStsAuditMigration } from './014-bucket-policies-sts-audit.js';
 import { mqttSessionsMigration } from './015-mqtt-sessions.js';
 import { consoleSessionsMigration } from './016-console-sessions.js';
+import { historyMigration } from './017-history.js';
 import { roleAwsManagedPoliciesMigration } from './018-role-aws-managed-policies.js';
 
 /** Every migration, in order. A migration, once released, never changes: add a new one. */
@@ -35,5 +36,6 @@ export const migrations: FerryMigration[] = [
   bucketPoliciesStsAuditMigration,
   mqttSessionsMigration,
   consoleSessionsMigration,
+  historyMigration,
   roleAwsManagedPoliciesMigration,
 ];

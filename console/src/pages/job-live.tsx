@@ -1,0 +1,166 @@
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError } from '../api.js';
+import { href } from '../router.js';
+import { Empty, ErrorBox, Page, Table } from '../ui.js';
+
+interface JobState {
+  status?: string;
+  jobProcessDetails: Record<string, number>;
+  reasonCode?: string;
+  comment?: string;
+  forceCanceled?: boolean;
+}
+interface Row {
+  thingName: string;
+  status: string;
+  executionNumber?: number;
+  statusDetails?: Record<string, string>;
+}
+
+const COUNTERS: Array<[string, string]> = [
+  ['numberOfQueuedThings', 'Queued'],
+  ['numberOfInProgressThings', 'In progress'],
+  ['numberOfSucceededThings', 'Succeeded'],
+  ['numberOfFailedThings', 'Failed'],
+  ['numberOfRejectedThings', 'Rejected'],
+  ['numberOfTimedOutThings', 'Timed out'],
+  ['numberOfCanceledThings', 'Canceled'],
+  ['numberOfRemovedThings', 'Removed'],
+];
+const FINISHED = ['numberOfSucceededThings', 'numberOfFailedThings', 'numberOfRejectedThings', 'numberOfTimedOutThings', 'numberOfCanceledThings', 'numberOfRemovedThings'];
+const STATUSES = ['QUEUED', 'IN_PROGRESS', 'SUCCEEDED', 'FAILED', 'REJECTED', 'TIMED_OUT', 'CANCELED', 'REMOVED'];
+
+/** statusDetails as "step: download, percent: 40". */
+const details = (d?: Record<string, string>) => (d ? Object.entries(d).map(([k, v]) => `${k}: ${v}`).join(', ') : '');
+
+async function cancel(jobId: string, force: boolean): Promise<void> {
+  const response = await fetch(`api/flows/jobs/${encodeURIComponent(jobId)}/cancel`, { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ force }) });
+  if (!response.ok) {
+    const parsed = (await response.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
+    throw new ApiError(parsed.error?.code ?? `HTTP ${response.status}`, parsed.error?.message ?? response.statusText, response.status);
+  }
+}
+
+/** A job, live: one event stream for the tab (the browser resumes it with Last-Event-ID after a drop). */
+export function JobLive({ id }: { id: string }) {
+  const [job, setJob] = useState<JobState | undefined>(undefined);
+  const [rows, setRows] = useState<Record<string, Row>>({});
+  const [lastId, setLastId] = useState('');
+  const [connected, setConnected] = useState(false);
+  const [filter, setFilter] = useState('');
+  const [confirming, setConfirming] = useState<'cancel' | 'force' | undefined>(undefined);
+  const [error, setError] = useState<unknown>(undefined);
+  useEffect(() => {
+    const source = new EventSource(`api/flows/jobs/${encodeURIComponent(id)}/events`);
+    source.onopen = () => setConnected(true);
+    source.onerror = () => setConnected(false);
+    source.addEventListener('job', (e) => {
+      const m = e as MessageEvent<string>;
+      setJob(JSON.parse(m.data) as JobState);
+      setLastId(m.lastEventId);
+    });
+    source.addEventListener('execution', (e) => {
+      const m = e as MessageEvent<string>;
+      const row = JSON.parse(m.data) as Row;
+      setRows((r) => ({ ...r, [row.thingName]: row }));
+      setLastId(m.lastEventId);
+    });
+    source.addEventListener('problem', (e) => setError(new Error((JSON.parse((e as MessageEvent<string>).data) as { message: string }).message)));
+    return () => source.close();
+  }, [id]);
+  const counts = job?.jobProcessDetails ?? {};
+  const total = COUNTERS.reduce((n, [k]) => n + (counts[k] ?? 0), 0);
+  const finished = FINISHED.reduce((n, k) => n + (counts[k] ?? 0), 0);
+  const shown = Object.values(rows)
+    .filter((r) => !filter || r.status === filter)
+    .sort((a, b) => a.thingName.localeCompare(b.thingName));
+  const act = async (force: boolean) => {
+    setError(undefined);
+    try {
+      await cancel(id, force);
+      setConfirming(undefined);
+    } catch (e) {
+      setError(e);
+    }
+  };
+  const active = job?.status === 'IN_PROGRESS' || job?.status === 'SCHEDULED';
+  return (
+    <Page title={`Job ${id}`}>
+      <p>
+        Status: <strong data-testid="job-status">{job?.status ?? '…'}</strong>
+        {job?.forceCanceled && ' (force-canceled)'}
+        {job?.comment && <> — {job.comment}</>}
+        <span class="hint" data-last-event-id={lastId}>
+          {' '}
+          {connected ? 'Live.' : 'Reconnecting…'}
+        </span>
+      </p>
+      <ErrorBox error={error} />
+      <p>
+        <label for="job-progress">
+          {finished} of {total} devices finished
+        </label>
+        <progress id="job-progress" max={total || 1} value={finished} />
+      </p>
+      <ul class="cards" aria-live="polite">
+        {COUNTERS.map(([key, label]) => (
+          <li key={key} data-counter={key}>
+            <span class="count">{counts[key] ?? 0}</span> {label}
+          </li>
+        ))}
+      </ul>
+      {active && (
+        <div class="actions">
+          {confirming === undefined && (
+            <>
+              <button type="button" class="danger" onClick={() => setConfirming('cancel')}>
+                Cancel job
+              </button>
+              <button type="button" class="danger" onClick={() => setConfirming('force')}>
+                Force-cancel job
+              </button>
+            </>
+          )}
+          {confirming && (
+            <>
+              <span role="alert">
+                {confirming === 'force' ? 'Force-cancel also cancels executions in progress on devices. ' : 'Queued executions are canceled; those in progress finish. '}
+                Sure?
+              </span>
+              <button type="button" class="danger" onClick={() => act(confirming === 'force')}>
+                Yes, {confirming === 'force' ? 'force-cancel' : 'cancel'}
+              </button>
+              <button type="button" onClick={() => setConfirming(undefined)}>
+                No, keep it
+              </button>
+            </>
+          )}
+        </div>
+      )}
+      <p>
+        <label for="job-filter">Show devices</label>
+        <select id="job-filter" value={filter} onChange={(e) => setFilter((e.target as HTMLSelectElement).value)}>
+          <option value="">all statuses</option>
+          {STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {s}
+            </option>
+          ))}
+        </select>
+      </p>
+      <Table caption={`${shown.length} devices`} head={['Thing', 'Status', 'Details', 'Execution']}>
+        {shown.length === 0 && <Empty colSpan={4}>{filter ? `No device is ${filter}.` : 'No execution yet.'}</Empty>}
+        {shown.map((r) => (
+          <tr key={r.thingName} data-thing={r.thingName} data-status={r.status}>
+            <td>
+              <a href={href(`/things/${r.thingName}`)}>{r.thingName}</a>
+            </td>
+            <td>{r.status}</td>
+            <td>{details(r.statusDetails)}</td>
+            <td>{r.executionNumber ?? '—'}</td>
+          </tr>
+        ))}
+      </Table>
+    </Page>
+  );
+}
