@@ -41,6 +41,8 @@ interface ServerFlags {
   kekFile?: string;
   metricsAddress?: string;
   trustedProxy?: string[];
+  tlsCert?: string;
+  tlsKey?: string;
   sigv2?: boolean;
   auditFile?: string;
   auditRetentionDays?: number;
@@ -65,6 +67,8 @@ export function serverOptionsFrom(flags: ServerFlags): Partial<ServerOptions> {
     kekFile: flags.kekFile,
     metricsAddress: flags.metricsAddress,
     trustedProxies: flags.trustedProxy,
+    tlsCertFile: flags.tlsCert,
+    tlsKeyFile: flags.tlsKey,
     sigv2: flags.sigv2,
     auditFile: flags.auditFile,
     auditRetentionMs: flags.auditRetentionDays === undefined ? undefined : flags.auditRetentionDays * 24 * 3600_000,
@@ -98,8 +102,12 @@ export function serverCommand(): Command {
     .option('--audit-file <file>', 'also append each audit event as a JSON line to this file (for a log shipper)')
     .option('--audit-retention-days <n>', `keep audit events this many days (default ${d.auditRetentionMs / 86_400_000})`, days)
     .option('--trusted-proxy <addr|cidr>', 'a balancer allowed to send PROXY protocol headers (repeatable)', collect)
+    .option('--tls-cert <file>', 'PEM certificate chain the api and s3 listeners serve (e.g. one browsers trust); device and MQTT keep Ferry\'s CA; re-read on SIGHUP')
+    .option('--tls-key <file>', 'PEM private key of --tls-cert')
     .action(async (flags: ServerFlags) => {
       const server = await startServer(serverOptionsFrom(flags));
+      // SIGHUP: re-read --tls-cert/--tls-key (a renewal); a bad file keeps the served certificate.
+      process.on('SIGHUP', () => void server.reloadTlsCertificate());
       const stop = (signal: string) => {
         server.ctx.logger.info({ signal }, 'stopping');
         server.close().then(

@@ -45,6 +45,8 @@ const APPLY: Record<string, Apply> = {
   'cluster.leaseSeconds': cluster('leaseMs', seconds),
   'network.trustedProxies': (o, v) => (o.trustedProxies = [...(v as string[])]),
   'tls.ticketKeyRotationHours': (o, v) => (o.ticketKeyRotationMs = Number(v) * 3600_000),
+  'tls.certFile': (o, v) => (o.tlsCertFile = String(v)),
+  'tls.keyFile': (o, v) => (o.tlsKeyFile = String(v)),
   'metrics.address': (o, v) => (o.metricsAddress = String(v)),
   's3.sigv2': (o, v) => (o.sigv2 = v === true),
   's3.abandonedUploadDays': (o, v) => (o.abandonedUploadMs = Number(v) * 24 * 3600_000),

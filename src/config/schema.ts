@@ -65,10 +65,12 @@ export const SCHEMA = {
     leaseSeconds: int('how long a claimed timer stays with the node that claimed it', 30, 5, 3600),
   },
   network: {
-    trustedProxies: list('addresses or CIDR blocks of load balancers allowed to send a PROXY protocol (v1 or v2) header; a header from anyone else is refused'),
+    trustedProxies: list('addresses or CIDR blocks of load balancers allowed to send a PROXY protocol (v1 or v2) header (a header from anyone else is refused), and of reverse proxies whose X-Forwarded-Host/-Proto the web console believes'),
   },
   tls: {
     ticketKeyRotationHours: int('how often the TLS session-ticket key shared by every node is replaced', 24, 1, 24 * 30),
+    certFile: str('PEM certificate chain (leaf first) the api and s3 listeners serve instead of Ferry\'s own, e.g. one browsers already trust; re-read on SIGHUP. The device and MQTT listeners keep Ferry\'s CA. Needs keyFile'),
+    keyFile: str('PEM private key of certFile; re-read on SIGHUP'),
   },
   metrics: {
     address: str('HOST:PORT serving /metrics (Prometheus text format), /healthz and /readyz over plain HTTP; unset = off. Bind it to an internal address', undefined, /^[^\s:]*:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'HOST:PORT'),

@@ -58,6 +58,19 @@ export class AccessKeys implements CredentialResolver {
     };
   }
 
+  /**
+   * Whether a console session's credential still acts (for the broker re-judging the session's
+   * MQTT connection, which holds no token to present again): its row there, its session live.
+   */
+  async consoleCredentialLive(accessKeyId: string, nowMs: number): Promise<boolean> {
+    const row = await this.db.selectFrom('access_keys').selectAll().where('access_key_id', '=', accessKeyId).where('kind', '=', 'console-session').executeTakeFirst();
+    if (!row || row.status === 'Inactive' || (row.expires_at !== null && nowMs >= row.expires_at)) return false;
+    return this.consoleKey(row, '', nowMs).then(
+      () => true,
+      () => false,
+    );
+  }
+
   /** After a signature by a user's key verified: its last use, for GetAccessKeyLastUsed. */
   async recordUse(principal: Principal, use: KeyUse, nowMs: number): Promise<void> {
     if (principal.kind !== 'user' || principal.sessionToken || principal.consoleSession) return;

@@ -25,6 +25,8 @@ export interface IamDecisions {
 export interface SignerKeys {
   /** Throws when the key is unknown, Inactive, or its user gone. */
   resolve(accessKeyId: string, sessionToken: string | undefined, nowMs: number): Promise<unknown>;
+  /** Whether a console session's credential still stands: its session live, its sign-in key active. */
+  consoleCredentialLive?(accessKeyId: string, nowMs: number): Promise<boolean>;
 }
 
 export function iamAuthority(deps: { decisions: IamDecisions; keys: SignerKeys; nowMs: () => number }): IamAuthority {
@@ -44,13 +46,17 @@ export function iamAuthority(deps: { decisions: IamDecisions; keys: SignerKeys; 
 
 /**
  * A user's key made Inactive or deleted, or the user deleted, ends its
- * connections. A role session's key is not asked again: its expiry must not
+ * connections; so does the end of the console session whose credential signed. A role session's key is not asked again: its expiry must not
  * close the connection (AWS keeps it to the 24-hour limit), and its role's
  * policies decide the rest.
  */
 async function keyGone(deps: { keys: SignerKeys; nowMs: () => number }, principal: SignedPrincipal): Promise<string | undefined> {
-  // A console session's credential is signed with a token and judged when its URL is used (it expires with its session).
-  if (principal.kind !== 'user' || principal.consoleSession) return undefined;
+  // A console session's connection ends with the session: sign-out, timeout, its sign-in key deactivated or deleted.
+  if ((principal.kind === 'user' || principal.kind === 'root') && principal.consoleSession) {
+    if (!deps.keys.consoleCredentialLive || (await deps.keys.consoleCredentialLive(principal.accessKeyId, deps.nowMs()))) return undefined;
+    return `the console session of ${principal.arn} has ended`;
+  }
+  if (principal.kind !== 'user') return undefined;
   try {
     await deps.keys.resolve(principal.accessKeyId, undefined, deps.nowMs());
     return undefined;

@@ -33,6 +33,9 @@ export interface ServerOptions {
   advertisedPorts: { api: number; device: number; s3: number; mqtt: number };
   cluster: { heartbeatMs: number; nodeTimeoutMs: number; changeWaitMs: number; leaseMs: number };
   ticketKeyRotationMs: number;
+  /** A certificate chain and key the api and s3 listeners serve instead of Ferry's (browser-certificate.ts); both or neither. */
+  tlsCertFile?: string | undefined;
+  tlsKeyFile?: string | undefined;
   abandonedUploadMs: number;
   jobsTickMs: number;
   /** The broker's per-connection limits and session expiry (`[mqtt]` in the configuration file). */

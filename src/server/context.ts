@@ -10,6 +10,7 @@ import type { Cluster } from '../cluster/index.js';
 import type { FerryMetrics } from './metrics.js';
 import type { TicketKeys } from '../cluster/ticket-keys.js';
 import type { TlsContexts } from './tls-contexts.js';
+import type { BrowserCertificate } from './browser-certificate.js';
 import type { SharedServerCertificate } from './server-certificate.js';
 
 /**
@@ -39,4 +40,6 @@ export interface AppContext {
   tls: TlsContexts;
   /** PostgreSQL: the cluster's server certificate, followed and renewed (set once the listeners are up). */
   serverCertificate?: SharedServerCertificate;
+  /** --tls-cert/--tls-key: what the api and s3 listeners serve instead of Ferry's certificate. */
+  browserCertificate?: BrowserCertificate;
 }

@@ -75,6 +75,8 @@ export function profileConfig(profile: string, region: string, caFile: string | 
 export function writeContractFiles(
   paths: DataDirPaths,
   info: { region: string; accountId: string; endpoints: AdvertisedEndpoints; accessKeyId: string; secretAccessKey: string },
+  /** The CA file clients trust: DIR/pki/ca.pem, or the bundle with the --tls-cert chain (browser-certificate.ts). */
+  caFile: string = paths.caCert,
 ): EndpointsFile {
   mkdirSync(paths.awsDir, { recursive: true, mode: 0o700 });
   writeFileAtomic(
@@ -82,11 +84,11 @@ export function writeContractFiles(
     `[${AWS_PROFILE}]\naws_access_key_id = ${info.accessKeyId}\naws_secret_access_key = ${info.secretAccessKey}\n`,
     0o600,
   );
-  writeFileAtomic(paths.config, sharedConfig(info.region, paths.caCert, info.endpoints));
+  writeFileAtomic(paths.config, sharedConfig(info.region, caFile, info.endpoints));
   const file: EndpointsFile = {
     region: info.region,
     accountId: info.accountId,
-    caFile: paths.caCert,
+    caFile,
     credentialsFile: paths.credentials,
     configFile: paths.config,
     profile: AWS_PROFILE,

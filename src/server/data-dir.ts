@@ -17,6 +17,8 @@ export function dataDirPaths(dataDir: string) {
     objects: join(dataDir, 'objects'),
     pki,
     caCert: join(pki, 'ca.pem'),
+    /** Ferry's CA and the --tls-cert chain, named by endpoints.json's caFile while --tls-cert is set. */
+    caBundle: join(pki, 'ca-bundle.pem'),
     caKey: join(pki, 'ca.key'),
     serverCert: join(pki, 'server.pem'),
     serverKey: join(pki, 'server.key'),

@@ -41,12 +41,18 @@ function tlsFor(ctx: AppContext, requestCert: boolean, ALPNProtocols?: string[])
   return { key: ctx.pki.serverKeyPem, cert: ctx.pki.serverCertPem, ca: [ctx.pki.caCertPem], requestCert, ...(ALPNProtocols ? { ALPNProtocols } : {}) };
 }
 
+/** The api and s3 listeners: the operator's --tls-cert when given (browsers trust it), else Ferry's. */
+function browserTlsFor(ctx: AppContext) {
+  const own = ctx.browserCertificate?.current;
+  return own ? { ...tlsFor(ctx, false), key: own.key, cert: own.cert } : tlsFor(ctx, false);
+}
+
 /** Each answered request into the node's metrics. */
 const countRequests = (ctx: AppContext) => (listener: string, operation: string, status: number) => ctx.metrics.httpRequests.inc({ listener, operation, status: String(status) });
 
 /** The operator's side: IoT control plane, IAM, STS and the web console. No client certificate asked. */
 function apiApp(ctx: AppContext, s3Address: S3Address): FastifyInstance {
-  const app = createHttpsApp({ name: 'api', tls: tlsFor(ctx, false), logger: ctx.logger, clock: ctx.clock, bodyLimit: 256 * KiB, protocol: 'rest-json', service: 'iot', countRequest: countRequests(ctx) });
+  const app = createHttpsApp({ name: 'api', tls: browserTlsFor(ctx), logger: ctx.logger, clock: ctx.clock, bodyLimit: 256 * KiB, protocol: 'rest-json', service: 'iot', countRequest: countRequests(ctx) });
   installAuditHooks(app, 'api', auditDeps(ctx));
   installAuthentication(app, { credentials: ctx.accessKeys, clock: ctx.clock });
   registerIotApi(app, ctx);
@@ -75,7 +81,7 @@ function deviceApp(ctx: AppContext): FastifyInstance {
 
 /** The object store devices download from. Bodies stream; only XML bodies are buffered. */
 function s3App(ctx: AppContext): FastifyInstance {
-  const app = createHttpsApp({ name: 's3', tls: tlsFor(ctx, false), logger: ctx.logger, clock: ctx.clock, bodyLimit: 1024 * KiB, protocol: 'rest-xml', service: 's3', streamBodies: true, countRequest: countRequests(ctx) });
+  const app = createHttpsApp({ name: 's3', tls: browserTlsFor(ctx), logger: ctx.logger, clock: ctx.clock, bodyLimit: 1024 * KiB, protocol: 'rest-xml', service: 's3', streamBodies: true, countRequest: countRequests(ctx) });
   installAuditHooks(app, 's3', auditDeps(ctx));
   registerS3Api(app, ctx);
   return app;
@@ -95,9 +101,10 @@ async function listen(app: FastifyInstance, ctx: AppContext, at: { name: Listene
   // First: the other secureConnection listeners (PROXY protocol's) must run for MQTT sockets too.
   if (mqtt) routeMqttByAlpn(server, () => mqtt()?.broker);
   const alpn = mqtt ? HTTPS_AND_MQTT_ALPN : undefined;
-  const options = { ...tlsFor(ctx, requestCert, alpn), ...SHARED_TLS };
+  const browser = BROWSER_LISTENERS.has(at.name) && ctx.browserCertificate !== undefined;
+  const options = { ...(browser ? browserTlsFor(ctx) : tlsFor(ctx, requestCert, alpn)), ...SHARED_TLS };
   const router = ctx.ticketKeys ? routeByTicketKey(server, options, ctx.ticketKeys, ctx.logger) : undefined;
-  ctx.tls.add(server, options, router?.reload);
+  ctx.tls.add(server, options, router?.reload, browser ? 'browser' : 'ferry');
   acceptProxyProtocol(server, ctx.options.trustedProxies, ctx.logger);
   // fastify hands its options to server.listen, which takes an fd (its types do not say so). With an fd, node
   // ignores the host; any host but 'localhost' keeps fastify from binding ::1 besides.
@@ -112,6 +119,8 @@ async function listen(app: FastifyInstance, ctx: AppContext, at: { name: Listene
 }
 
 const INHERITED = 'inherited';
+/** The listeners browsers and download clients reach; the device and MQTT ones keep Ferry's CA, which kits pin. */
+const BROWSER_LISTENERS = new Set<ListenerName>(['api', 's3']);
 
 /**
  * Binds the four listeners — or listens on the sockets systemd passed for them

@@ -15,6 +15,7 @@ import { dataDirPaths, loadOrCreatePki, type DataDirPaths, type PkiMaterial } fr
 import { loadOrCreateSharedPki } from './shared-pki.js';
 import { SharedServerCertificate } from './server-certificate.js';
 import { TlsContexts } from './tls-contexts.js';
+import { BrowserCertificate, browserCertificateFiles } from './browser-certificate.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { endpointsFor, writeContractFiles, type EndpointsFile } from './contract-files.js';
 import { createDomainServices, stopDomainServices } from './services.js';
@@ -37,6 +38,8 @@ export interface RunningServer {
   addresses: Record<string, string>;
   /** Stop accepting, finish what is in flight, stop background work, close the database. */
   close(): Promise<void>;
+  /** SIGHUP: re-read --tls-cert/--tls-key; false when unset, unchanged or unusable (the served one is kept). */
+  reloadTlsCertificate(): boolean;
 }
 
 export interface StartDeps {
@@ -120,6 +123,8 @@ export async function startServer(partial: Partial<ServerOptions>, deps: StartDe
       jobsByStatus: () => services.jobs.countByStatus('jobs'),
       executionsByStatus: () => services.jobs.countByStatus('executions'),
     });
+    const browserFiles = browserCertificateFiles(options);
+    if (browserFiles) ctx.browserCertificate = BrowserCertificate.load(browserFiles, { tls: ctx.tls, logger: logger.child({ component: 'tls' }), caCertPem: pki.caCertPem, bundleFile: paths.caBundle });
     const listeners = await startListeners(ctx);
     // PostgreSQL: the server certificate is the cluster's; a replacement made by any node is served by every node.
     if (kek) {
@@ -130,7 +135,7 @@ export async function startServer(partial: Partial<ServerOptions>, deps: StartDe
     }
     await running.nodes.start(listeners.addresses);
     ctx.endpoints = endpointsFor(urlHost(host), advertisedPorts(options, listeners.ports));
-    const endpointsFile = writeContractFiles(paths, { region: options.region, accountId, endpoints: ctx.endpoints, ...rootKey });
+    const endpointsFile = writeContractFiles(paths, { region: options.region, accountId, endpoints: ctx.endpoints, ...rootKey }, browserFiles ? paths.caBundle : paths.caCert);
     const stopFollowingRootKey = followRootKeyRotations(ctx);
     logger.info({ endpoints: ctx.endpoints, dataDir: paths.root }, 'ferry server ready');
     let closing: Promise<void> | undefined;
@@ -146,7 +151,8 @@ export async function startServer(partial: Partial<ServerOptions>, deps: StartDe
         await store.close();
         unlockDataDir();
       })());
-    return { ctx, endpointsFile, rootKey, addresses: listeners.addresses, close };
+    const reloadTlsCertificate = () => ctx.browserCertificate?.reload() ?? false;
+    return { ctx, endpointsFile, rootKey, addresses: listeners.addresses, close, reloadTlsCertificate };
   } catch (error) {
     ticketKeys?.stop();
     serverCertificate?.stop();

@@ -11,18 +11,26 @@ interface Registered {
   options: tls.TlsOptions;
   /** Told the new options after the server's context was replaced (the ticket router re-keys and rebuilds its siblings). */
   reloaded: ((options: tls.TlsOptions) => void) | undefined;
+  group: TlsGroup;
 }
+
+/**
+ * Which certificate a listener serves: Ferry's own (issued by its CA, which kits pin), or the
+ * operator's --tls-cert (api and s3 only, for browsers; browser-certificate.ts).
+ */
+export type TlsGroup = 'ferry' | 'browser';
 
 export class TlsContexts {
   private readonly servers: Registered[] = [];
 
-  add(server: tls.Server, options: tls.TlsOptions, reloaded?: (options: tls.TlsOptions) => void): void {
-    this.servers.push({ server, options, reloaded });
+  add(server: tls.Server, options: tls.TlsOptions, reloaded?: (options: tls.TlsOptions) => void, group: TlsGroup = 'ferry'): void {
+    this.servers.push({ server, options, reloaded, group });
   }
 
-  /** Every registered listener serves `cert` and `key` from its next handshake on. */
-  reload(cert: string, key: string): void {
+  /** Every listener of `group` serves `cert` and `key` from its next handshake on. */
+  reload(cert: string, key: string, group: TlsGroup = 'ferry'): void {
     for (const entry of this.servers) {
+      if (entry.group !== group) continue;
       entry.options = { ...entry.options, cert, key };
       entry.server.setSecureContext(entry.options);
       entry.reloaded?.(entry.options);
@@ -30,6 +38,6 @@ export class TlsContexts {
   }
 
   get size(): number {
-    return this.servers.length;
+    return this.servers.filter((s) => s.group === 'ferry').length;
   }
 }

@@ -29,9 +29,9 @@ function credentialsOf(file: string): { accessKeyId: string; secretAccessKey: st
  */
 export async function startChildServer(
   dataDir: string,
-  opts: { sockets?: Array<{ name: string; fd: number }> } = {},
+  opts: { sockets?: Array<{ name: string; fd: number }>; args?: string[] } = {},
 ): Promise<{ ts: TestServer; child: ChildProcess; kill9(): Promise<void> }> {
-  const args = ['--import', 'tsx', 'src/cli/main.ts', 'server', '--data-dir', dataDir, '--host', '127.0.0.1', '--api-port', '0', '--device-port', '0', '--s3-port', '0', '--mqtt-port', '0'];
+  const args = ['--import', 'tsx', 'src/cli/main.ts', 'server', '--data-dir', dataDir, '--host', '127.0.0.1', '--api-port', '0', '--device-port', '0', '--s3-port', '0', '--mqtt-port', '0', ...(opts.args ?? [])];
   const env = { ...process.env, FERRY_LOG_LEVEL: 'info' };
   const sockets = opts.sockets ?? [];
   const child =

@@ -12,6 +12,7 @@ import { SignInLimiter, type SignInLimits } from '../../console/sign-in-limiter.
 import { parseJson } from '../../json-syntax.js';
 import { consoleHeaders } from './headers.js';
 import { crossSiteRefusal } from './cross-site.js';
+import { publicOrigin, trustedProxyList } from './forwarded.js';
 import { callProblem, dispatchQuery, dispatchSigned, type SignedCall } from './dispatch.js';
 import { presignUrl } from '../../protocols/sigv4/presign.js';
 import { uploadRefusal } from './upload-guard.js';
@@ -94,6 +95,8 @@ export function registerConsoleApi(app: FastifyInstance, ctx: AppContext, opts: 
   const limits = opts.sessions ?? DEFAULT_SESSION_LIMITS;
   const limiter = new SignInLimiter(ctx.clock, opts.signIn);
   const log = ctx.logger.child({ component: 'console' });
+  // Forwarded scheme and host are believed from these only (forwarded.ts).
+  const trustedProxies = trustedProxyList(ctx.options.trustedProxies);
 
   /**
    * The request's live session. A session signed in with an access key that was since
@@ -108,12 +111,16 @@ export function registerConsoleApi(app: FastifyInstance, ctx: AppContext, opts: 
       const key = await ctx.accessKeys.resolve(session.signInKeyId, undefined, ctx.clock.now()).catch(() => undefined);
       if (!key) {
         await sessions.endAllOfKey(session.signInKeyId);
+        await sessionsEnded('ConsoleSessionKeyGone');
         throw new ConsoleRefusal(401, 'NotSignedIn', 'The access key of this session is no longer valid; sign in again.');
       }
     }
     if (session.passwordChangeRequired && !opts.beforePasswordChange) throw new ConsoleRefusal(403, 'PasswordResetRequired', 'Your password must be changed before you use the console.');
     return session;
   }
+
+  /** Ended sessions' MQTT connections are judged again, on every node, as after an IAM write (src/mqtt/live-changes.ts). */
+  const sessionsEnded = (action: string) => ctx.services.registry.feed.emit('iam-changed', { action });
 
   const route: RouteFn = (method, url, handler, routeOpts = {}) => {
     const definition = {
@@ -123,7 +130,7 @@ export function registerConsoleApi(app: FastifyInstance, ctx: AppContext, opts: 
         consoleHeaders(reply).header('cache-control', 'no-store');
         try {
           if (method !== 'GET') {
-            const refusal = routeOpts.stream ? uploadRefusal(request) : crossSiteRefusal(request);
+            const refusal = routeOpts.stream ? uploadRefusal(request, trustedProxies) : crossSiteRefusal(request, trustedProxies);
             if (refusal) throw new ConsoleRefusal(403, 'CrossSiteRequestRefused', refusal);
           }
           return await handler(request, reply);
@@ -203,6 +210,7 @@ export function registerConsoleApi(app: FastifyInstance, ctx: AppContext, opts: 
     const id = cookieOf(request);
     if (id) await sessions.end(id);
     clearCookie(reply);
+    await sessionsEnded('ConsoleSignOut');
     return { signedOut: true };
   });
 
@@ -211,6 +219,7 @@ export function registerConsoleApi(app: FastifyInstance, ctx: AppContext, opts: 
     const ended = await sessions.endAllOf({ userId: session.userId, arn: session.arn });
     log.info({ arn: session.arn, ended }, 'console sessions ended everywhere');
     clearCookie(reply);
+    await sessionsEnded('ConsoleSignOutEverywhere');
     return { signedOut: true, sessionsEnded: ended };
   });
 
@@ -233,7 +242,8 @@ export function registerConsoleApi(app: FastifyInstance, ctx: AppContext, opts: 
    */
   route('POST', '/console/api/mqtt-url', async (request) => {
     const session = await sessionOf(request);
-    const host = request.headers.host ?? 'localhost';
+    // The host and scheme the browser used: behind a trusted reverse proxy, the forwarded ones.
+    const { proto, host } = publicOrigin(request, trustedProxies);
     const url = presignUrl({
       method: 'GET',
       origin: `https://${host}`,
@@ -244,7 +254,7 @@ export function registerConsoleApi(app: FastifyInstance, ctx: AppContext, opts: 
       expiresSec: MQTT_URL_SECONDS,
       nowMs: ctx.clock.now(),
     });
-    return { url: url.replace(/^https:/, 'wss:'), expiresAt: ctx.clock.now() + MQTT_URL_SECONDS * 1000 };
+    return { url: url.replace(/^https:/, proto === 'https' ? 'wss:' : 'ws:'), expiresAt: ctx.clock.now() + MQTT_URL_SECONDS * 1000 };
   });
 
   /** Runs one operation as the request's signed-in identity; a refusal becomes the console's error answer. */

@@ -64,14 +64,19 @@ export type S3Address = () => { host: string; port: number } | undefined;
 
 const loopbackHost = (host: string) => (host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '::1' : host);
 
-const agents = new WeakMap<AppContext, https.Agent>();
+const agents = new WeakMap<AppContext, { agent: https.Agent; chain: string | undefined }>();
 /**
  * Our own listener on loopback, trusted by Ferry's CA (or the system's roots when it serves a
  * browser certificate); the name is not checked, as the address is the process's own.
  */
 function loopbackAgent(ctx: AppContext): https.Agent {
-  let agent = agents.get(ctx);
-  if (!agent) agents.set(ctx, (agent = new https.Agent({ keepAlive: true, ca: [ctx.pki.caCertPem, ...rootCertificates], checkServerIdentity: () => undefined })));
+  // A --tls-cert renewal may bring a new chain (a private CA's): a new agent trusts it.
+  const chain = ctx.browserCertificate?.current.cert;
+  const cached = agents.get(ctx);
+  if (cached && cached.chain === chain) return cached.agent;
+  cached?.agent.destroy();
+  const agent = new https.Agent({ keepAlive: true, ca: [ctx.pki.caCertPem, ...rootCertificates, ...(chain ? [chain] : [])], checkServerIdentity: () => undefined });
+  agents.set(ctx, { agent, chain });
   return agent;
 }
 

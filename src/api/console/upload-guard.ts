@@ -1,3 +1,4 @@
+import type { BlockList } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 import { header, siteRefusal } from './cross-site.js';
 
@@ -8,6 +9,6 @@ import { header, siteRefusal } from './cross-site.js';
  */
 export const UPLOAD_HEADER = 'x-ferry-console-upload';
 
-export function uploadRefusal(request: FastifyRequest): string | undefined {
-  return siteRefusal(request) ?? (header(request, UPLOAD_HEADER) === '1' ? undefined : `Console uploads must send the header ${UPLOAD_HEADER}: 1.`);
+export function uploadRefusal(request: FastifyRequest, trusted?: BlockList): string | undefined {
+  return siteRefusal(request, trusted) ?? (header(request, UPLOAD_HEADER) === '1' ? undefined : `Console uploads must send the header ${UPLOAD_HEADER}: 1.`);
 }
