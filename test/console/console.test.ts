@@ -188,6 +188,10 @@ describe('console: in Chromium against a fresh server', () => {
     await page.getByRole('button', { name: `Revoke certificate ${device.certificateId.slice(0, 12)}` }).click();
     await gone;
     await page.getByRole('cell', { name: 'REVOKED' }).waitFor();
+    // The thing's recent events come from the server's event history: its connection and its job's execution.
+    const events = page.getByRole('table', { name: /latest 20 events of this thing/ });
+    await events.getByRole('cell', { name: 'connected', exact: true }).waitFor();
+    await events.getByRole('row').filter({ hasText: 'execution.QUEUED' }).getByRole('link', { name: 'firmware-1' }).waitFor();
 
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Thing groups' }).click();
     await page.getByRole('link', { name: 'ferries' }).click();

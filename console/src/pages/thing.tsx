@@ -8,14 +8,28 @@ interface ThingDetails {
   certificates: Array<{ arn: string; id: string; status: string; policies: string[] }>;
   groups: Array<{ groupName: string; groupArn: string; policies: string[] }>;
   jobs: Array<{ jobId: string; jobExecutionSummary?: { status?: string; executionNumber?: number } }>;
+  events: HistoryEvent[];
 }
+
+/** An entry of the server's event history (GET /ferry/things/{name}/history). */
+interface HistoryEvent {
+  id: number;
+  time: string;
+  kind: string;
+  jobId?: string;
+  details: Record<string, unknown>;
+}
+
+/** The newest events first, as a timeline reads on a page. */
+const RECENT_EVENTS = 20;
 
 async function loadThing(name: string): Promise<ThingDetails> {
   const thing = await iot<ThingDetails['thing']>('GET', `/things/${seg(name)}`);
-  const [principals, groups, jobs] = await Promise.all([
+  const [principals, groups, jobs, history] = await Promise.all([
     iot<{ principals?: string[] }>('GET', `/things/${seg(name)}/principals`),
     iot<{ thingGroups?: Array<{ groupName: string; groupArn: string }> }>('GET', `/things/${seg(name)}/thing-groups`),
     iot<{ executionSummaries?: ThingDetails['jobs'] }>('GET', `/things/${seg(name)}/jobs`),
+    iot<{ events?: HistoryEvent[] }>('GET', `/ferry/things/${seg(name)}/history`, { query: { latest: 'true', limit: String(RECENT_EVENTS) } }),
   ]);
   const certificateArns = (principals.principals ?? []).filter((p) => p.includes(':cert/'));
   const policiesOf = async (target: string) => ((await iot<{ policies?: Array<{ policyName: string }> }>('POST', `/attached-policies/${seg(target)}`)).policies ?? []).map((p) => p.policyName);
@@ -27,7 +41,7 @@ async function loadThing(name: string): Promise<ThingDetails> {
     }),
   );
   const withPolicies = await Promise.all((groups.thingGroups ?? []).map(async (g) => ({ ...g, policies: await policiesOf(g.groupArn) })));
-  return { thing, certificates, groups: withPolicies, jobs: jobs.executionSummaries ?? [] };
+  return { thing, certificates, groups: withPolicies, jobs: jobs.executionSummaries ?? [], events: [...(history.events ?? [])].reverse() };
 }
 
 const policyLink = (p: string) => (
@@ -109,6 +123,22 @@ export function Thing({ name }: { name: string }) {
                 </td>
                 <td>{j.jobExecutionSummary?.status ?? '—'}</td>
                 <td>{j.jobExecutionSummary?.executionNumber ?? '—'}</td>
+              </tr>
+            ))}
+          </Table>
+          <h2>Recent events</h2>
+          <Table caption={`The latest ${RECENT_EVENTS} events of this thing, newest first`} head={['Time', 'Event', 'Job', 'Details']}>
+            {data.events.length === 0 && <Empty colSpan={4}>Nothing has happened to this thing yet: its connections, jobs and downloads appear here.</Empty>}
+            {data.events.map((e) => (
+              <tr key={e.id}>
+                <td>
+                  <time dateTime={e.time}>{e.time.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}</time>
+                </td>
+                <td>{e.kind}</td>
+                <td>{e.jobId ? <a href={href(`/jobs/${e.jobId}`)}>{e.jobId}</a> : '—'}</td>
+                <td>
+                  <code>{Object.keys(e.details).length ? JSON.stringify(e.details) : '—'}</code>
+                </td>
               </tr>
             ))}
           </Table>
