@@ -18,7 +18,7 @@ import { TlsContexts } from './tls-contexts.js';
 import { BrowserCertificate, browserCertificateFiles } from './browser-certificate.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { endpointsFor, writeContractFiles, type EndpointsFile } from './contract-files.js';
-import { createDomainServices, stopDomainServices } from './services.js';
+import { createDomainServices, stopDomainServices, type DomainServices } from './services.js';
 import { startListeners } from './listeners.js';
 import { followRootKeyRotations } from './root-key.js';
 import type { AppContext } from './context.js';
@@ -79,6 +79,7 @@ export async function startServer(partial: Partial<ServerOptions>, deps: StartDe
   let cluster: Cluster | undefined;
   let ticketKeys: TicketKeys | undefined;
   let serverCertificate: SharedServerCertificate | undefined;
+  let domain: DomainServices | undefined;
   try {
     const { accountId, rootKey, pki, kek, secrets } = identity!;
     // Several nodes on one database share their session-ticket keys (SQLite: one process, Node's own keys).
@@ -99,6 +100,7 @@ export async function startServer(partial: Partial<ServerOptions>, deps: StartDe
     });
     metrics.nameNode(running.nodeName);
     const services = await createDomainServices({ store, clock, logger, accountId, region: options.region, paths, pki, secrets, options, cluster: running, metrics });
+    domain = services;
     cluster = running;
     const ctx: AppContext = {
       options,
@@ -156,6 +158,8 @@ export async function startServer(partial: Partial<ServerOptions>, deps: StartDe
   } catch (error) {
     ticketKeys?.stop();
     serverCertificate?.stop();
+    // Services may have work in flight (the event history's batched writes): stopped before the database closes.
+    if (domain) await stopDomainServices(domain).catch((e: unknown) => logger.warn({ err: e }, 'stopping the services after a failed start failed'));
     await cluster?.close();
     await store.close();
     unlockDataDir();
