@@ -47,11 +47,11 @@ after(async () => {
 });
 
 /** Reads the job's stream until `done(events)`, then drops the connection. */
-function readUntil(done: (events: Received[]) => boolean, lastEventId?: string): Promise<Received[]> {
+function readUntil(done: (events: Received[]) => boolean, lastEventId?: string, jobId = JOB): Promise<Received[]> {
   return new Promise((resolve, reject) => {
     const events: Received[] = [];
     let finished = false;
-    const request = https.get(new URL(`api/flows/jobs/${JOB}/events`, ts.endpoints.endpoints.console), { agent: ts.agent, headers: { cookie, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) } }, (response) => {
+    const request = https.get(new URL(`api/flows/jobs/${jobId}/events`, ts.endpoints.endpoints.console), { agent: ts.agent, headers: { cookie, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) } }, (response) => {
       assert.equal(response.statusCode, 200);
       let buffer = '';
       response.setEncoding('utf8');
@@ -153,6 +153,23 @@ test('a resume cursor that is not n.h starts afresh; a bare n continues the numb
   const bare = await readUntil((events) => history(events).length === 1, '7');
   assert.equal(nOf(bare[0]!.id), 8);
   assert.equal(history(bare)[0]!.data.kind, 'job.created');
+});
+
+test('the job event carries the rollout: its rate now and how many more failures abort it', async () => {
+  const { registry, jobs } = ts.server.ctx.services;
+  const root: Principal = { kind: 'root', arn: `arn:aws:iam::${ts.endpoints.accountId}:root`, accountId: ts.endpoints.accountId, accessKeyId: ts.credentials.accessKeyId };
+  await jobs.createJob(root, {
+    jobId: 'timeline-rollout',
+    targets: things.slice(0, 3).map((t) => registry.arns.thing(t)),
+    document: '{"operation":"noop"}',
+    configs: {
+      jobExecutionsRolloutConfig: { maximumPerMinute: 50 },
+      abortConfig: { criteriaList: [{ failureType: 'FAILED', action: 'CANCEL', thresholdPercentage: 50, minNumberOfExecutedThings: 1 }] },
+    },
+  });
+  const [job] = await readUntil((events) => events.length === 1, undefined, 'timeline-rollout');
+  assert.equal(job!.event, 'job');
+  assert.equal(job!.data.rollout, 'rate 50/min  ·  1 more FAILED cancel this job');
 });
 
 test('in Chromium: expanding a device on the job page shows its timeline; axe finds nothing serious', async () => {

@@ -6,6 +6,8 @@ import { Empty, ErrorBox, Page, Table } from '../ui.js';
 
 interface JobState {
   status?: string;
+  /** "rate 50/min  ·  3 more FAILED cancel this job", while the job runs with such configs. */
+  rollout?: string;
   jobProcessDetails: Record<string, number>;
   reasonCode?: string;
   comment?: string;
@@ -130,6 +132,7 @@ export function JobLive({ id }: { id: string }) {
           {connected ? 'Live.' : 'Reconnecting…'}
         </span>
       </p>
+      {job?.rollout && <p data-testid="job-rollout">Rollout: {job.rollout}</p>}
       <ErrorBox error={error} />
       <p>
         <label for="job-progress">

@@ -13,9 +13,13 @@
  * Last-Event-ID `n.h` gets ids from n + 1, the full state again (snapshots may repeat), and the
  * history events after h — none missed, none repeated, since history ids only grow in the order
  * they became visible. A bare `n` resumes the numbering and resends the history from its start.
+ * The job event carries `ferry job watch`'s rollout line (rate now, distance to an abort criterion).
  * POST …/cancel cancels (force: also IN_PROGRESS executions).
  */
 import type { FastifyRequest } from 'fastify';
+import type { Job } from '@aws-sdk/client-iot';
+import { counters } from '../../../cli/ops/jobs.js';
+import { rolloutLine } from '../../../cli/rollout-view.js';
 import type { ConsoleRouteKit } from '../routes.js';
 import type { SignedCall } from '../dispatch.js';
 import type { HistoryEvent } from '../../../history/events.js';
@@ -75,7 +79,8 @@ export function registerJobStreamRoutes(kit: ConsoleRouteKit): void {
     let things = new Set<string>();
     const refresh = async (described?: Record<string, unknown>) => {
       const job = ((described ?? (await call({ method: 'GET', path: `/jobs/${seg(jobId)}` }))).job ?? {}) as Record<string, unknown>;
-      const summary = { jobId, status: job.status, jobProcessDetails: job.jobProcessDetails ?? {}, targets: job.targets, reasonCode: job.reasonCode, comment: job.comment, forceCanceled: job.forceCanceled };
+      const rollout = rolloutLine(job as Job, counters(job as Job));
+      const summary = { jobId, ...(rollout ? { rollout } : {}), status: job.status, jobProcessDetails: job.jobProcessDetails ?? {}, targets: job.targets, reasonCode: job.reasonCode, comment: job.comment, forceCanceled: job.forceCanceled };
       const jobText = JSON.stringify(summary);
       if (jobText !== lastJob) {
         lastJob = jobText;
