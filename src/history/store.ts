@@ -58,6 +58,7 @@ export class History implements HistorySink {
   private writing: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private readonly watchers = new Set<(jobIds: ReadonlySet<string>) => void>();
 
   constructor(private readonly opts: HistoryOptions) {
     this.retention = new RetentionPurge({
@@ -123,6 +124,12 @@ export class History implements HistorySink {
     return { events, lastId: events.at(-1)?.id ?? query.after ?? 0 };
   }
 
+  /** Told, after each write on this node, which jobs it had events of (a live page reads them then, not on its next poll). */
+  onWritten(watcher: (jobIds: ReadonlySet<string>) => void): () => void {
+    this.watchers.add(watcher);
+    return () => this.watchers.delete(watcher);
+  }
+
   start(): void {
     this.retention.start();
   }
@@ -172,6 +179,10 @@ export class History implements HistorySink {
       for (let i = 0; i < links.length; i += INSERT_CHUNK) await trx.insertInto('history_links').values(links.slice(i, i + INSERT_CHUNK)).execute();
       return uses.length > 0 ? this.resolveUses(trx, uses) : [];
     });
+    const jobIds = new Set(events.flatMap((e) => (e.row.job_id === null ? [] : [e.row.job_id])));
+    // A link.used is written for a download's job (unknown until resolved), so a use tells every watcher.
+    if (uses.length > unresolved.length) jobIds.add('*');
+    if (jobIds.size > 0) for (const watcher of this.watchers) watcher(jobIds);
     const retry = unresolved.filter((u) => ++u.tries < USE_TRIES);
     if (retry.length > 0 && !this.stopped) {
       this.uses.push(...retry);

@@ -1,3 +1,4 @@
+import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from '../api.js';
 import { href } from '../router.js';
@@ -5,6 +6,8 @@ import { Empty, ErrorBox, Page, Table } from '../ui.js';
 
 interface JobState {
   status?: string;
+  /** "rate 50/min  ·  3 more FAILED cancel this job", while the job runs with such configs. */
+  rollout?: string;
   jobProcessDetails: Record<string, number>;
   reasonCode?: string;
   comment?: string;
@@ -15,6 +18,29 @@ interface Row {
   status: string;
   executionNumber?: number;
   statusDetails?: Record<string, string>;
+}
+
+/** One step of a device's timeline, from the job's event history (the stream's `history` events). */
+interface Step {
+  historyId: number;
+  time: string;
+  kind: string;
+  thingName?: string;
+  details: { statusDetails?: Record<string, string>; key?: string; [k: string]: unknown };
+}
+
+const KIND_LABELS: Record<string, string> = {
+  'execution.QUEUED': 'queued',
+  'execution.notified': 'notified',
+  'execution.IN_PROGRESS': 'started',
+  'link.issued': 'link issued',
+  'link.used': 'downloaded',
+};
+/** "failed: reason: disk full" — the final status with its statusDetails, a link with its object. */
+function stepLabel(step: Step): string {
+  const base = KIND_LABELS[step.kind] ?? step.kind.replace(/^execution\./, '').toLowerCase().replaceAll('_', ' ');
+  const extra = step.kind.startsWith('link.') ? step.details.key : step.kind === 'execution.IN_PROGRESS' ? '' : details(step.details.statusDetails);
+  return extra ? `${base}: ${extra}` : base;
 }
 
 const COUNTERS: Array<[string, string]> = [
@@ -45,6 +71,8 @@ async function cancel(jobId: string, force: boolean): Promise<void> {
 export function JobLive({ id }: { id: string }) {
   const [job, setJob] = useState<JobState | undefined>(undefined);
   const [rows, setRows] = useState<Record<string, Row>>({});
+  const [timelines, setTimelines] = useState<Record<string, Step[]>>({});
+  const [expanded, setExpanded] = useState<Record<string, boolean>>({});
   const [lastId, setLastId] = useState('');
   const [connected, setConnected] = useState(false);
   const [filter, setFilter] = useState('');
@@ -64,6 +92,15 @@ export function JobLive({ id }: { id: string }) {
       const row = JSON.parse(m.data) as Row;
       setRows((r) => ({ ...r, [row.thingName]: row }));
       setLastId(m.lastEventId);
+    });
+    source.addEventListener('history', (e) => {
+      const m = e as MessageEvent<string>;
+      const step = JSON.parse(m.data) as Step;
+      setLastId(m.lastEventId);
+      if (!step.thingName) return;
+      const thing = step.thingName;
+      // A resume without the history cursor resends the history: keep each step once.
+      setTimelines((t) => ((t[thing] ?? []).some((s) => s.historyId === step.historyId) ? t : { ...t, [thing]: [...(t[thing] ?? []), step] }));
     });
     source.addEventListener('problem', (e) => setError(new Error((JSON.parse((e as MessageEvent<string>).data) as { message: string }).message)));
     return () => source.close();
@@ -95,6 +132,7 @@ export function JobLive({ id }: { id: string }) {
           {connected ? 'Live.' : 'Reconnecting…'}
         </span>
       </p>
+      {job?.rollout && <p data-testid="job-rollout">Rollout: {job.rollout}</p>}
       <ErrorBox error={error} />
       <p>
         <label for="job-progress">
@@ -150,16 +188,42 @@ export function JobLive({ id }: { id: string }) {
       </p>
       <Table caption={`${shown.length} devices`} head={['Thing', 'Status', 'Details', 'Execution']}>
         {shown.length === 0 && <Empty colSpan={4}>{filter ? `No device is ${filter}.` : 'No execution yet.'}</Empty>}
-        {shown.map((r) => (
-          <tr key={r.thingName} data-thing={r.thingName} data-status={r.status}>
-            <td>
-              <a href={href(`/things/${r.thingName}`)}>{r.thingName}</a>
-            </td>
-            <td>{r.status}</td>
-            <td>{details(r.statusDetails)}</td>
-            <td>{r.executionNumber ?? '—'}</td>
-          </tr>
-        ))}
+        {shown.map((r) => {
+          const open = expanded[r.thingName] === true;
+          const steps = timelines[r.thingName] ?? [];
+          return (
+            <Fragment key={r.thingName}>
+              <tr data-thing={r.thingName} data-status={r.status}>
+                <td>
+                  <button type="button" class="link" aria-expanded={open} aria-controls={open ? `timeline-${r.thingName}` : undefined} aria-label={`Timeline of ${r.thingName}`} onClick={() => setExpanded((x) => ({ ...x, [r.thingName]: !open }))}>
+                    {open ? '▾' : '▸'}
+                  </button>{' '}
+                  <a href={href(`/things/${r.thingName}`)}>{r.thingName}</a>
+                </td>
+                <td>{r.status}</td>
+                <td>{details(r.statusDetails)}</td>
+                <td>{r.executionNumber ?? '—'}</td>
+              </tr>
+              {open && (
+                <tr class="timeline">
+                  <td colSpan={4}>
+                    {steps.length === 0 ? (
+                      <p id={`timeline-${r.thingName}`}>Nothing recorded yet.</p>
+                    ) : (
+                      <ol id={`timeline-${r.thingName}`} aria-label={`Timeline of ${r.thingName}`}>
+                        {steps.map((step) => (
+                          <li key={step.historyId} data-kind={step.kind}>
+                            <time dateTime={step.time}>{step.time}</time> {stepLabel(step)}
+                          </li>
+                        ))}
+                      </ol>
+                    )}
+                  </td>
+                </tr>
+              )}
+            </Fragment>
+          );
+        })}
       </Table>
     </Page>
   );

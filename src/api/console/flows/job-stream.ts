@@ -3,17 +3,32 @@
  * each device's execution (status, statusDetails, number) as server-sent events, read as the
  * signed-in identity (DescribeJob, ListJobExecutionsForJob, DescribeJobExecution). It re-reads
  * when a device's Jobs request for this job has been handled, and every few seconds for what no
- * device sends (timeouts, rollout steps, cancels from elsewhere). Each event has the next id; a
- * browser resuming with Last-Event-ID gets ids from there on and the full state again, so what
- * it shows is whole after any gap. POST …/cancel cancels (force: also IN_PROGRESS executions).
+ * device sends (timeouts, rollout steps, cancels from elsewhere), and when this node has written
+ * history events of the job. Besides the state it sends the job's event history (`history`
+ * events: each device's queued, notified, started, link issued, downloaded, final status), read
+ * with GET /ferry/jobs/{jobId}/history as the same identity.
+ *
+ * Event ids are `n.h`: n counts this stream's events (1, 2, 3 … with no gap, continued after a
+ * resume), h is the id of the last history event sent so far. A browser resuming with
+ * Last-Event-ID `n.h` gets ids from n + 1, the full state again (snapshots may repeat), and the
+ * history events after h — none missed, none repeated, since history ids only grow in the order
+ * they became visible. A bare `n` resumes the numbering and resends the history from its start.
+ * The job event carries `ferry job watch`'s rollout line (rate now, distance to an abort criterion).
+ * POST …/cancel cancels (force: also IN_PROGRESS executions).
  */
 import type { FastifyRequest } from 'fastify';
+import type { Job } from '@aws-sdk/client-iot';
+import { counters } from '../../../cli/ops/jobs.js';
+import { rolloutLine } from '../../../cli/rollout-view.js';
 import type { ConsoleRouteKit } from '../routes.js';
 import type { SignedCall } from '../dispatch.js';
+import type { HistoryEvent } from '../../../history/events.js';
 import { ConsoleRefusal } from '../routes.js';
-import { lastEventId, openEventStream } from './sse.js';
+import { openEventStream } from './sse.js';
+import { streamCursor, timelineEventOf } from './timeline.js';
 
 const REFRESH_MS = 2000;
+const HISTORY_PAGE = 1000;
 const seg = encodeURIComponent;
 
 export interface ExecutionRow {
@@ -55,17 +70,21 @@ export function registerJobStreamRoutes(kit: ConsoleRouteKit): void {
     const call = callerOf(request);
     const first = await call({ method: 'GET', path: `/jobs/${seg(jobId)}` });
     const stream = openEventStream(request, reply);
-    let id = lastEventId(request) ?? 0;
+    const cursor = streamCursor(request);
+    let n = cursor.n;
+    let historyId = cursor.historyId;
+    const next = () => `${++n}.${historyId}`;
     const rows = new Map<string, ExecutionRow>();
     let lastJob = '';
     let things = new Set<string>();
     const refresh = async (described?: Record<string, unknown>) => {
       const job = ((described ?? (await call({ method: 'GET', path: `/jobs/${seg(jobId)}` }))).job ?? {}) as Record<string, unknown>;
-      const summary = { jobId, status: job.status, jobProcessDetails: job.jobProcessDetails ?? {}, targets: job.targets, reasonCode: job.reasonCode, comment: job.comment, forceCanceled: job.forceCanceled };
+      const rollout = rolloutLine(job as Job, counters(job as Job));
+      const summary = { jobId, ...(rollout ? { rollout } : {}), status: job.status, jobProcessDetails: job.jobProcessDetails ?? {}, targets: job.targets, reasonCode: job.reasonCode, comment: job.comment, forceCanceled: job.forceCanceled };
       const jobText = JSON.stringify(summary);
       if (jobText !== lastJob) {
         lastJob = jobText;
-        stream.send(++id, 'job', summary);
+        stream.send(next(), 'job', summary);
       }
       const listed = await allExecutions(call, jobId);
       things = new Set(listed.map((r) => r.thingName));
@@ -77,7 +96,19 @@ export function registerJobStreamRoutes(kit: ConsoleRouteKit): void {
         const details = execution.statusDetails?.detailsMap;
         const full: ExecutionRow = { ...row, ...(details ? { statusDetails: details } : {}) };
         rows.set(row.thingName, full);
-        stream.send(++id, 'execution', full);
+        stream.send(next(), 'execution', full);
+      }
+      await sendHistory();
+    };
+    const sendHistory = async () => {
+      for (;;) {
+        const page = (await call({ method: 'GET', path: `/ferry/jobs/${seg(jobId)}/history`, query: { after: String(historyId), limit: String(HISTORY_PAGE) } })) as { events?: HistoryEvent[] };
+        const events = page.events ?? [];
+        for (const event of events) {
+          historyId = event.id;
+          stream.send(next(), 'history', timelineEventOf(event));
+        }
+        if (events.length < HISTORY_PAGE) return;
       }
     };
     // One refresh at a time; a request arriving meanwhile asks for one more after it.
@@ -102,10 +133,14 @@ export function registerJobStreamRoutes(kit: ConsoleRouteKit): void {
     const stopWatching = ctx.services.deviceEvents.watch((event) => {
       if (event.type === 'jobs-request' && (event.topic.includes(`/jobs/${jobId}/`) || (event.thingName !== undefined && things.has(event.thingName)))) kick();
     });
+    const stopHistory = ctx.services.history.onWritten((jobIds) => {
+      if (jobIds.has(jobId) || jobIds.has('*')) kick();
+    });
     const timer = setInterval(kick, REFRESH_MS);
     await stream.closed;
     clearInterval(timer);
     stopWatching();
+    stopHistory();
   });
 
   route('POST', '/console/api/flows/jobs/:jobId/cancel', async (request) => {

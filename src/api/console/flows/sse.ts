@@ -7,7 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CONTENT_SECURITY_POLICY } from '../headers.js';
 
 export interface EventStream {
-  send(id: number | undefined, event: string, data: unknown): void;
+  send(id: number | string | undefined, event: string, data: unknown): void;
   /** Resolves when the browser goes away. */
   readonly closed: Promise<void>;
 }
