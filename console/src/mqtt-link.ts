@@ -90,8 +90,15 @@ export class MqttLink {
 
   async subscribe(filter: string, qos: 0 | 1): Promise<SubscribeResult> {
     const client = this.need();
-    const granted = await client.subscribeAsync(filter, { qos });
-    const code = granted[0]?.qos ?? 0x80;
+    let code: number;
+    try {
+      code = (await client.subscribeAsync(filter, { qos }))[0]?.qos ?? 0x80;
+    } catch (e) {
+      // mqtt.js rejects a SUBACK failure code (0x80, or an MQTT 5 reason code ≥ 0x80) with it as the error's code.
+      const failure = (e as { code?: unknown }).code;
+      if (typeof failure !== 'number' || failure < 0x80) throw e;
+      code = failure;
+    }
     if (code >= 0x80) return { filter, refused: true };
     this.filters.set(filter, qos);
     return { filter, granted: code };
