@@ -88,29 +88,32 @@ export class MqttLink {
     return this.client?.connected ?? false;
   }
 
-  async subscribe(filter: string, qos: 0 | 1): Promise<SubscribeResult> {
+  /** The callback forms: the browser bundle's *Async methods are not all reliable (mqtt 5.16). */
+  subscribe(filter: string, qos: 0 | 1): Promise<SubscribeResult> {
     const client = this.need();
-    let code: number;
-    try {
-      code = (await client.subscribeAsync(filter, { qos }))[0]?.qos ?? 0x80;
-    } catch (e) {
-      // mqtt.js rejects a SUBACK failure code (0x80, or an MQTT 5 reason code ≥ 0x80) with it as the error's code.
-      const failure = (e as { code?: unknown }).code;
-      if (typeof failure !== 'number' || failure < 0x80) throw e;
-      code = failure;
-    }
-    if (code >= 0x80) return { filter, refused: true };
-    this.filters.set(filter, qos);
-    return { filter, granted: code };
+    return new Promise((resolve, reject) => {
+      client.subscribe(filter, { qos }, (error, granted) => {
+        // mqtt.js answers a SUBACK failure code (0x80, or an MQTT 5 reason code ≥ 0x80) as an error carrying it.
+        const failure = (error as { code?: unknown } | null)?.code;
+        const code = error ? (typeof failure === 'number' && failure >= 0x80 ? failure : /^Subscribe error/.test(error.message) ? 0x80 : -1) : (granted?.[0]?.qos ?? 0x80);
+        if (code < 0) return reject(error);
+        if (code >= 0x80) return resolve({ filter, refused: true });
+        this.filters.set(filter, qos);
+        resolve({ filter, granted: code });
+      });
+    });
   }
 
-  async unsubscribe(filter: string): Promise<void> {
+  unsubscribe(filter: string): Promise<void> {
     this.filters.delete(filter);
-    if (this.client?.connected) await this.client.unsubscribeAsync(filter);
+    const client = this.client;
+    if (!client?.connected) return Promise.resolve();
+    return new Promise((resolve, reject) => client.unsubscribe(filter, (error) => (error ? reject(error) : resolve())));
   }
 
-  async publish(topic: string, payload: string, qos: 0 | 1): Promise<void> {
-    await this.need().publishAsync(topic, payload, { qos });
+  publish(topic: string, payload: string, qos: 0 | 1): Promise<void> {
+    const client = this.need();
+    return new Promise((resolve, reject) => client.publish(topic, payload, { qos }, (error) => (error ? reject(error) : resolve())));
   }
 
   end(): void {
