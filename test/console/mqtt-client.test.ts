@@ -14,7 +14,7 @@ import { CreateAccessKeyCommand, CreateUserCommand, PutUserPolicyCommand } from 
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
-import { connect, createPolicy, end, openPolicy, provisionThing } from '../mqtt/helpers.js';
+import { closed, connect, createPolicy, end, openPolicy, provisionThing } from '../mqtt/helpers.js';
 import { launchChromium, newContext, recordRequests } from './browser.js';
 
 /** The README's screenshots are refreshed with FERRY_CONSOLE_SCREENSHOTS=1; otherwise they go to a scratch directory. */
@@ -108,6 +108,20 @@ describe('console: MQTT test client and Activity', () => {
 
     await assertAccessible(page, 'the MQTT test client');
     await page.screenshot({ path: join(DOCS, 'console-mqtt.png'), fullPage: true });
+
+    // A dropped connection (another client takes its client id over): the page reconnects with a
+    // fresh URL and its subscriptions are back.
+    const urlsBefore = requests.filter((u) => u.endsWith('/api/mqtt-url')).length;
+    const clientId = (await page.locator('#mqtt-client-id').textContent())!;
+    const usurper = await connect(ts, creds, clientId);
+    await closed(usurper);
+    await page.getByRole('status').filter({ hasText: /^Connected$/ }).waitFor();
+    assert.equal(requests.filter((u) => u.endsWith('/api/mqtt-url')).length, urlsBefore + 1);
+    const sockets = requests.filter((u) => u.includes('/mqtt?'));
+    assert.equal(new Set(sockets).size, sockets.length, 'each connection used a fresh URL');
+    await device.publishAsync('devices/sensor-1/telemetry', '{"temperature":22}', { qos: 1 });
+    await message(page, 'devices/sensor-1/telemetry').filter({ hasText: '"temperature":22}' }).waitFor();
+
     await end(device);
     sameOrigin(requests);
   });

@@ -123,7 +123,7 @@ export function MqttClientPage() {
   return (
     <Page title="MQTT test client">
       <p>
-        Connected over MQTT over WebSocket to this server as <code>{who}</code>, client id <code>{clientId}</code>. Your IAM policies decide what you may subscribe to (
+        Connected over MQTT over WebSocket to this server as <code>{who}</code>, client id <code id="mqtt-client-id">{clientId}</code>. Your IAM policies decide what you may subscribe to (
         <code>iot:Subscribe</code>, <code>iot:Receive</code>) and publish (<code>iot:Publish</code>).
       </p>
       <p role="status" class={`link-state link-${state.state}`}>
