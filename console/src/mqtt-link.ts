@@ -39,6 +39,8 @@ export class MqttLink {
   private ended = false;
   private retryMs = FIRST_RETRY_MS;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** Why the last attempt failed (e.g. "Connection refused: Not authorized"), shown while retrying. */
+  private lastError: string | undefined;
   /** Filters granted so far, re-subscribed after a reconnection. */
   private readonly filters = new Map<string, 0 | 1>();
 
@@ -50,7 +52,7 @@ export class MqttLink {
 
   private async open(state: LinkState): Promise<void> {
     if (this.ended) return;
-    this.events.state(state);
+    this.events.state(state, this.lastError);
     try {
       const [{ default: mqtt }, { url }] = await Promise.all([import('mqtt'), mqttUrl()]);
       if (this.ended) return;
@@ -59,11 +61,15 @@ export class MqttLink {
       this.client = client;
       client.on('connect', () => {
         this.retryMs = FIRST_RETRY_MS;
+        this.lastError = undefined;
         this.events.state('connected');
         if (this.filters.size) client.subscribe(Object.fromEntries([...this.filters].map(([f, qos]) => [f, { qos }])));
       });
       client.on('message', (topic, payload, packet) => this.events.message(topic, payload, packet.qos, packet.retain));
-      client.on('error', (e) => this.events.state('reconnecting', e.message));
+      client.on('error', (e) => {
+        this.lastError = e.message;
+        this.events.state('reconnecting', e.message);
+      });
       client.on('close', () => {
         if (this.client !== client) return;
         this.client = undefined;
@@ -71,14 +77,14 @@ export class MqttLink {
         this.retry();
       });
     } catch (e) {
-      this.events.state('reconnecting', e instanceof Error ? e.message : String(e));
+      this.lastError = e instanceof Error ? e.message : String(e);
       this.retry();
     }
   }
 
   private retry(): void {
     if (this.ended) return;
-    this.events.state('reconnecting');
+    this.events.state('reconnecting', this.lastError);
     const wait = this.retryMs;
     this.retryMs = Math.min(LAST_RETRY_MS, this.retryMs * 2);
     this.timer = setTimeout(() => void this.open('reconnecting'), wait);
