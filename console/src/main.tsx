@@ -11,6 +11,8 @@ import { Jobs } from './pages/jobs.js';
 import { JobLive } from './pages/job-live.js';
 import { Connect } from './pages/connect.js';
 import { Distribute } from './pages/distribute.js';
+import { MqttClientPage } from './pages/mqtt.js';
+import { Activity } from './pages/activity.js';
 import { Buckets, Bucket } from './pages/buckets.js';
 import { Iam, Role, ManagedPolicies, Users, User, Groups, Group } from './pages/iam.js';
 import './styles.css';
@@ -147,6 +149,8 @@ const NAV: Array<[string, string]> = [
   ['/things', 'Things'],
   ['/groups', 'Thing groups'],
   ['/jobs', 'Jobs'],
+  ['/mqtt', 'MQTT test client'],
+  ['/activity', 'Activity'],
   ['/security', 'Security'],
   ['/buckets', 'Buckets'],
   ['/iam', 'IAM'],
@@ -165,6 +169,8 @@ function Current() {
   if (first === 'groups') return <ThingGroups />;
   if (first === 'jobs' && second) return <JobLive id={second} />;
   if (first === 'jobs') return <Jobs />;
+  if (first === 'mqtt') return <MqttClientPage />;
+  if (first === 'activity') return <Activity />;
   if (first === 'security') return <Security />;
   if (first === 'policies' && second) return <Policy name={second} />;
   if (first === 'buckets' && second) return <Bucket bucket={second} prefix={parts.slice(2).join('/') + (parts.length > 2 && path.endsWith('/') ? '/' : '')} />;
