@@ -2,10 +2,17 @@
  * Debian's Chromium driven by playwright-core. A missing browser fails the test (CI installs
  * the `chromium` package); nothing is ever downloaded.
  */
+import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { AxeBuilder } from '@axe-core/playwright';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { consoleBuildDir } from '../../src/api/console/static.js';
+import { tempDir } from '../helpers/server.js';
+
+/** The README's screenshots are refreshed with FERRY_CONSOLE_SCREENSHOTS=1; otherwise they go to a scratch directory. */
+export const DOCS = process.env.FERRY_CONSOLE_SCREENSHOTS ? fileURLToPath(new URL('../../docs/', import.meta.url)) : tempDir();
 
 export const CHROMIUM = process.env.FERRY_TEST_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -28,4 +35,15 @@ export function recordRequests(page: Page): string[] {
   const urls: string[] = [];
   page.on('request', (r) => urls.push(r.url()));
   return urls;
+}
+
+/** axe-core finds no serious or critical violation on the page as it is now. */
+export async function assertAccessible(page: Page, name: string): Promise<void> {
+  const results = await new AxeBuilder({ page }).analyze();
+  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(
+    bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`),
+    [],
+    `${name} has serious or critical accessibility violations`,
+  );
 }

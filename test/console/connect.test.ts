@@ -3,15 +3,12 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { X509Certificate } from 'node:crypto';
 import { CreatePolicyCommand, ListThingPrincipalsCommand, type IoTClient } from '@aws-sdk/client-iot';
-import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
-import { launchChromium, newContext, recordRequests } from './browser.js';
+import { launchChromium, newContext, recordRequests, assertAccessible, DOCS } from './browser.js';
 
-const DOCS = process.env.FERRY_CONSOLE_SCREENSHOTS ? fileURLToPath(new URL('../../docs/', import.meta.url)) : tempDir();
 
 describe('console: connect a device (the kit zip, run as downloaded, and the live checklist)', () => {
   let ts: TestServer;
@@ -45,11 +42,6 @@ describe('console: connect a device (the kit zip, run as downloaded, and the liv
     return { page, requests };
   }
 
-  async function assertAccessible(page: Page, name: string): Promise<void> {
-    const results = await new AxeBuilder({ page }).analyze();
-    const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    assert.deepEqual(bad.map((v) => `${v.id}: ${v.help}`), [], `${name} has serious or critical accessibility violations`);
-  }
 
   /** Fills the wizard, downloads the kit through the browser and unzips it with unzip(1): the kit's folder. */
   async function downloadKit(page: Page, thingName: string, policyName?: string): Promise<string> {

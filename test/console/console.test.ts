@@ -3,17 +3,13 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import https from 'node:https';
-import { fileURLToPath } from 'node:url';
 import { CreateJobCommand, AttachThingPrincipalCommand, CreateThingCommand, CreateThingGroupCommand, AddThingToThingGroupCommand, AttachPolicyCommand, TestAuthorizationCommand, DescribeThingCommand, type IoTClient } from '@aws-sdk/client-iot';
 import { CreateAccessKeyCommand, CreateUserCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
-import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
 import { closed, connect, createPolicy, provisionThing, storyPolicy } from '../mqtt/helpers.js';
-import { launchChromium, newContext, recordRequests } from './browser.js';
+import { launchChromium, newContext, recordRequests, assertAccessible, DOCS } from './browser.js';
 
-/** The README's screenshots are refreshed with FERRY_CONSOLE_SCREENSHOTS=1; otherwise they go to a scratch directory. */
-const DOCS = process.env.FERRY_CONSOLE_SCREENSHOTS ? fileURLToPath(new URL('../../docs/', import.meta.url)) : tempDir();
 
 describe('console: in Chromium against a fresh server', () => {
   let ts: TestServer;
@@ -46,15 +42,6 @@ describe('console: in Chromium against a fresh server', () => {
     return { context, page, requests };
   }
 
-  async function assertAccessible(page: Page, name: string): Promise<void> {
-    const results = await new AxeBuilder({ page }).analyze();
-    const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    assert.deepEqual(
-      bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`),
-      [],
-      `${name} has serious or critical accessibility violations`,
-    );
-  }
 
   /** A request to the console API outside the browser (trusting the server's CA). */
   function consoleFetch(path: string, init: { method?: string; cookie?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; json(): unknown }> {

@@ -4,16 +4,13 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CreatePolicyCommand, DescribeJobCommand, type IoTClient } from '@aws-sdk/client-iot';
 import { CreateRoleCommand } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
-import { launchChromium, newContext } from './browser.js';
+import { launchChromium, newContext, assertAccessible, DOCS } from './browser.js';
 
-const DOCS = process.env.FERRY_CONSOLE_SCREENSHOTS ? fileURLToPath(new URL('../../docs/', import.meta.url)) : tempDir();
 
 describe('console: the story through the console — connect, distribute with the classic mistakes fixed before submit, the job live', () => {
   let ts: TestServer;
@@ -35,11 +32,6 @@ describe('console: the story through the console — connect, distribute with th
     await ts?.close();
   });
 
-  async function assertAccessible(page: Page, name: string): Promise<void> {
-    const results = await new AxeBuilder({ page }).analyze();
-    const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    assert.deepEqual(bad.map((v) => `${v.id}: ${v.help}`), [], `${name} has serious or critical accessibility violations`);
-  }
 
   const check = (page: Page, id: string) => page.locator(`li[data-check="${id}"]`);
 

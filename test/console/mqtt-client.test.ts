@@ -8,17 +8,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { IoTClient } from '@aws-sdk/client-iot';
 import { CreateAccessKeyCommand, CreateUserCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
-import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
-import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
 import { closed, connect, createPolicy, end, openPolicy, provisionThing } from '../mqtt/helpers.js';
-import { launchChromium, newContext, recordRequests } from './browser.js';
+import { launchChromium, newContext, recordRequests, assertAccessible, DOCS } from './browser.js';
 
-/** The README's screenshots are refreshed with FERRY_CONSOLE_SCREENSHOTS=1; otherwise they go to a scratch directory. */
-const DOCS = process.env.FERRY_CONSOLE_SCREENSHOTS ? fileURLToPath(new URL('../../docs/', import.meta.url)) : tempDir();
 
 describe('console: MQTT test client and Activity', () => {
   let ts: TestServer;
@@ -53,11 +49,6 @@ describe('console: MQTT test client and Activity', () => {
     return { page, requests };
   }
 
-  async function assertAccessible(page: Page, name: string): Promise<void> {
-    const results = await new AxeBuilder({ page }).analyze();
-    const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    assert.deepEqual(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`), [], `${name} has serious or critical accessibility violations`);
-  }
 
   /** Pages and API over https, MQTT over wss, all to the console's own host. */
   const sameOrigin = (requests: string[], mqtt = true) => {

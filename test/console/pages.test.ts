@@ -4,19 +4,15 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import https from 'node:https';
-import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateAccessKeyCommand, CreateUserCommand, GetRoleCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { CreateJobCommand, CreateThingCommand, DescribeJobCommand, type IoTClient } from '@aws-sdk/client-iot';
-import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
 import { consoleUploads } from '../../src/api/console/objects.js';
 import type { UploadProgress } from '../../src/api/console/uploads.js';
-import { launchChromium, newContext, recordRequests } from './browser.js';
+import { launchChromium, newContext, recordRequests, assertAccessible, DOCS } from './browser.js';
 
-/** The README's screenshots are refreshed with FERRY_CONSOLE_SCREENSHOTS=1; otherwise they go to a scratch directory. */
-const DOCS = process.env.FERRY_CONSOLE_SCREENSHOTS ? fileURLToPath(new URL('../../docs/', import.meta.url)) : tempDir();
 mkdirSync(DOCS, { recursive: true });
 
 const MiB = 1024 * 1024;
@@ -70,15 +66,6 @@ describe('console pages: buckets, IAM, CA certificates and role aliases, in Chro
     return { context, page, requests };
   }
 
-  async function assertAccessible(page: Page, name: string): Promise<void> {
-    const results = await new AxeBuilder({ page }).analyze();
-    const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    assert.deepEqual(
-      bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`),
-      [],
-      `${name} has serious or critical accessibility violations`,
-    );
-  }
 
   const sameOrigin = (requests: string[]) => assert.deepEqual(requests.filter((u) => !u.startsWith(origin) && !u.startsWith('data:') && !u.startsWith('blob:')), []);
   const nav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();

@@ -8,12 +8,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import https from 'node:https';
 import { AttachUserPolicyCommand, CreateAccessKeyCommand, CreateLoginProfileCommand, CreateUserCommand, UpdateAccessKeyCommand, UpdateAccountPasswordPolicyCommand } from '@aws-sdk/client-iam';
-import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
 import { connectWebSocket, upgradeOutcome } from '../mqtt/websocket-helpers.js';
 import { end } from '../mqtt/helpers.js';
-import { launchChromium, newContext } from './browser.js';
+import { launchChromium, newContext, assertAccessible } from './browser.js';
 
 function consoleFetch(ts: TestServer, path: string, init: { method?: string; cookie?: string; body?: unknown } = {}): Promise<{ status: number; json: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
@@ -32,11 +31,6 @@ function consoleFetch(ts: TestServer, path: string, init: { method?: string; coo
   });
 }
 
-async function assertAccessible(page: Page, name: string): Promise<void> {
-  const results = await new AxeBuilder({ page }).analyze();
-  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(bad.map((v) => `${v.id}: ${v.help}`), [], `${name} has serious or critical accessibility violations`);
-}
 
 async function passwordSignIn(page: Page, base: string, userName: string, password: string): Promise<void> {
   await page.goto(base);
