@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreatePolicyCommand, DescribeJobCommand, type IoTClient } from '@aws-sdk/client-iot';
 import { CreateRoleCommand } from '@aws-sdk/client-iam';
-import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import type { Browser, Page } from 'playwright-core';
 import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
 import { launchChromium, newContext, assertAccessible, DOCS } from './browser.js';
@@ -40,9 +40,8 @@ describe('console: the story through the console — connect, distribute with th
     const account = ts.endpoints.accountId;
     await ts.iam().send(new CreateRoleCommand({ RoleName: 'StoryDownloads', AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] }) }));
     await iot.send(new CreatePolicyCommand({ policyName: 'ConnectOnly', policyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:Connect', Resource: `arn:aws:iot:${ts.endpoints.region}:${account}:client/\${iot:Connection.Thing.ThingName}` }] }) }));
+    // The firmware is only on the operator's disk: its bucket is made and it is uploaded through the page.
     const firmware = randomBytes(300_000);
-    await ts.s3().send(new CreateBucketCommand({ Bucket: 'story-firmware' }));
-    await ts.s3().send(new PutObjectCommand({ Bucket: 'story-firmware', Key: 'releases/firmware.bin', Body: firmware }));
 
     const context = await newContext(browser);
     const page = await context.newPage();
@@ -67,9 +66,25 @@ describe('console: the story through the console — connect, distribute with th
 
     await page.goto(`${base}#/distribute`);
     await page.getByRole('heading', { level: 1, name: 'Distribute a file' }).waitFor();
+    await page.getByLabel('Things').fill('story-device');
     await page.getByLabel('Bucket').fill('story-firmware');
     await page.getByLabel('Object key').fill('releases/firmware.bin');
-    await page.getByLabel('Things').fill('story-device');
+    // The bucket does not exist yet: the check says so and creates it once confirmed.
+    await page.getByRole('button', { name: 'Check', exact: true }).click();
+    await check(page, 'bucket').and(page.locator('[data-ok="false"]')).waitFor();
+    assert.match(await check(page, 'bucket').innerText(), /Bucket story-firmware does not exist/);
+    await check(page, 'bucket').getByRole('button', { name: 'Fix: Create bucket story-firmware' }).click();
+    await check(page, 'bucket').getByRole('button', { name: 'Yes, apply it' }).click();
+    await check(page, 'bucket').and(page.locator('[data-ok="true"]')).waitFor();
+    // Upload the firmware into it from the page, then pick it from the bucket's objects.
+    await page.getByLabel('File', { exact: true }).setInputFiles({ name: 'firmware.bin', mimeType: 'application/octet-stream', buffer: firmware });
+    await page.getByLabel('Object name (default: the file\'s name)').fill('releases/firmware.bin');
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    await page.locator('#upload-status[data-state="completed"]').waitFor();
+    await page.getByLabel('Object in story-firmware').locator('option', { hasText: 'releases/firmware.bin' }).waitFor({ state: 'attached' });
+    await page.getByLabel('Object key').fill('');
+    await page.getByLabel('Object in story-firmware').selectOption('releases/firmware.bin');
+    assert.equal(await page.getByLabel('Object key').inputValue(), 'releases/firmware.bin');
     await page.getByLabel('Job id').fill('story-job');
     await page.getByLabel('Presign role').fill('StoryDownloads');
     await page.getByLabel('Devices a minute').fill('10');
@@ -80,6 +95,7 @@ describe('console: the story through the console — connect, distribute with th
     assert.match(await page.getByLabel('Job document').inputValue(), /\$\{aws:iot:s3-presigned-url:https:\/\/s3\.amazonaws\.com\/story-firmware\/releases\/firmware\.bin\}/);
     await page.getByRole('button', { name: 'Check', exact: true }).click();
 
+    assert.equal((await ts.s3().send(new HeadObjectCommand({ Bucket: 'story-firmware', Key: 'releases/firmware.bin' }))).ContentLength, firmware.length, 'the page uploaded the firmware');
     await check(page, 'bucket').and(page.locator('[data-ok="true"]')).waitFor();
     await check(page, 'role').and(page.locator('[data-ok="false"]')).waitFor();
     assert.match(await check(page, 'role').innerText(), /lacks the iot\.amazonaws\.com trust/);

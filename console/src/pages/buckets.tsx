@@ -186,7 +186,8 @@ function ShareLink({ bucket, objectKey }: { bucket: string; objectKey: string })
   );
 }
 
-function Upload({ bucket, prefix, onDone }: { bucket: string; prefix: string; onDone: () => void }) {
+/** The one upload form (the Buckets page and the Distribute page): `onDone` gets the key stored. */
+export function Upload({ bucket, prefix, onDone, title }: { bucket: string; prefix: string; onDone: (key: string) => void; title?: string }) {
   const [file, setFile] = useState<File | undefined>(undefined);
   const [key, setKey] = useState('');
   const [progress, setProgress] = useState<UploadProgress | undefined>(undefined);
@@ -202,7 +203,7 @@ function Upload({ bucket, prefix, onDone }: { bucket: string; prefix: string; on
     setRunning(up);
     try {
       await up.done;
-      onDone();
+      onDone(target);
     } catch (e) {
       // A cancelled upload's request ends without an answer; the cancel already said so.
       if (!(e instanceof DOMException && e.name === 'AbortError') && !(e instanceof TypeError)) setError(e);
@@ -213,7 +214,7 @@ function Upload({ bucket, prefix, onDone }: { bucket: string; prefix: string; on
   const total = progress?.total ?? file?.size ?? 0;
   return (
     <form class="panel" onSubmit={start} aria-labelledby="upload-title">
-      <h2 id="upload-title">Upload to {prefix || 'the top of the bucket'}</h2>
+      <h2 id="upload-title">{title ?? `Upload to ${prefix || 'the top of the bucket'}`}</h2>
       <p>
         <label for="upload-file">File</label>
         <input id="upload-file" type="file" onChange={(e) => setFile((e.target as HTMLInputElement).files?.[0])} required />

@@ -16,7 +16,9 @@ import { publicOrigin, trustedProxyList } from './forwarded.js';
 import { callProblem, dispatchQuery, dispatchSigned, type SignedCall } from './dispatch.js';
 import { presignUrl } from '../../protocols/sigv4/presign.js';
 import { uploadRefusal } from './upload-guard.js';
-import type { S3Address } from './sdk.js';
+import { s3ClientFor, type S3Address } from './sdk.js';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { refusalOf } from './sdk-errors.js';
 import { registerConsoleIam } from './iam.js';
 import { registerConsoleObjects } from './objects.js';
 import { registerFlowRoutes } from './flows/index.js';
@@ -280,7 +282,18 @@ export function registerConsoleApi(app: FastifyInstance, ctx: AppContext, opts: 
   const kit: ConsoleKit = { route, sessionOf: (request) => sessionOf(request) };
   registerConsoleIam(app, ctx, kit);
   registerConsoleObjects(app, ctx, kit, opts.s3Address);
-  registerFlowRoutes({ app, ctx, route, callAs, jsonBody, session: (request) => sessionOf(request) });
+  /** Runs one S3 operation as the request's signed-in identity, through the s3 listener as the buckets page does. */
+  const s3As = async <T>(request: FastifyRequest, work: (client: S3Client) => Promise<T>): Promise<T> => {
+    const session = await sessionOf(request);
+    const address = opts.s3Address;
+    if (!address) throw new ConsoleRefusal(503, 'ServiceUnavailable', 'The object store is not reachable from the console on this server.');
+    try {
+      return await work(s3ClientFor(ctx, session.credential, address));
+    } catch (error) {
+      throw error instanceof ConsoleRefusal ? error : refusalOf(error);
+    }
+  };
+  registerFlowRoutes({ app, ctx, route, callAs, s3As, jsonBody, session: (request) => sessionOf(request) });
 }
 
 /** What the console's flows (flows/*.ts) build their routes from. */
@@ -290,6 +303,8 @@ export interface ConsoleRouteKit {
   /** A console route: its headers, the cross-site check on state changes, refusals as `{ error }`. */
   route(method: 'GET' | 'POST', url: string, handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>): void;
   callAs(request: FastifyRequest, call: SignedCall): Promise<unknown>;
+  /** An S3 operation as the signed-in identity (S3 is its own listener, reached with the SDK). */
+  s3As<T>(request: FastifyRequest, work: (client: S3Client) => Promise<T>): Promise<T>;
   jsonBody(request: FastifyRequest): Record<string, unknown>;
   session(request: FastifyRequest): Promise<ConsoleSession>;
 }

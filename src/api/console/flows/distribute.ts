@@ -5,10 +5,14 @@
  *   read as the server, as CreateJob reads them) and one more of the story's: each target
  *   device's policies allow its Jobs topics (TestAuthorization, run as the signed-in identity).
  *   Each problem carries the fix that would solve it.
- * - POST /console/api/flows/distribute/fix: applies one fix the user confirmed, as IAM and IoT
- *   operations run as the signed-in identity (so a user who may not change roles is refused).
+ * - POST /console/api/flows/distribute/fix: applies one fix the user confirmed, as IAM, IoT and
+ *   S3 operations run as the signed-in identity (so a user who may not change roles, or create
+ *   buckets, is refused).
+ * A fleet query target's devices are the ones SearchIndex matches now (as the signed-in identity):
+ * the page submits it as a dynamic thing group made from the same query.
  */
 import type { FastifyRequest } from 'fastify';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { FerryError } from '../../../errors.js';
 import { devicePolicy } from '../../../registry/device-policy.js';
 import { ConsoleRefusal, type ConsoleRouteKit } from '../routes.js';
@@ -19,6 +23,7 @@ const seg = encodeURIComponent;
 const JOBS_SERVICE = 'iot.amazonaws.com';
 
 export type Fix =
+  | { kind: 'create-bucket'; bucket: string }
   | { kind: 'create-role'; roleName: string; bucket: string; prefix: string }
   | { kind: 'add-trust'; roleName: string }
   | { kind: 'grant-read'; roleName: string; bucket: string; prefix: string }
@@ -31,10 +36,15 @@ export interface Check {
   fix?: Fix & { label: string };
 }
 
-interface Target {
-  kind: 'thing' | 'group';
-  name: string;
-}
+/** A thing, a thing group, or the devices a fleet-indexing query matches (a dynamic thing group once submitted). */
+type Target = { kind: 'thing' | 'group'; name: string } | { kind: 'query'; queryString: string };
+
+const isTarget = (t: unknown): t is Target => {
+  const o = t as Record<string, unknown> | null;
+  if (!o || typeof o !== 'object') return false;
+  if (o.kind === 'query') return typeof o.queryString === 'string' && o.queryString !== '';
+  return (o.kind === 'thing' || o.kind === 'group') && typeof o.name === 'string' && o.name !== '';
+};
 
 type Call = (call: Omit<SignedCall, 'service' | 'query'> & { query?: Record<string, string> }) => Promise<Record<string, unknown>>;
 
@@ -63,12 +73,19 @@ export function registerDistributeRoutes(kit: ConsoleRouteKit): void {
       (await kit.callAs(request, { service: 'iot', query: {}, ...c })) as Record<string, unknown>;
   const iamCall = (request: FastifyRequest, form: Record<string, string>) => kit.callAs(request, { service: 'iam', method: 'POST', path: '/', query: {}, form: { Version: '2010-05-08', ...form } });
 
-  /** The things a job with these targets reaches now (groups' direct members). */
+  /** The things a job with these targets reaches now (groups' direct members; a query's matches, by SearchIndex). */
   async function thingsOf(call: Call, targets: Target[]): Promise<string[]> {
     const things = new Set<string>();
     for (const t of targets) {
       if (t.kind === 'thing') things.add(t.name);
-      else {
+      else if (t.kind === 'query') {
+        let nextToken: string | undefined;
+        do {
+          const page = await call({ method: 'POST', path: '/indices/search', body: { queryString: t.queryString, maxResults: 100, ...(nextToken ? { nextToken } : {}) } });
+          for (const d of (page.things ?? []) as Array<{ thingName: string }>) things.add(d.thingName);
+          nextToken = page.nextToken as string | undefined;
+        } while (nextToken);
+      } else {
         let nextToken: string | undefined;
         do {
           const page = await call({ method: 'GET', path: `/thing-groups/${seg(t.name)}/things`, query: { maxResults: '250', ...(nextToken ? { nextToken } : {}) } });
@@ -128,12 +145,16 @@ export function registerDistributeRoutes(kit: ConsoleRouteKit): void {
     const bucket = str(body.bucket, 'bucket', 63);
     const key = str(body.key, 'key');
     const roleName = roleNameOf(str(body.role, 'role (name or ARN)', 2048));
-    const targets = Array.isArray(body.targets) ? (body.targets as Target[]).filter((t) => t && (t.kind === 'thing' || t.kind === 'group') && typeof t.name === 'string' && t.name !== '') : [];
-    if (targets.length === 0) throw new ConsoleRefusal(400, 'InvalidRequestException', 'Choose at least one thing or thing group.');
+    const targets = Array.isArray(body.targets) ? (body.targets as unknown[]).filter(isTarget) : [];
+    if (targets.length === 0) throw new ConsoleRefusal(400, 'InvalidRequestException', 'Choose at least one thing, thing group or fleet query.');
     const prefix = prefixOf(key);
     const checks: Check[] = [];
     const bucketExists = await ctx.services.objects.bucketExists(bucket);
-    checks.push(bucketExists ? { id: 'bucket', ok: true, message: `Bucket ${bucket} exists.` } : { id: 'bucket', ok: false, message: `Bucket ${bucket} does not exist on this server: check its name, or create it on the Buckets page (or with ferry bucket create).` });
+    checks.push(
+      bucketExists
+        ? { id: 'bucket', ok: true, message: `Bucket ${bucket} exists.` }
+        : { id: 'bucket', ok: false, message: `Bucket ${bucket} does not exist on this server: check its name, or create it (then upload the file into it).`, fix: { kind: 'create-bucket', bucket, label: `Create bucket ${bucket}` } },
+    );
     const role = await roleCheck(roleName, bucket, prefix);
     checks.push(role);
     if (role.fix?.kind !== 'create-role') {
@@ -166,6 +187,11 @@ export function registerDistributeRoutes(kit: ConsoleRouteKit): void {
     const fix = kit.jsonBody(request).fix as Fix | undefined;
     if (!fix || typeof fix !== 'object') throw new ConsoleRefusal(400, 'InvalidRequestException', 'fix is required.');
     switch (fix.kind) {
+      case 'create-bucket': {
+        const bucket = str(fix.bucket, 'bucket', 63);
+        await kit.s3As(request, (s3) => s3.send(new CreateBucketCommand({ Bucket: bucket })));
+        return { applied: fix.kind };
+      }
       case 'create-role': {
         const roleName = str(fix.roleName, 'roleName', 64);
         await iamCall(request, { Action: 'CreateRole', RoleName: roleName, AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [TRUST_STATEMENT] }), Description: 'Signs download links for IoT jobs (made by the Ferry console)' });
