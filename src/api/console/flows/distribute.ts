@@ -98,13 +98,22 @@ export function registerDistributeRoutes(kit: ConsoleRouteKit): void {
   }
 
   /** The certificates of each thing whose policies do not let it use its Jobs topics (or that has none). */
-  async function devicesWithoutJobs(call: Call, things: string[]): Promise<Array<{ thingName: string; why: string }>> {
+  async function devicesWithoutJobs(call: Call, things: string[]): Promise<Array<{ thingName: string; why: string; fixable: boolean }>> {
     const out = [];
     for (const thingName of things) {
-      const principals = ((await call({ method: 'GET', path: `/things/${seg(thingName)}/principals` })).principals ?? []) as string[];
+      const listed = await call({ method: 'GET', path: `/things/${seg(thingName)}/principals` }).catch((error: unknown) => {
+        if (error instanceof ConsoleRefusal && error.code === 'ResourceNotFoundException') return undefined;
+        throw error;
+      });
+      if (!listed) {
+        // CreateJob would refuse the target: said here with the rest, not as the check's failure.
+        out.push({ thingName, why: 'does not exist', fixable: false });
+        continue;
+      }
+      const principals = (listed.principals ?? []) as string[];
       const certs = principals.filter((p) => p.includes(':cert/'));
       if (certs.length === 0) {
-        out.push({ thingName, why: 'has no certificate (connect it first)' });
+        out.push({ thingName, why: 'has no certificate (connect it first)', fixable: false });
         continue;
       }
       const jobs = `$aws/things/${thingName}/jobs`;
@@ -118,7 +127,7 @@ export function registerDistributeRoutes(kit: ConsoleRouteKit): void {
         const tested = await call({ method: 'POST', path: '/test-authorization', query: { clientId: thingName }, body: { principal, authInfos } });
         const denied = ((tested.authResults ?? []) as Array<{ authDecision?: string; authInfo?: { actionType?: string } }>).filter((r) => r.authDecision !== 'ALLOWED');
         if (denied.length > 0) {
-          out.push({ thingName, why: `its certificate may not ${denied.map((d) => d.authInfo?.actionType?.toLowerCase()).join(', ')} on its Jobs topics` });
+          out.push({ thingName, why: `its certificate may not ${denied.map((d) => d.authInfo?.actionType?.toLowerCase()).join(', ')} on its Jobs topics`, fixable: true });
           break;
         }
       }
@@ -169,7 +178,7 @@ export function registerDistributeRoutes(kit: ConsoleRouteKit): void {
     const things = await thingsOf(call, targets);
     const bad = await devicesWithoutJobs(call, things);
     const policyName = typeof body.devicePolicy === 'string' && body.devicePolicy ? body.devicePolicy : DEFAULT_DEVICE_POLICY;
-    const fixable = bad.filter((b) => !b.why.startsWith('has no certificate')).map((b) => b.thingName);
+    const fixable = bad.filter((b) => b.fixable).map((b) => b.thingName);
     checks.push(
       bad.length === 0
         ? { id: 'devices', ok: true, message: `All ${things.length} target device(s) may use their Jobs topics.` }
