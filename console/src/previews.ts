@@ -35,6 +35,8 @@ export interface SchedulingFields {
   windowMinutes: string;
 }
 
+const sentence = (s: string) => `${s.charAt(0).toUpperCase()}${s.slice(1)}.`;
+
 const plural = (n: string, one: string, many = `${one}s`) => `${n} ${n === '1' ? one : many}`;
 
 /** "10 devices a minute, stop if 20 % of the first 50 fail, each device has 30 minutes once it starts." */
@@ -48,7 +50,7 @@ export function preview(o: RolloutFields): string {
   if (o.abortPercent) parts.push(`stop if ${o.abortPercent} % of the first ${o.abortAfter || '1'} fail`);
   else parts.push('never stop on failures');
   parts.push(o.timeoutMinutes ? `each device has ${plural(o.timeoutMinutes, 'minute')} once it starts` : 'no time limit once a device starts');
-  return `${parts.join(', ')}.`;
+  return sentence(parts.join(', '));
 }
 
 /** "A failed device is tried again up to 2 times; a timed-out one up to 1 time." */
@@ -75,6 +77,5 @@ export function schedulePreview(o: SchedulingFields): string {
   const parts = [o.startTime ? `starts at ${when(o.startTime)}` : 'starts when created'];
   if (o.endTime) parts.push(`at ${when(o.endTime)} ${END_WORDS[o.endBehavior || 'STOP_ROLLOUT']}`);
   if (o.windowCron) parts.push(`devices are notified only during ${o.windowCron}, for ${plural(o.windowMinutes || '?', 'minute')} each time`);
-  const sentence = parts.join('; ');
-  return `${sentence[0]!.toUpperCase()}${sentence.slice(1)}.`;
+  return sentence(parts.join('; '));
 }

@@ -102,7 +102,7 @@ describe('console: distribute to a fleet query, with a managed template document
     await page.getByLabel('Multiply the rate by').fill('2');
     await page.getByLabel('…each time this many more devices').fill('10');
     await page.getByLabel('Minutes each device has once started').fill('30');
-    await page.getByTestId('preview').getByText('start at 5 devices a minute, ×2 each time 10 more devices are notified, up to 100 a minute, never stop on failures, each device has 30 minutes once it starts.').waitFor();
+    await page.getByTestId('preview').getByText('Start at 5 devices a minute, ×2 each time 10 more devices are notified, up to 100 a minute, never stop on failures, each device has 30 minutes once it starts.').waitFor();
     await page.getByLabel('Retries of a failed device').fill('2');
     await page.getByLabel('Retries of a timed-out device').fill('1');
     await page.getByTestId('retry-preview').getByText('A failed device is tried again up to 2 times; a timed-out one up to 1 time.').waitFor();

@@ -6,18 +6,18 @@ const steady = { perMinute: '', abortPercent: '', abortAfter: '', timeoutMinutes
 
 test('the rollout preview: a steady rate, the abort rule and the timeout in the rollouts issue\'s words', () => {
   assert.equal(preview({ perMinute: '10', abortPercent: '20', abortAfter: '50', timeoutMinutes: '30' }), '10 devices a minute, stop if 20 % of the first 50 fail, each device has 30 minutes once it starts.');
-  assert.equal(preview(steady), 'every device at once, never stop on failures, no time limit once a device starts.');
+  assert.equal(preview(steady), 'Every device at once, never stop on failures, no time limit once a device starts.');
   assert.equal(preview({ ...steady, perMinute: '1', timeoutMinutes: '1' }), '1 device a minute, never stop on failures, each device has 1 minute once it starts.');
 });
 
 test('the rollout preview of an exponential rate names its start, factor, criterion and ceiling (1000 a minute when none is given)', () => {
   assert.equal(
     preview({ ...steady, perMinute: '100', baseRate: '5', incrementFactor: '2', increaseEvery: '10', increaseOn: 'numberOfNotifiedThings' }),
-    'start at 5 devices a minute, ×2 each time 10 more devices are notified, up to 100 a minute, never stop on failures, no time limit once a device starts.',
+    'Start at 5 devices a minute, ×2 each time 10 more devices are notified, up to 100 a minute, never stop on failures, no time limit once a device starts.',
   );
   assert.equal(
     preview({ ...steady, baseRate: '1', incrementFactor: '1.5', increaseEvery: '1', increaseOn: 'numberOfSucceededThings' }),
-    'start at 1 device a minute, ×1.5 each time 1 more device succeeds, up to 1000 a minute, never stop on failures, no time limit once a device starts.',
+    'Start at 1 device a minute, ×1.5 each time 1 more device succeeds, up to 1000 a minute, never stop on failures, no time limit once a device starts.',
   );
 });
 
