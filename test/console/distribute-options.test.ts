@@ -6,6 +6,7 @@ import {
   AttachThingPrincipalCommand,
   CreateKeysAndCertificateCommand,
   CreatePolicyCommand,
+  CreateJobTemplateCommand,
   CreateThingCommand,
   DescribeJobCommand,
   DescribeThingGroupCommand,
@@ -41,6 +42,7 @@ describe('console: distribute to a fleet query, with a managed template document
       await iot.send(new AttachThingPrincipalCommand({ thingName, principal: cert.certificateArn! }));
       if (thingName !== 'q-2') await iot.send(new AttachPolicyCommand({ policyName: 'Jobs', target: cert.certificateArn! }));
     }
+    await iot.send(new CreateJobTemplateCommand({ jobTemplateId: 'opt-reboot', description: 'Reboot the device', document: '{"operation":"reboot"}' }));
     await ts.s3().send(new CreateBucketCommand({ Bucket: 'opt-firmware' }));
     await ts.s3().send(new PutObjectCommand({ Bucket: 'opt-firmware', Key: 'fw/app.bin', Body: Buffer.from('firmware') }));
     await ts.iam().send(new CreateRoleCommand({ RoleName: 'OptRole', AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'iot.amazonaws.com' }, Action: 'sts:AssumeRole' }] }) }));
@@ -92,6 +94,9 @@ describe('console: distribute to a fleet query, with a managed template document
 
     // The document from AWS's managed download template instead: its parameters, the link filled in.
     await page.getByLabel('From a job template').check();
+    // The account's own templates are offered beside AWS's: a custom one shows its document.
+    await page.getByLabel('Job template', { exact: true }).selectOption({ label: 'opt-reboot — Reboot the device' });
+    await page.getByTestId('template-document').getByText('{"operation":"reboot"}').waitFor({ state: 'attached' });
     await page.getByLabel('Job template', { exact: true }).selectOption({ label: 'AWS-Download-File 1.0 (AWS managed)' });
     await page.getByLabel('downloadUrl').waitFor();
     assert.equal(await page.getByLabel('downloadUrl').inputValue(), placeholder);

@@ -369,7 +369,7 @@ export function Distribute() {
               <>
                 <p>
                   <label for="d-template">Job template</label>
-                  <select id="d-template" value={templateArn} onChange={(e) => void chooseTemplate((e.target as HTMLSelectElement).value)}>
+                  <select id="d-template" required value={templateArn} onChange={(e) => void chooseTemplate((e.target as HTMLSelectElement).value)}>
                     <option value="">Choose a template…</option>
                     {(templates.data ?? []).map((t) => (
                       <option key={t.arn} value={t.arn}>
