@@ -6,6 +6,13 @@ import { go } from '../router.js';
 import { ErrorBox, Page, useLoad } from '../ui.js';
 import { Upload } from './buckets.js';
 
+/*
+ * Distribute a file (issue 23): the file (a bucket's object, or uploaded here with the Buckets page's
+ * Upload), the targets (things, thing groups, a fleet query submitted as a dynamic thing group), the
+ * document (written, with a placeholder helper, or from a custom or AWS-managed job template), the
+ * presign role and CreateJob's rollout/abort/timeout/retry/scheduling fields by AWS's names, each with a
+ * preview (../previews.ts). The checks and their fixes are the server's (src/api/console/flows/distribute.ts).
+ */
 
 interface Fix {
   kind: string;
