@@ -27,6 +27,8 @@ interface PendingUse {
   digest: string;
   atMs: number;
   tries: number;
+  /** Its place among everything recorded on this node (see write). */
+  seq: number;
 }
 
 export interface HistoryOptions {
@@ -53,7 +55,9 @@ export interface HistoryOptions {
  */
 export class History implements HistorySink {
   readonly retention: RetentionPurge;
-  private events: Array<{ row: EventRow; link?: LinkRow }> = [];
+  private events: Array<{ row: EventRow; link?: LinkRow; seq: number }> = [];
+  /** The order things were recorded in: a download's link.used is written in its place, not after the rest of its batch. */
+  private seq = 0;
   private uses: PendingUse[] = [];
   private writing: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
@@ -72,7 +76,7 @@ export class History implements HistorySink {
   }
 
   record(event: NewHistoryEvent): void {
-    this.events.push({ row: this.rowOf(event) });
+    this.events.push({ row: this.rowOf(event), seq: ++this.seq });
     this.schedule();
   }
 
@@ -93,12 +97,12 @@ export class History implements HistorySink {
       object_key: link.key,
       used_at: null,
     };
-    this.events.push({ row, link: linkRow });
+    this.events.push({ row, link: linkRow, seq: ++this.seq });
     this.schedule();
   }
 
   linkUsed(use: LinkUse): void {
-    this.uses.push({ use, digest: signatureDigest(use.signature), atMs: this.opts.clock.now(), tries: 0 });
+    this.uses.push({ use, digest: signatureDigest(use.signature), atMs: this.opts.clock.now(), tries: 0, seq: ++this.seq });
     this.schedule();
   }
 
@@ -172,12 +176,13 @@ export class History implements HistorySink {
     if (events.length === 0 && uses.length === 0) return;
     const unresolved = await this.opts.db.transaction().execute(async (trx) => {
       if (this.opts.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${WRITE_LOCK})`.execute(trx);
-      for (let i = 0; i < events.length; i += INSERT_CHUNK) {
-        await trx.insertInto('history_events').values(events.slice(i, i + INSERT_CHUNK).map((e) => e.row)).execute();
-      }
       const links = events.flatMap((e) => (e.link ? [e.link] : []));
       for (let i = 0; i < links.length; i += INSERT_CHUNK) await trx.insertInto('history_links').values(links.slice(i, i + INSERT_CHUNK)).execute();
-      return uses.length > 0 ? this.resolveUses(trx, uses) : [];
+      const resolved = uses.length > 0 ? await this.resolveUses(trx, uses) : { unresolved: [], used: [] };
+      // A device that downloads, then reports SUCCEEDED, within one batch: its link.used keeps its place before the status.
+      const rows = [...events, ...resolved.used].sort((a, b) => a.seq - b.seq).map((e) => e.row);
+      for (let i = 0; i < rows.length; i += INSERT_CHUNK) await trx.insertInto('history_events').values(rows.slice(i, i + INSERT_CHUNK)).execute();
+      return resolved.unresolved;
     });
     const jobIds = new Set(events.flatMap((e) => (e.row.job_id === null ? [] : [e.row.job_id])));
     // A link.used is written for a download's job (unknown until resolved), so a use tells every watcher.
@@ -190,11 +195,12 @@ export class History implements HistorySink {
     }
   }
 
-  /** Marks each download's link used, the first time only, with a `link.used` event; returns the uses whose link is not (yet) known. */
-  private async resolveUses(trx: Transaction<Database>, uses: PendingUse[]): Promise<PendingUse[]> {
+  /** Marks each download's link used, the first time only; returns the `link.used` events to write, and the uses whose link is not (yet) known. */
+  private async resolveUses(trx: Transaction<Database>, uses: PendingUse[]): Promise<{ unresolved: PendingUse[]; used: Array<{ row: EventRow; seq: number }> }> {
     const digests = [...new Set(uses.map((u) => u.digest))];
     const rows = await trx.selectFrom('history_links').selectAll().where('signature_digest', 'in', digests).orderBy('id').execute();
     const unresolved: PendingUse[] = [];
+    const used: Array<{ row: EventRow; seq: number }> = [];
     for (const use of uses) {
       const matching = rows.filter((r) => r.signature_digest === use.digest && r.bucket === use.use.bucket && r.object_key === use.use.key);
       if (matching.length === 0) {
@@ -223,9 +229,9 @@ export class History implements HistorySink {
         executionNumber: link.execution_number === null ? undefined : Number(link.execution_number),
         details: { bucket: link.bucket, key: link.object_key, issuedAt: new Date(Number(link.issued_at)).toISOString() },
       });
-      await trx.insertInto('history_events').values(row).execute();
+      used.push({ row, seq: use.seq });
     }
-    return unresolved;
+    return { unresolved, used };
   }
 
   private async deleteBatch(cutoff: number, limit: number): Promise<number> {

@@ -4,6 +4,17 @@ import type { Connections } from './connections.js';
 import { byteLength, DEFAULT_MQTT_LIMITS, type MqttLimits } from './limits.js';
 import { subscribeRefusal } from './reserved-topics.js';
 import type { MqttArns } from './topics.js';
+import type { SignedPrincipal } from './iam-authority.js';
+
+/** A SigV4 (operator) connection's request its IAM policies refused, for the audit log. */
+export interface OperatorRefusal {
+  principal: SignedPrincipal;
+  clientId: string;
+  sourceIp: string | undefined;
+  action: 'iot:Subscribe';
+  resource: string;
+  message: string;
+}
 
 export interface AuthorizeSubscribeDeps {
   connections: Connections;
@@ -14,6 +25,8 @@ export interface AuthorizeSubscribeDeps {
   /** Filters past the per-SUBSCRIBE limit (marked by inbound-throttle.ts). */
   overLimit?: WeakSet<object>;
   limits?: MqttLimits;
+  /** An operator's (SigV4) subscription its policies refused; devices' refusals are only logged. */
+  operatorRefused?: (refusal: OperatorRefusal) => void;
 }
 
 /**
@@ -48,7 +61,14 @@ export function authorizeSubscribe(deps: AuthorizeSubscribeDeps): NonNullable<Ae
     if (byteLength(filter) > limits.maxTopicBytes) return refuse(`topic filter exceeds ${limits.maxTopicBytes} bytes`);
     const reserved = subscribeRefusal(filter);
     if (reserved) return refuse(reserved);
-    if (!device.policy.allows('iot:Subscribe', deps.arns.topicFilter(filter))) return refuse('iot:Subscribe is not allowed');
+    const resource = deps.arns.topicFilter(filter);
+    if (!device.policy.allows('iot:Subscribe', resource)) {
+      const message = `iot:Subscribe is not allowed on ${filter}`;
+      if (connection.signer) {
+        deps.operatorRefused?.({ principal: connection.signer, clientId: connection.clientId, sourceIp: connection.sourceIp, action: 'iot:Subscribe', resource, message });
+      }
+      return refuse(message);
+    }
     if (!connection.subscriptions.has(filter) && connection.subscriptions.size >= limits.subscriptionsPerConnection) {
       deps.refused.add(subscription);
       connection.noteDisconnect('THROTTLED');

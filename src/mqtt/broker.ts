@@ -7,7 +7,7 @@ import type { ChangeFeed } from '../registry/index.js';
 import { authenticate, preConnect } from './authenticate.js';
 import { authorizeForward } from './authorize-forward.js';
 import { authorizePublish } from './authorize-publish.js';
-import { authorizeSubscribe } from './authorize-subscribe.js';
+import { authorizeSubscribe, type AuthorizeSubscribeDeps } from './authorize-subscribe.js';
 import { Connections, DeviceConnection } from './connections.js';
 import type { ConnectivityStore } from './connectivity.js';
 import type { DeviceAuthority } from './device-authority.js';
@@ -66,6 +66,8 @@ export interface FerryBrokerDeps {
   deviceEvents?: DeviceEvents;
   /** The event history: connections, their ends, refused CONNECTs and subscriptions. */
   history?: HistorySink;
+  /** An operator's (SigV4) subscription its IAM policies refused: the audit log records it. */
+  operatorRefused?: AuthorizeSubscribeDeps['operatorRefused'];
 }
 
 export interface FerryBroker {

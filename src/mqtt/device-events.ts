@@ -21,15 +21,34 @@ export interface DeviceEventSource {
 
 export class DeviceEvents implements DeviceEventSource {
   private readonly listeners = new Set<DeviceEventListener>();
+  /** Told this node's own events only (the cluster relay: what it hears from other nodes it must not send back). */
+  private readonly outbound = new Set<DeviceEventListener>();
 
   watch(listener: DeviceEventListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  /** A watcher that throws never stops the broker's work. */
+  /** Calls `listener` with every event this node's broker sees (not those heard from other nodes). */
+  relayTo(listener: DeviceEventListener): () => void {
+    this.outbound.add(listener);
+    return () => this.outbound.delete(listener);
+  }
+
+  /** An event this node's broker saw: to the watchers here, and to other nodes through the relay. */
   emit(event: DeviceEvent): void {
-    for (const listener of this.listeners) {
+    this.tell(this.outbound, event);
+    this.tell(this.listeners, event);
+  }
+
+  /** An event another node's broker saw (heard on the cluster bus): to the watchers here only. */
+  emitRelayed(event: DeviceEvent): void {
+    this.tell(this.listeners, event);
+  }
+
+  /** A watcher that throws never stops the broker's work. */
+  private tell(listeners: ReadonlySet<DeviceEventListener>, event: DeviceEvent): void {
+    for (const listener of listeners) {
       try {
         listener(event);
       } catch {
@@ -40,7 +59,7 @@ export class DeviceEvents implements DeviceEventSource {
 
   /** A lifecycle event, from the payload the broker publishes. */
   lifecycle(topic: string, payload: Buffer, at: number): void {
-    if (this.listeners.size === 0 || !topic.startsWith('$aws/events/')) return;
+    if ((this.listeners.size === 0 && this.outbound.size === 0) || !topic.startsWith('$aws/events/')) return;
     try {
       this.emit({ type: 'lifecycle', at, topic, event: JSON.parse(payload.toString('utf8')) as Record<string, unknown> });
     } catch {

@@ -11,6 +11,8 @@ import { acceptProxyProtocol } from '../protocols/proxy/accept.js';
 import { SHARED_TLS } from '../protocols/http/app.js';
 import { routeByTicketKey } from '../server/ticket-routing.js';
 import { inheritedSocketFailed } from '../server/socket-activation.js';
+import { mqttRefusalEvent } from '../server/audit-hooks.js';
+import { newRequestId } from '../ids.js';
 
 export interface MqttListener {
   port: number;
@@ -51,6 +53,11 @@ export async function startMqttListener(opts: {
     limits: ctx.options.mqtt,
     sessions: new SessionRecords(ctx.store.db),
     history: ctx.services.history,
+    operatorRefused: (refusal) => {
+      void ctx.services.audit
+        .record(mqttRefusalEvent(refusal, newRequestId()))
+        .catch((error: unknown) => opts.logger.error({ err: error }, 'recording the audit event failed'));
+    },
     ...(ctx.cluster.broker ? { cluster: ctx.cluster.broker } : {}),
   });
   ctx.cluster.hooks.connections = () => broker.connections.size;

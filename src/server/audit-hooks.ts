@@ -131,3 +131,43 @@ export function resourceTypeOf(arn: string): string {
   const service_ = service === 'iot' ? 'IoT' : service === 'iam' ? 'IAM' : service.toUpperCase();
   return `AWS::${service_}::${pascal || 'Resource'}`;
 }
+
+/** What the broker tells of an operator's refused MQTT request (structural: src/mqtt/authorize-subscribe.ts). */
+export interface MqttOperatorRefusal {
+  principal: Exclude<Principal, { kind: 'certificate' }>;
+  clientId: string;
+  sourceIp: string | undefined;
+  action: string;
+  resource: string;
+  message: string;
+}
+
+/**
+ * An operator's MQTT request over a SigV4 WebSocket that its IAM policies
+ * refused (the console's MQTT test client), as an audit event like a refused
+ * API request. The broker's compiled decision does not say whether a Deny
+ * statement or no statement refused it: Decision is `Deny`.
+ */
+export function mqttRefusalEvent(refusal: MqttOperatorRefusal, requestId: string): NewAuditEvent {
+  const [service, name] = refusal.action.split(':') as [string, string];
+  const { principal } = refusal;
+  const event: NewAuditEvent = {
+    EventSource: `${service}.amazonaws.com`,
+    EventName: name,
+    ReadOnly: true,
+    UserType: principal.kind === 'root' ? 'Root' : principal.kind === 'role-session' ? 'AssumedRole' : 'IAMUser',
+    UserArn: principal.arn,
+    AccessKeyId: principal.accessKeyId,
+    RequestID: requestId,
+    Resources: [{ ResourceType: resourceTypeOf(refusal.resource), ResourceName: refusal.resource }],
+    Decision: 'Deny',
+    ErrorCode: 'AccessDenied',
+    ErrorMessage: `${refusal.message} (client ${refusal.clientId})`.slice(0, 1024),
+    // MQTT has no HTTP status: SUBACK 0x80 is answered, recorded as the 403 an API refusal gets.
+    Status: 403,
+  };
+  if (refusal.sourceIp !== undefined) event.SourceIPAddress = refusal.sourceIp;
+  const username = usernameOf(principal);
+  if (username !== undefined) event.Username = username;
+  return event;
+}

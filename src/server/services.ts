@@ -6,6 +6,7 @@ import type { ServerOptions } from './config.js';
 import type { Cluster } from '../cluster/index.js';
 import type { FerryMetrics } from './metrics.js';
 import { relayRegistryChanges } from '../cluster/change-relay.js';
+import { relayDeviceEvents } from '../cluster/device-events-relay.js';
 import { JobsRelay, type LocalNotifier } from '../cluster/jobs-relay.js';
 import { DeviceMessagingHub } from '../mqtt/device-messaging.js';
 import { ConnectivityStore } from '../mqtt/connectivity.js';
@@ -130,10 +131,13 @@ export async function createDomainServices(deps: ServiceDeps): Promise<DomainSer
     ...(deps.cluster ? { singleton: deps.cluster.singleton('audit-purge') } : {}),
   });
   audit.start();
+  const deviceEvents = new DeviceEvents();
   if (deps.cluster?.clustered) {
     relayRegistryChanges({ feed: registry.feed, bus: deps.cluster.bus, nodes: deps.cluster.nodes, waitMs: deps.cluster.settings.changeWaitMs, logger: deps.logger.child({ component: 'cluster' }) });
+    // The connect checklist on any node's console sees the devices of every node.
+    relayDeviceEvents({ events: deviceEvents, bus: deps.cluster.bus, logger: deps.logger.child({ component: 'cluster' }) });
   }
-  return { registry, iam, deviceMessaging, connectivity, deviceEvents: new DeviceEvents(), objects, jobs, jobsMqtt, fleet, audit, history };
+  return { registry, iam, deviceMessaging, connectivity, deviceEvents, objects, jobs, jobsMqtt, fleet, audit, history };
 }
 
 /** Stops background work (timers, schedulers) before the database closes. */

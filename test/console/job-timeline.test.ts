@@ -7,10 +7,12 @@ import type { Announced } from '../../src/jobs/index.js';
 import type { Principal } from '../../src/iam/principal.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { launchChromium, newContext } from './browser.js';
+import { createSigningRole, httpsGet, uploadFirmware } from '../jobs/helpers.js';
 
 const DEVICES = 200;
 const JOB = 'timeline-job';
 const FINAL = new Set(['execution.SUCCEEDED', 'execution.FAILED']);
+const FIRMWARE = Buffer.from('timeline firmware 1.0');
 
 interface Received {
   id: string;
@@ -31,7 +33,11 @@ before(async () => {
     await registry.thingGroups.addThing({ groupName: 'timeline-fleet', thingName: name });
   }
   const root: Principal = { kind: 'root', arn: `arn:aws:iam::${ts.endpoints.accountId}:root`, accountId: ts.endpoints.accountId, accessKeyId: ts.credentials.accessKeyId };
-  await jobs.createJob(root, { jobId: JOB, targets: [registry.arns.thingGroup('timeline-fleet')], document: '{"operation":"noop"}' });
+  // Each device fetches its presigned link: its timeline has "link issued" and "downloaded".
+  await uploadFirmware(ts, 'timeline-firmware', 'fw.bin', FIRMWARE);
+  const roleArn = await createSigningRole(ts, 'timeline-signer', 'timeline-firmware');
+  const document = JSON.stringify({ operation: 'download', url: `\${aws:iot:s3-presigned-url:${ts.endpoints.endpoints.s3}/timeline-firmware/fw.bin}` });
+  await jobs.createJob(root, { jobId: JOB, targets: [registry.arns.thingGroup('timeline-fleet')], document, presignedUrlConfig: { roleArn, expiresInSec: 3600 } });
   await jobs.settled();
   cookie = await new Promise<string>((resolve, reject) => {
     const request = https.request(new URL('api/session', ts.endpoints.endpoints.console), { method: 'POST', agent: ts.agent, headers: { 'content-type': 'application/json' } }, (response) => {
@@ -83,12 +89,23 @@ async function announced<T>(operation: Promise<Announced<T>>): Promise<T> {
   return done.value;
 }
 
-/** Every third device fails with a reason; the rest succeed. */
+/**
+ * Each device starts, downloads through its link, then reports; every third fails with a reason. Links signed in
+ * the same second by the same role session are the same URL (whose download cannot be told apart), so the clock
+ * moves a second before each start, as devices starting at different moments.
+ */
 const ran = new Set<string>();
 async function runDevice(thing: string, i: number): Promise<void> {
   ran.add(thing);
   const jobs = ts.server.ctx.services.jobs;
-  assert.equal((await announced(jobs.startNext(thing, { statusDetails: { step: 'start' } }))).ok, true);
+  ts.clock.advance(1000);
+  const started = await announced(jobs.startNext(thing, { statusDetails: { step: 'start' } }));
+  assert.equal(started.ok, true);
+  const url = ((started.ok ? started.value?.document : undefined) as { url?: string } | undefined)?.url;
+  assert.ok(url, `${thing} got its document with a link`);
+  const download = await httpsGet(ts, url);
+  assert.equal(download.status, 200);
+  assert.ok(download.body.equals(FIRMWARE));
   const end = i % 3 === 0 ? { status: 'FAILED', statusDetails: { reason: `disk full on ${thing}` } } : { status: 'SUCCEEDED', statusDetails: { step: 'done' } };
   assert.equal((await announced(jobs.update(thing, JOB, end, { includeJobDocument: false }))).ok, true);
 }
@@ -103,10 +120,12 @@ const finishedOf = (job: Record<string, unknown>) => {
 
 test(`a ${DEVICES}-device job: cut midway, resumed with Last-Event-ID, every device's timeline is complete with consecutive ids`, async () => {
   // Half the devices finish, then the stream is cut while the other half runs.
-  await Promise.all(things.slice(0, DEVICES / 2).map((t, i) => runDevice(t, i)));
+  for (const [i, t] of things.slice(0, DEVICES / 2).entries()) await runDevice(t, i);
   const firstHalf = new Set(things.slice(0, DEVICES / 2));
   const first = await readUntil((events) => [...firstHalf].every((t) => finals(events).has(t)));
-  const rest = Promise.all(things.slice(DEVICES / 2).map((t, i) => runDevice(t, i + DEVICES / 2)));
+  const rest = (async () => {
+    for (const [i, t] of things.slice(DEVICES / 2).entries()) await runDevice(t, i + DEVICES / 2);
+  })();
   const last = first.at(-1)!.id;
   await rest;
   const second = await readUntil((events) => {
@@ -126,14 +145,18 @@ test(`a ${DEVICES}-device job: cut midway, resumed with Last-Event-ID, every dev
   assert.deepEqual([...historyIds].sort((a, b) => a - b), historyIds, 'oldest first');
   assert.ok(nOf(second[0]!.id) === nOf(last) + 1);
 
-  // Each device: queued, notified, started, then its final status (with the failure's reason).
+  // Each device: queued, notified, started, link issued, downloaded, then its final status (with the failure's reason).
+  // The notification (notify-next carries the document) issued a link too; the device downloads the one its start got.
   const byThing = new Map<string, Received[]>();
   for (const e of history(all)) if (e.data.thingName) byThing.set(String(e.data.thingName), [...(byThing.get(String(e.data.thingName)) ?? []), e]);
   assert.equal(byThing.size, DEVICES);
   things.forEach((thing, i) => {
     const kinds = byThing.get(thing)!.map((e) => e.data.kind);
     const end = i % 3 === 0 ? 'execution.FAILED' : 'execution.SUCCEEDED';
-    assert.deepEqual(kinds, ['execution.QUEUED', 'execution.notified', 'execution.IN_PROGRESS', end], thing);
+    assert.deepEqual(kinds, ['execution.QUEUED', 'execution.notified', 'link.issued', 'execution.IN_PROGRESS', 'link.issued', 'link.used', end], thing);
+    const [, , notifiedLink, , startedLink, used] = byThing.get(thing)!;
+    assert.notEqual(notifiedLink!.data.time, startedLink!.data.time, `${thing}: two links, issued at two moments`);
+    assert.equal(new Date((used!.data.details as { issuedAt: string }).issuedAt).getTime(), new Date(startedLink!.data.time as string).getTime(), `${thing} downloaded its start's link`);
     const details = byThing.get(thing)!.at(-1)!.data.details as { statusDetails?: Record<string, string> };
     if (i % 3 === 0) assert.equal(details.statusDetails?.reason, `disk full on ${thing}`);
   });
@@ -191,7 +214,7 @@ test('in Chromium: expanding a device on the job page shows its timeline; axe fi
     const steps = await timeline.getByRole('listitem').allTextContents();
     assert.deepEqual(
       steps.map((s) => s.replace(/^\S+ /, '').split(':')[0]),
-      ['queued', 'notified', 'started', 'failed'],
+      ['queued', 'notified', 'link issued', 'started', 'link issued', 'downloaded', 'failed'],
     );
     const results = await new AxeBuilder({ page }).analyze();
     const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');

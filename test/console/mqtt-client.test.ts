@@ -170,6 +170,11 @@ describe('console: MQTT test client and Activity', () => {
     const denied = log.getByRole('row').filter({ hasText: 'iot:ListThings' });
     await denied.first().waitFor();
     assert.match((await denied.first().textContent()) ?? '', /watcher.*Denied/);
+    // The refused SUBSCRIBE over the WebSocket, with its identity and the denied filter (the allowed one is not recorded).
+    const subscribeDenied = log.getByRole('row').filter({ hasText: 'iot:Subscribe' });
+    await subscribeDenied.first().waitFor();
+    assert.equal(await subscribeDenied.count(), 1, 'one refused filter, one record');
+    assert.match((await subscribeDenied.textContent()) ?? '', /watcher.*Denied.*topicfilter\/secret\/#/);
     // Every row is that user's, and denied.
     const rows = await log.locator('tbody tr').allTextContents();
     assert.ok(rows.length > 0 && rows.every((r) => r.includes('watcher') && r.includes('Denied')), rows.join('\n'));

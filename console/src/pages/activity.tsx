@@ -69,6 +69,8 @@ async function history(f: Filters): Promise<HistoryEvent[] | undefined> {
 
 function decision(e: AuditEvent): string {
   if (e.Decision === 'Allowed') return e.ErrorCode ? `Allowed (failed: ${e.ErrorCode})` : 'Allowed';
+  // `Deny`: the broker refused an MQTT request without knowing which statement decided.
+  if (e.Decision === 'Deny') return 'Denied';
   return `Denied (${e.Decision === 'ExplicitDeny' ? 'explicit deny' : 'no statement allows'}${e.DecidedBy ? `: ${e.DecidedBy}` : ''})`;
 }
 
