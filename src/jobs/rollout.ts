@@ -100,20 +100,7 @@ export async function advanceRollout(u: Unit, jobId: string): Promise<void> {
     await saveNext(u, jobId, {}, row.start_at ?? undefined);
     return;
   }
-  const job = jobOf(row);
-  const step = paceAt(
-    {
-      rollout: job.rolloutConfig,
-      scheduling: job.schedulingConfig,
-      awaiting: await awaitingCount(u, jobId),
-      notified: row.n_notified,
-      succeeded: row.n_succeeded,
-      beganAtMs: row.start_at ?? row.created_at,
-      minuteStart: row.rollout_minute_start,
-      minuteCount: row.rollout_minute_count,
-    },
-    u.nowMs,
-  );
+  const step = paceAt(await pacerInputOf(u.trx, row), u.nowMs);
   const notified = step.take > 0 ? await notifyNext(u, jobId, step.take) : 0;
   const next = earliest(step.nextAtMs, row.end_done === 0 ? row.end_at : undefined);
   await saveNext(u, jobId, { rollout_minute_start: step.minuteStart, rollout_minute_count: step.minuteCount - (step.take - notified), n_notified: row.n_notified + notified }, next);
@@ -121,9 +108,24 @@ export async function advanceRollout(u: Unit, jobId: string): Promise<void> {
   await settleJob(u, jobId);
 }
 
+/** What the pacer looks at for this job: its configs, the things still awaiting, this minute's count. */
+export async function pacerInputOf(db: Db, row: JobRow): Promise<PacerInput> {
+  const job = jobOf(row);
+  return {
+    rollout: job.rolloutConfig,
+    scheduling: job.schedulingConfig,
+    awaiting: await awaitingCount(db, row.job_id),
+    notified: row.n_notified,
+    succeeded: row.n_succeeded,
+    beganAtMs: row.start_at ?? row.created_at,
+    minuteStart: row.rollout_minute_start,
+    minuteCount: row.rollout_minute_count,
+  };
+}
+
 /** Things whose QUEUED execution the rollout has not reached (counted, not derived: executions may be deleted). */
-async function awaitingCount(u: Unit, jobId: string): Promise<number> {
-  const { n } = await u.trx
+export async function awaitingCount(db: Db, jobId: string): Promise<number> {
+  const { n } = await db
     .selectFrom('job_executions')
     .select((eb) => eb.fn.countAll<string | number>().as('n'))
     .where('job_id', '=', jobId)

@@ -34,6 +34,8 @@ import {
 import type { DeliveredExecution, Job, JobSummary } from './job.js';
 import { describeExecution, describeJob, listExecutionsForJob, listExecutionsForThing, listJobs, type ListExecutionsFilter, type ListForThingFilter, type ListJobsFilter } from './listing.js';
 import { removeThingExecutions } from './removal.js';
+import { pacerInputOf } from './rollout.js';
+import { rolloutState, type RolloutState } from './rollout-state.js';
 import { countByStatus, findJob, pendingOfMany, thingsChangedSince } from './queries.js';
 import { jobOf } from './rows.js';
 import type { StartNextRequest } from './state-machine.js';
@@ -276,6 +278,14 @@ export class JobsService {
     const row = await findJob(this.deps.store.db, execution.jobId);
     if (!row) return undefined;
     return this.deliver({ execution, job: jobOf(row) }, true);
+  }
+
+  /** The rollout as a live job page shows it, at the clock's time: rate now, next notification, abort distance. */
+  async rolloutStateOf(jobId: string): Promise<RolloutState | undefined> {
+    const row = await findJob(this.deps.store.db, jobId);
+    if (!row || (row.status !== 'IN_PROGRESS' && row.status !== 'SCHEDULED')) return undefined;
+    const attempts = { SUCCEEDED: row.n_succeeded, FAILED: row.n_failed, REJECTED: row.n_rejected, TIMED_OUT: row.n_timed_out };
+    return rolloutState({ ...(await pacerInputOf(this.deps.store.db, row)), abortCriteria: jobOf(row).abortCriteria, attempts }, this.deps.clock.now());
   }
 
   /** Things' pending lists as they are now (a node rendering notifications another node's change caused). */

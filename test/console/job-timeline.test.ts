@@ -195,6 +195,52 @@ test('the job event carries the rollout: its rate now and how many more failures
   assert.equal(job!.data.rollout, 'rate 50/min  ·  1 more FAILED cancel this job');
 });
 
+test('the job event carries the pacer\'s state: the next notification a minute on while devices await it, none once all are notified (the clock moved, not slept); the page shows it live', async () => {
+  const { registry, jobs } = ts.server.ctx.services;
+  const root: Principal = { kind: 'root', arn: `arn:aws:iam::${ts.endpoints.accountId}:root`, accountId: ts.endpoints.accountId, accessKeyId: ts.credentials.accessKeyId };
+  await jobs.createJob(root, {
+    jobId: 'timeline-paced',
+    targets: things.slice(10, 13).map((t) => registry.arns.thing(t)),
+    document: '{"operation":"noop"}',
+    configs: {
+      jobExecutionsRolloutConfig: { maximumPerMinute: 2 },
+      abortConfig: { criteriaList: [{ failureType: 'FAILED', action: 'CANCEL', thresholdPercentage: 50, minNumberOfExecutedThings: 1 }] },
+    },
+  });
+  await jobs.settled();
+  const createdAt = ts.clock.now();
+  const [first] = await readUntil((events) => events.length === 1, undefined, 'timeline-paced');
+  const state = first!.data.rolloutState as { ratePerMinute: number; rateKind: string; leftThisMinute: number; nextNotifyAtMs?: number; abort: Array<{ moreToAbort: number; failures: number; ended: number }> };
+  assert.equal(state.ratePerMinute, 2);
+  assert.equal(state.rateKind, 'constant');
+  assert.equal(state.leftThisMinute, 0, 'two of the three were notified in the first minute');
+  assert.ok(state.nextNotifyAtMs !== undefined && Math.abs(state.nextNotifyAtMs - (createdAt + 60_000)) < 5_000, `the third is due a minute on (${state.nextNotifyAtMs} against ${createdAt + 60_000})`);
+  assert.deepEqual(state.abort.map((a) => [a.failures, a.ended, a.moreToAbort]), [[0, 0, 1]]);
+
+  const browser = await launchChromium();
+  try {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await page.goto(ts.endpoints.endpoints.console);
+    await page.getByLabel('Access key id').fill(ts.credentials.accessKeyId);
+    await page.getByLabel('Secret access key').fill(ts.credentials.secretAccessKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    await page.goto(`${ts.endpoints.endpoints.console}#/jobs/timeline-paced`);
+    const pacer = page.getByTestId('job-rollout-state');
+    await pacer.getByText(/2 a minute now \(constant\), 0 left this minute · next devices notified at \d\d:\d\d:\d\d UTC · FAILED: 0 of 0 ended, 1 more stop the job \(50 %\)/).waitFor();
+    // A minute on, the pacer notifies the third: the page follows without a reload.
+    ts.clock.advance(61_000);
+    await jobs.tick();
+    await jobs.settled();
+    await pacer.getByText(/every device has been notified/).waitFor();
+    assert.equal(await pacer.getAttribute('data-next-notify-at'), '');
+    await context.close();
+  } finally {
+    await browser.close();
+  }
+});
+
 test('in Chromium: expanding a device on the job page shows its timeline; axe finds nothing serious', async () => {
   // This test also runs alone (--test-name-pattern).
   if (!ran.has('tl_000')) await runDevice('tl_000', 0);

@@ -8,11 +8,36 @@ interface JobState {
   status?: string;
   /** "rate 50/min  ·  3 more FAILED cancel this job", while the job runs with such configs. */
   rollout?: string;
+  /** The pacer's state while the job runs (src/jobs/rollout-state.ts). */
+  rolloutState?: RolloutState;
   jobProcessDetails: Record<string, number>;
   reasonCode?: string;
   comment?: string;
   forceCanceled?: boolean;
 }
+interface RolloutState {
+  ratePerMinute: number | null;
+  rateKind: 'unlimited' | 'constant' | 'exponential';
+  nextNotifyAtMs?: number;
+  leftThisMinute: number | null;
+  abort: Array<{ failureType: string; thresholdPercentage: number; failures: number; ended: number; moreToAbort: number | null }>;
+}
+
+const clockTime = (ms: number) => `${new Date(ms).toISOString().slice(11, 19)} UTC`;
+
+/** "2 a minute now, 0 left this minute · next devices notified at 14:03:00 UTC · FAILED: 1 of 4 ended, 2 more stop the job (50 %)". */
+export function rolloutStateText(s: RolloutState): string {
+  const parts: string[] = [];
+  if (s.ratePerMinute !== null) parts.push(`${s.ratePerMinute} a minute now (${s.rateKind}), ${s.leftThisMinute ?? 0} left this minute`);
+  if (s.nextNotifyAtMs !== undefined) parts.push(`next devices notified at ${clockTime(s.nextNotifyAtMs)}`);
+  else if (s.ratePerMinute !== null) parts.push('every device has been notified');
+  for (const a of s.abort) {
+    const type = a.failureType === 'ALL' ? 'failures' : a.failureType;
+    parts.push(a.moreToAbort === null ? `${type}: ${a.failures} of ${a.ended} ended, cannot reach ${a.thresholdPercentage} %` : a.moreToAbort === 0 ? `${type}: ${a.failures} of ${a.ended} ended, the ${a.thresholdPercentage} % threshold is met` : `${type}: ${a.failures} of ${a.ended} ended, ${a.moreToAbort} more stop the job (${a.thresholdPercentage} %)`);
+  }
+  return parts.join(' · ');
+}
+
 interface Row {
   thingName: string;
   status: string;
@@ -133,6 +158,11 @@ export function JobLive({ id }: { id: string }) {
         </span>
       </p>
       {job?.rollout && <p data-testid="job-rollout">Rollout: {job.rollout}</p>}
+      {job?.rolloutState && rolloutStateText(job.rolloutState) && (
+        <p data-testid="job-rollout-state" data-next-notify-at={job.rolloutState.nextNotifyAtMs ?? ''}>
+          Pacer: {rolloutStateText(job.rolloutState)}
+        </p>
+      )}
       <ErrorBox error={error} />
       <p>
         <label for="job-progress">

@@ -13,7 +13,8 @@
  * Last-Event-ID `n.h` gets ids from n + 1, the full state again (snapshots may repeat), and the
  * history events after h — none missed, none repeated, since history ids only grow in the order
  * they became visible. A bare `n` resumes the numbering and resends the history from its start.
- * The job event carries `ferry job watch`'s rollout line (rate now, distance to an abort criterion).
+ * The job event carries `ferry job watch`'s rollout line (rate now, distance to an abort criterion)
+ * and, while the job runs, its rollout state (src/jobs/rollout-state.ts): when the pacer next notifies.
  * POST …/cancel cancels (force: also IN_PROGRESS executions).
  */
 import type { FastifyRequest } from 'fastify';
@@ -80,7 +81,9 @@ export function registerJobStreamRoutes(kit: ConsoleRouteKit): void {
     const refresh = async (described?: Record<string, unknown>) => {
       const job = ((described ?? (await call({ method: 'GET', path: `/jobs/${seg(jobId)}` }))).job ?? {}) as Record<string, unknown>;
       const rollout = rolloutLine(job as Job, counters(job as Job));
-      const summary = { jobId, ...(rollout ? { rollout } : {}), status: job.status, jobProcessDetails: job.jobProcessDetails ?? {}, targets: job.targets, reasonCode: job.reasonCode, comment: job.comment, forceCanceled: job.forceCanceled };
+      // Authorized by the DescribeJob just made as the signed-in identity; the pacer's state is not on AWS's wire.
+      const rolloutState = await ctx.services.jobs.rolloutStateOf(jobId);
+      const summary = { jobId, ...(rollout ? { rollout } : {}), ...(rolloutState ? { rolloutState } : {}), status: job.status, jobProcessDetails: job.jobProcessDetails ?? {}, targets: job.targets, reasonCode: job.reasonCode, comment: job.comment, forceCanceled: job.forceCanceled };
       const jobText = JSON.stringify(summary);
       if (jobText !== lastJob) {
         lastJob = jobText;
