@@ -5,6 +5,7 @@ import type { AuditDecision } from '../audit/scope.js';
 import { runInRequestScope, type RequestScope } from '../audit/scope.js';
 import type { AuditLog, AuditResource, NewAuditEvent } from '../audit/log.js';
 import type { Principal } from '../iam/principal.js';
+import type { OperatorRefusal } from '../mqtt/authorize-subscribe.js';
 
 type Listener = 'api' | 'device' | 's3';
 
@@ -132,23 +133,13 @@ export function resourceTypeOf(arn: string): string {
   return `AWS::${service_}::${pascal || 'Resource'}`;
 }
 
-/** What the broker tells of an operator's refused MQTT request (structural: src/mqtt/authorize-subscribe.ts). */
-export interface MqttOperatorRefusal {
-  principal: Exclude<Principal, { kind: 'certificate' }>;
-  clientId: string;
-  sourceIp: string | undefined;
-  action: string;
-  resource: string;
-  message: string;
-}
-
 /**
  * An operator's MQTT request over a SigV4 WebSocket that its IAM policies
  * refused (the console's MQTT test client), as an audit event like a refused
  * API request. The broker's compiled decision does not say whether a Deny
  * statement or no statement refused it: Decision is `Deny`.
  */
-export function mqttRefusalEvent(refusal: MqttOperatorRefusal, requestId: string): NewAuditEvent {
+export function mqttRefusalEvent(refusal: OperatorRefusal, requestId: string): NewAuditEvent {
   const [service, name] = refusal.action.split(':') as [string, string];
   const { principal } = refusal;
   const event: NewAuditEvent = {

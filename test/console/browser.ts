@@ -30,6 +30,15 @@ export async function newContext(browser: Browser, opts: { width?: number } = {}
   return browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: opts.width ?? 1100, height: 800 } });
 }
 
+/** Signs the page in with an access key and waits for the Overview. */
+export async function signInWithKey(page: Page, consoleUrl: string, key: { accessKeyId: string; secretAccessKey: string }): Promise<void> {
+  await page.goto(consoleUrl);
+  await page.getByLabel('Access key id').fill(key.accessKeyId);
+  await page.getByLabel('Secret access key').fill(key.secretAccessKey);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+}
+
 /** Every URL the page asked for, to show none leaves the server's origin. */
 export function recordRequests(page: Page): string[] {
   const urls: string[] = [];

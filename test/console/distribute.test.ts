@@ -9,7 +9,7 @@ import { CreateRoleCommand } from '@aws-sdk/client-iam';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import type { Browser, Page } from 'playwright-core';
 import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
-import { launchChromium, newContext, assertAccessible, DOCS } from './browser.js';
+import { launchChromium, newContext, assertAccessible, DOCS, signInWithKey } from './browser.js';
 
 
 describe('console: the story through the console — connect, distribute with the classic mistakes fixed before submit, the job live', () => {
@@ -37,11 +37,7 @@ describe('console: the story through the console — connect, distribute with th
 
   async function signIn(): Promise<Page> {
     const page = await (await newContext(browser)).newPage();
-    await page.goto(base);
-    await page.getByLabel('Access key id').fill(ts.credentials.accessKeyId);
-    await page.getByLabel('Secret access key').fill(ts.credentials.secretAccessKey);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    await signInWithKey(page, base, ts.credentials);
     return page;
   }
 

@@ -6,7 +6,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import type { Announced } from '../../src/jobs/index.js';
 import type { Principal } from '../../src/iam/principal.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { launchChromium, newContext } from './browser.js';
+import { launchChromium, newContext, signInWithKey } from './browser.js';
 import { createSigningRole, httpsGet, uploadFirmware } from '../jobs/helpers.js';
 
 const DEVICES = 200;
@@ -21,6 +21,7 @@ interface Received {
 }
 
 let ts: TestServer;
+const rootOf = (t: TestServer): Principal => ({ kind: 'root', arn: `arn:aws:iam::${t.endpoints.accountId}:root`, accountId: t.endpoints.accountId, accessKeyId: t.credentials.accessKeyId });
 let cookie: string;
 const things = Array.from({ length: DEVICES }, (_, i) => `tl_${String(i).padStart(3, '0')}`);
 
@@ -32,7 +33,7 @@ before(async () => {
     await registry.things.create({ name });
     await registry.thingGroups.addThing({ groupName: 'timeline-fleet', thingName: name });
   }
-  const root: Principal = { kind: 'root', arn: `arn:aws:iam::${ts.endpoints.accountId}:root`, accountId: ts.endpoints.accountId, accessKeyId: ts.credentials.accessKeyId };
+  const root = rootOf(ts);
   // Each device fetches its presigned link: its timeline has "link issued" and "downloaded".
   await uploadFirmware(ts, 'timeline-firmware', 'fw.bin', FIRMWARE);
   const roleArn = await createSigningRole(ts, 'timeline-signer', 'timeline-firmware');
@@ -180,7 +181,7 @@ test('a resume cursor that is not n.h starts afresh; a bare n continues the numb
 
 test('the job event carries the rollout: its rate now and how many more failures abort it', async () => {
   const { registry, jobs } = ts.server.ctx.services;
-  const root: Principal = { kind: 'root', arn: `arn:aws:iam::${ts.endpoints.accountId}:root`, accountId: ts.endpoints.accountId, accessKeyId: ts.credentials.accessKeyId };
+  const root = rootOf(ts);
   await jobs.createJob(root, {
     jobId: 'timeline-rollout',
     targets: things.slice(0, 3).map((t) => registry.arns.thing(t)),
@@ -197,7 +198,7 @@ test('the job event carries the rollout: its rate now and how many more failures
 
 test('the job event carries the pacer\'s state: the next notification a minute on while devices await it, none once all are notified (the clock moved, not slept); the page shows it live', async () => {
   const { registry, jobs } = ts.server.ctx.services;
-  const root: Principal = { kind: 'root', arn: `arn:aws:iam::${ts.endpoints.accountId}:root`, accountId: ts.endpoints.accountId, accessKeyId: ts.credentials.accessKeyId };
+  const root = rootOf(ts);
   await jobs.createJob(root, {
     jobId: 'timeline-paced',
     targets: things.slice(10, 13).map((t) => registry.arns.thing(t)),
@@ -221,11 +222,7 @@ test('the job event carries the pacer\'s state: the next notification a minute o
   try {
     const context = await newContext(browser);
     const page = await context.newPage();
-    await page.goto(ts.endpoints.endpoints.console);
-    await page.getByLabel('Access key id').fill(ts.credentials.accessKeyId);
-    await page.getByLabel('Secret access key').fill(ts.credentials.secretAccessKey);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    await signInWithKey(page, ts.endpoints.endpoints.console, ts.credentials);
     await page.goto(`${ts.endpoints.endpoints.console}#/jobs/timeline-paced`);
     const pacer = page.getByTestId('job-rollout-state');
     await pacer.getByText(/2 a minute now \(constant\), 0 left this minute · next devices notified at \d\d:\d\d:\d\d UTC · FAILED: 0 of 0 ended, 1 more stop the job \(50 %\)/).waitFor();
@@ -248,11 +245,7 @@ test('in Chromium: expanding a device on the job page shows its timeline; axe fi
   try {
     const context = await newContext(browser);
     const page = await context.newPage();
-    await page.goto(ts.endpoints.endpoints.console);
-    await page.getByLabel('Access key id').fill(ts.credentials.accessKeyId);
-    await page.getByLabel('Secret access key').fill(ts.credentials.secretAccessKey);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    await signInWithKey(page, ts.endpoints.endpoints.console, ts.credentials);
     await page.goto(`${ts.endpoints.endpoints.console}#/jobs/${JOB}`);
     await page.getByRole('button', { name: 'Timeline of tl_000' }).click();
     const timeline = page.getByRole('list', { name: 'Timeline of tl_000' });

@@ -46,6 +46,16 @@ const isTarget = (t: unknown): t is Target => {
   return (o.kind === 'thing' || o.kind === 'group') && typeof o.name === 'string' && o.name !== '';
 };
 
+/** Follows an AWS list operation's nextToken to its last page. */
+async function eachPage(fetchPage: (nextToken: string | undefined) => Promise<Record<string, unknown>>, onPage: (page: Record<string, unknown>) => void): Promise<void> {
+  let nextToken: string | undefined;
+  do {
+    const page = await fetchPage(nextToken);
+    onPage(page);
+    nextToken = page.nextToken as string | undefined;
+  } while (nextToken);
+}
+
 type Call = (call: Omit<SignedCall, 'service' | 'query'> & { query?: Record<string, string> }) => Promise<Record<string, unknown>>;
 
 const str = (v: unknown, what: string, max = 1024): string => {
@@ -79,19 +89,13 @@ export function registerDistributeRoutes(kit: ConsoleRouteKit): void {
     for (const t of targets) {
       if (t.kind === 'thing') things.add(t.name);
       else if (t.kind === 'query') {
-        let nextToken: string | undefined;
-        do {
-          const page = await call({ method: 'POST', path: '/indices/search', body: { queryString: t.queryString, maxResults: 100, ...(nextToken ? { nextToken } : {}) } });
+        await eachPage((nextToken) => call({ method: 'POST', path: '/indices/search', body: { queryString: t.queryString, maxResults: 100, ...(nextToken ? { nextToken } : {}) } }), (page) => {
           for (const d of (page.things ?? []) as Array<{ thingName: string }>) things.add(d.thingName);
-          nextToken = page.nextToken as string | undefined;
-        } while (nextToken);
+        });
       } else {
-        let nextToken: string | undefined;
-        do {
-          const page = await call({ method: 'GET', path: `/thing-groups/${seg(t.name)}/things`, query: { maxResults: '250', ...(nextToken ? { nextToken } : {}) } });
+        await eachPage((nextToken) => call({ method: 'GET', path: `/thing-groups/${seg(t.name)}/things`, query: { maxResults: '250', ...(nextToken ? { nextToken } : {}) } }), (page) => {
           for (const name of (page.things ?? []) as string[]) things.add(name);
-          nextToken = page.nextToken as string | undefined;
-        } while (nextToken);
+        });
       }
     }
     return [...things];
