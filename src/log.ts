@@ -27,6 +27,9 @@ export function createLogger(options: { level?: string; destination?: number | s
         censor: '***',
       },
     },
-    pino.destination(options.destination ?? 1),
+    // A file is written synchronously: sonic-boom's flush() does not wait for an
+    // asynchronous write still in flight, so a line logged just before exit (or
+    // before a test reads the file) could be missing.
+    typeof options.destination === 'string' ? pino.destination({ dest: options.destination, sync: true }) : pino.destination(options.destination ?? 1),
   );
 }
