@@ -50,7 +50,7 @@ export interface Cluster {
   /** Undefined in the embedded mode (aedes' in-memory emitter and persistence). */
   readonly broker: ClusterBroker | undefined;
   /** Set by the broker: its connection count and what to do when a node dies. */
-  hooks: { connections: () => number; nodeLost: (nodeId: string) => Promise<void> };
+  hooks: { connections: () => number; nodeLost: (nodeId: string) => Promise<void>; rejoined: () => Promise<void> };
   singleton(name: string): Singleton;
   /** Redis answers (true without Redis). */
   redisReachable(timeoutMs: number): Promise<boolean>;
@@ -73,9 +73,10 @@ export async function startCluster(deps: {
   const nodeId = newUuid();
   started++;
   const nodeName = settings.nodeName ?? `${hostname()}:${process.pid}${started > 1 ? `#${started}` : ''}`;
-  const hooks: Cluster['hooks'] = { connections: () => 0, nodeLost: async () => {} };
+  const hooks: Cluster['hooks'] = { connections: () => 0, nodeLost: async () => {}, rejoined: async () => {} };
   const nodes = new ClusterNodes({
     db: store.db,
+    urgent: (query) => store.urgent(query),
     clock,
     logger,
     nodeId,
@@ -84,6 +85,7 @@ export async function startCluster(deps: {
     nodeTimeoutMs: settings.nodeTimeoutMs,
     connections: () => hooks.connections(),
     onDead: (id) => hooks.nodeLost(id),
+    onRejoined: () => hooks.rejoined(),
   });
   const singletons: Singleton[] = [];
   const singleton = (name: string): Singleton => {

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { CompiledQuery, Kysely, QueryResult } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Database } from '../store/schema.js';
@@ -16,6 +16,12 @@ export interface ClusterNode {
 
 export interface ClusterNodesDeps {
   db: Kysely<Database>;
+  /**
+   * Runs the heartbeat's own writes beside the pool (Store.urgent). Through the pool, a node
+   * whose ten connections all waited on one job's row (a 10,000-device job's start-next burst)
+   * recorded its heartbeat 30 s late and the others declared it dead while it was only busy.
+   */
+  urgent: <R>(query: CompiledQuery<R>) => Promise<QueryResult<R>>;
   clock: Clock;
   logger: Logger;
   nodeId: string;
@@ -26,6 +32,8 @@ export interface ClusterNodesDeps {
   connections: () => number;
   /** A survivor found this node dead (it alone: the row's deletion decides who). */
   onDead: (nodeId: string) => Promise<void>;
+  /** This node found it had been declared dead while alive: what a survivor undid (its devices' connections) is to be redone. */
+  onRejoined: () => Promise<void>;
 }
 
 /**
@@ -73,23 +81,20 @@ export class ClusterNodes {
 
   /** Records this node alive now, by its clock. */
   async record(): Promise<void> {
-    {
-      const now = this.deps.clock.now();
-      const updated = await this.deps.db
-        .updateTable('cluster_nodes')
-        .set({ heartbeat_at: now, connections: this.deps.connections() })
-        .where('node_id', '=', this.deps.nodeId)
-        .executeTakeFirst();
-      if (Number(updated.numUpdatedRows) === 0) {
-        // Declared dead while stalled (a long pause, a database outage): come back as alive.
-        this.deps.logger.warn({ nodeId: this.deps.nodeId }, 'this node had been declared dead by the others; recording it alive again');
-        await this.deps.db
-          .insertInto('cluster_nodes')
-          .values({ node_id: this.deps.nodeId, node_name: this.deps.nodeName, started_at: now, heartbeat_at: now, connections: this.deps.connections(), addresses: JSON.stringify(this.addresses) })
-          .onConflict((oc) => oc.column('node_id').doNothing())
-          .execute();
-      }
-    }
+    const now = this.deps.clock.now();
+    const { db, urgent } = this.deps;
+    const updated = await urgent(db.updateTable('cluster_nodes').set({ heartbeat_at: now, connections: this.deps.connections() }).where('node_id', '=', this.deps.nodeId).compile());
+    if (Number(updated.numAffectedRows ?? 0) > 0) return;
+    // Declared dead while stalled (a long pause, a database outage): come back as alive.
+    this.deps.logger.warn({ nodeId: this.deps.nodeId }, 'this node had been declared dead by the others; recording it alive again');
+    await urgent(
+      db
+        .insertInto('cluster_nodes')
+        .values({ node_id: this.deps.nodeId, node_name: this.deps.nodeName, started_at: now, heartbeat_at: now, connections: this.deps.connections(), addresses: JSON.stringify(this.addresses) })
+        .onConflict((oc) => oc.column('node_id').doNothing())
+        .compile(),
+    );
+    await this.deps.onRejoined();
   }
 
   /** Finds nodes silent past the timeout; for each one this node wins, runs onDead. */

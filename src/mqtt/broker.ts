@@ -83,6 +83,11 @@ export interface FerryBroker {
   resync(): Promise<void>;
   /** Another node died: its devices' connections are recorded lost and announced (disconnected events). */
   nodeLost(nodeId: string): Promise<number>;
+  /**
+   * This node had been declared dead while alive, and a survivor recorded its connections lost:
+   * each one still open is recorded and announced connected again. Returns how many.
+   */
+  rejoined(): number;
 }
 
 /** aedes with Ferry's authentication, authorization, limits, presence and messaging seam. */
@@ -203,6 +208,11 @@ export async function createFerryBroker(deps: FerryBrokerDeps): Promise<FerryBro
   return {
     connections,
     nodeLost: (lostNodeId) => presence.nodeLost(lostNodeId),
+    rejoined: () => {
+      const open = connections.all().filter((connection) => announced.has(connection));
+      for (const connection of open) presence.connected(connection);
+      return open.length;
+    },
     resync: () => recompileAll(judges),
     handle(socket, over) {
       // MQTT packets are small and often answer one another: send each at once, as Mosquitto does.

@@ -64,6 +64,9 @@ export async function startMqttListener(opts: {
   ctx.cluster.hooks.nodeLost = async (nodeId) => {
     await broker.nodeLost(nodeId);
   };
+  ctx.cluster.hooks.rejoined = async () => {
+    opts.logger.warn({ connections: broker.rejoined() }, 'this node\'s open connections recorded connected again');
+  };
   const stopResync = ctx.cluster.bus.onResync(() => broker.resync());
   const tlsOptions: tls.TlsOptions = { key: opts.tls.key, cert: opts.tls.cert, ca: opts.tls.ca, requestCert: true, ...SHARED_TLS, minVersion: 'TLSv1.2' };
   const server = tls.createServer(tlsOptions, (socket) => broker.handle(socket));

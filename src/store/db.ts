@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, Migrator, sql, type KyselyConfig, type Migration, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, sql, type CompiledQuery, type KyselyConfig, type Migration, type MigrationProvider, type QueryResult } from 'kysely';
 import type { Database } from './schema.js';
 import { migrations } from './migrations/index.js';
 import { QueuedSqliteDialect } from './sqlite-queue.js';
@@ -21,6 +21,11 @@ export interface Store {
   schemaProblem(): Promise<string | undefined>;
   /** Resolves when the database answers, asked on the health connection (never behind the busy pool's queue). */
   ping(): Promise<void>;
+  /**
+   * Runs one small query beside the pool, on the health connection (SQLite: as any other): for
+   * the cluster's heartbeat, which must not wait behind a busy pool's queue or the node looks dead.
+   */
+  urgent<R>(query: CompiledQuery<R>): Promise<QueryResult<R>>;
   close(): Promise<void>;
 }
 
@@ -122,6 +127,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     applied,
     schemaProblem: async () => problemOf(health ? await health.migrationNames() : await appliedMigrations(db)),
     ping: async () => (health ? health.ping() : void (await sql`select 1`.execute(db))),
+    urgent: (query) => (health ? health.execute(query) : db.executeQuery(query)),
     close: async () => {
       await health?.close();
       await db.destroy();
@@ -144,6 +150,11 @@ class HealthConnection {
     await this.query('select 1');
   }
 
+  async execute<R>(query: CompiledQuery<R>): Promise<QueryResult<R>> {
+    const result = await this.run<R & pg.QueryResultRow>(query.sql, query.parameters);
+    return { rows: result.rows, ...(result.rowCount !== null ? { numAffectedRows: BigInt(result.rowCount) } : {}) };
+  }
+
   /** The applied migrations' names; undefined on a database without the table. */
   async migrationNames(): Promise<string[] | undefined> {
     try {
@@ -161,6 +172,10 @@ class HealthConnection {
   }
 
   private async query<R extends pg.QueryResultRow>(text: string): Promise<R[]> {
+    return (await this.run<R>(text)).rows;
+  }
+
+  private async run<R extends pg.QueryResultRow>(text: string, values?: readonly unknown[]): Promise<pg.QueryResult<R>> {
     const client = await this.connected();
     let timer: NodeJS.Timeout | undefined;
     // A connection that stopped answering (a partition, not a reset) is dropped, so the next check opens another.
@@ -172,7 +187,7 @@ class HealthConnection {
       timer.unref();
     });
     try {
-      return (await Promise.race([client.query<R>(text), silent])).rows;
+      return await Promise.race([client.query<R>(text, values as unknown[] | undefined), silent]);
     } catch (error) {
       // A connection that failed is not used again; a query error on a live one (42P01) keeps it.
       if (!(error as { code?: string }).code) this.drop(client);

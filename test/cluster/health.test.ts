@@ -39,7 +39,7 @@ test('/healthz and /readyz on the api and device listeners; /readyz unready whil
   await s.iot().send(new ListThingsCommand({}));
 });
 
-test('/readyz stays ready while every pooled database connection is busy; ListThings waits for one meanwhile', { skip }, async (t) => {
+test('/readyz stays ready and the heartbeat is recorded while every pooled database connection is busy; ListThings waits for one meanwhile', { skip }, async (t) => {
   const schema = await pgTestSchema();
   const s = await startTestServer({ pg: { url: schema.url, schema: schema.schema }, redisUrl: REDIS_URL! });
   const holder = new pg.Client({ connectionString: schema.url });
@@ -66,6 +66,13 @@ test('/readyz stays ready while every pooled database connection is busy; ListTh
   const ready = await get(`${s.endpoints.endpoints.iot}/readyz`);
   assert.equal(ready.status, 200, ready.body);
   assert.deepEqual(JSON.parse(ready.body).checks, { database: true, redis: true, schema: true, listeners: true });
+  assert.equal(listed, false, 'the API call is still queued behind the busy pool');
+  // The node's heartbeat is not queued either: behind the pool it came 30 s late and the other nodes declared it dead.
+  s.clock.advance(60_000);
+  const movedTo = s.clock.now();
+  await s.server.ctx.cluster.nodes.record();
+  const { rows } = await holder.query<{ heartbeat_at: string }>(`select heartbeat_at from "${schema.schema}".cluster_nodes where node_id = $1`, [s.server.ctx.cluster.nodeId]);
+  assert.ok(Number(rows[0]!.heartbeat_at) >= movedTo, 'the heartbeat recorded by the moved clock');
   assert.equal(listed, false, 'the API call is still queued behind the busy pool');
   await holder.query('select pg_advisory_unlock($1)', [key]);
   await Promise.all(busy);

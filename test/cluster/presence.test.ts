@@ -60,3 +60,33 @@ test('kill -9 of a node: a survivor announces its devices disconnected once its 
   assert.deepEqual(after.nodes.map((n) => n.nodeName).sort(), ['node-1', 'node-2']);
   await end(watch.client);
 });
+
+test('a node declared dead while it was only stalled comes back: its open connections are recorded and announced connected again', { skip }, async (t) => {
+  const cluster = await startTestCluster(2, { cluster: { heartbeatMs: 1000, nodeTimeoutMs: 15_000, changeWaitMs: 10_000, leaseMs: 30_000 } });
+  t.after(() => cluster.close());
+  const [a, b] = cluster.nodes as [typeof cluster.nodes[0], typeof cluster.nodes[0]];
+  const iot = a.iot();
+  await createPolicy(iot, 'open', openPolicy(a, { topics: '*' }));
+  const watch = await connectWithInbox(a, await provisionThing(iot, 'watcher', 'open'), 'watcher');
+  await subscribe(watch.client, ['$aws/events/presence/+/+']);
+  const device = await connectWithInbox(b, await provisionThing(iot, 'stalled', 'open'), 'stalled');
+  const first = JSON.parse((await watch.box.next('$aws/events/presence/connected/stalled')).payload) as { versionNumber: number };
+  const connected = async () => (await a.server.ctx.services.connectivity.ofClient('stalled'))?.connected;
+
+  // b stalls for 16 s (its heartbeat does not run); a's clock passes the timeout and a declares b dead.
+  cluster.advance(16_000);
+  await a.server.ctx.cluster.nodes.record();
+  await a.server.ctx.cluster.nodes.sweep();
+  await watch.box.next('$aws/events/presence/disconnected/stalled');
+  assert.equal(await connected(), false);
+
+  // b's next heartbeat finds its row gone: b is alive again, and so is the connection it never lost.
+  await b.server.ctx.cluster.nodes.record();
+  await eventually(async () => (await connected()) === true, 'the device is recorded connected again', 10_000);
+  const again = JSON.parse((await watch.box.next('$aws/events/presence/connected/stalled')).payload) as { versionNumber: number; clientId: string };
+  assert.equal(again.clientId, 'stalled');
+  assert.ok(again.versionNumber > first.versionNumber, 'a newer version than the disconnected event');
+  assert.deepEqual((await a.server.ctx.cluster.nodes.aliveIds()).sort(), [a.server.ctx.cluster.nodeId, b.server.ctx.cluster.nodeId].sort());
+  await end(device.client);
+  await end(watch.client);
+});
