@@ -30,6 +30,10 @@ export interface BenchOptions {
 }
 
 export const USAGE = `Usage: npm run bench -- [options]
+       npm run bench -- versus --nodes N [options]
+                            the same fleet against one process, then against N nodes; each run's report
+                            in OUT/single and OUT/nodes-N, both side by side in OUT/versus.md
+       npm run bench -- console [options]   the web console's size and first render
 
   --devices N               simulated devices (default 1000)
   --size BYTES              firmware size; k/m suffixes = KiB/MiB (default 1m)

@@ -375,6 +375,8 @@ function profileNote(o: BenchOptions, report: BenchReport, windows: PhaseWindow[
 async function main(): Promise<number> {
   // `npm run bench -- console`: the web console's size and first render (bench/console.ts).
   if (process.argv[2] === 'console') return (await import('./console.js')).benchConsole(process.argv.slice(3));
+  // `npm run bench -- versus --nodes N …`: one process, then N nodes, one table (bench/versus.ts).
+  if (process.argv[2] === 'versus') return (await import('./versus.js')).benchVersus(process.argv.slice(3));
   let o: BenchOptions | 'help';
   try {
     o = parseOptions(process.argv.slice(2));

@@ -46,7 +46,8 @@ export interface ClusterNodesDeps {
  */
 export class ClusterNodes {
   private timer: NodeJS.Timeout | undefined;
-  private beating: Promise<void> | undefined;
+  private recording: Promise<void> | undefined;
+  private sweeping: Promise<void> | undefined;
   private addresses: Record<string, string> = {};
 
   constructor(private readonly deps: ClusterNodesDeps) {}
@@ -62,21 +63,21 @@ export class ClusterNodes {
     this.timer.unref();
   }
 
-  /** One heartbeat: record this node alive, then clean up after dead ones. One at a time. */
+  /**
+   * One heartbeat: record this node alive, then clean up after dead ones. Each of the two runs
+   * one at a time, but a heartbeat never waits for a clean-up still running: cleaning up after a
+   * dead node with thousands of devices (each one's disconnect recorded) took longer than the node
+   * timeout, and the node doing it was declared dead in turn.
+   */
   beat(): Promise<void> {
-    this.beating ??= this.beatNow().finally(() => {
-      this.beating = undefined;
-    });
-    return this.beating;
-  }
-
-  private async beatNow(): Promise<void> {
-    try {
-      await this.record();
-      await this.sweep(this.deps.clock.now());
-    } catch (error) {
-      this.deps.logger.warn({ err: error }, 'cluster heartbeat failed');
-    }
+    const recorded = (this.recording ??= this.record()
+      .catch((error: unknown) => this.deps.logger.warn({ err: error }, 'cluster heartbeat failed'))
+      .finally(() => (this.recording = undefined)));
+    const swept = (this.sweeping ??= recorded
+      .then(() => this.sweep(this.deps.clock.now()))
+      .catch((error: unknown) => this.deps.logger.warn({ err: error }, 'looking for dead cluster nodes failed'))
+      .finally(() => (this.sweeping = undefined)));
+    return Promise.all([recorded, swept]).then(() => undefined);
   }
 
   /** Records this node alive now, by its clock. */
@@ -136,7 +137,7 @@ export class ClusterNodes {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    await this.beating;
+    await Promise.all([this.recording, this.sweeping]);
     await this.deps.db.deleteFrom('cluster_nodes').where('node_id', '=', this.deps.nodeId).execute();
   }
 }

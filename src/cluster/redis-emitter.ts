@@ -89,18 +89,33 @@ export class RedisEmitter {
   private readonly patterns: string[] = [];
   closed = false;
 
+  /**
+   * Messages in flight through the local emitter, and those waiting for a slot. The bound is
+   * kept here, not by mqemitter's own `concurrency`: mqemitter starts the next queued message
+   * from inside the previous one's completion, so listeners that complete at once recurse once
+   * per queued message, and a queue of some thousands (a whole-fleet job's burst on a node)
+   * overflowed the stack and killed the node (mqemitter PR #204, unmerged). Here a loop drains it.
+   */
+  private inFlight = 0;
+  private waiting: Array<{ packet: Packet; done: Callback | undefined }> = [];
+  /** The first waiting message's index (shift() on a queue of thousands moves them all each time). */
+  private head = 0;
+  private draining = false;
+  private readonly limit: number;
+
   constructor(private readonly opts: RedisEmitterOptions) {
-    this.local = MQEmitter({ concurrency: opts.concurrency ?? 100, matchEmptyLevels: true });
+    this.limit = opts.concurrency ?? 100;
+    this.local = MQEmitter({ concurrency: 0, matchEmptyLevels: true });
     opts.sub.on('messageBuffer', (channel: Buffer, data: Buffer) => this.heard(channel.toString(), data, undefined));
     opts.sub.on('pmessageBuffer', (pattern: Buffer, channel: Buffer, data: Buffer) => this.heard(channel.toString(), data, pattern.toString()));
   }
 
   get current(): number {
-    return this.local.current;
+    return this.inFlight;
   }
 
   get concurrency(): number {
-    return (this.local as unknown as { concurrency: number }).concurrency;
+    return this.limit;
   }
 
   on(filter: string, listener: Listener, done?: Callback): this {
@@ -137,7 +152,7 @@ export class RedisEmitter {
       done?.(new Error('mqemitter is closed'));
       return this;
     }
-    this.local.emit(packet as never, done as never);
+    this.deliverLocally(packet, done);
     const wire: Wire = { o: this.opts.nodeId, p: plain(packet) };
     this.opts.pub.publish(this.opts.prefix + channelOfTopic(packet.topic), serialize(wire)).then(
       () => this.opts.onRemote?.('out'),
@@ -169,7 +184,36 @@ export class RedisEmitter {
     }
     if (wire.o === this.opts.nodeId) return;
     this.opts.onRemote?.('in');
-    this.local.emit(wire.p as never);
+    this.deliverLocally(wire.p, undefined);
+  }
+
+  private deliverLocally(packet: Packet, done: Callback | undefined): void {
+    this.waiting.push({ packet, done });
+    this.drain();
+  }
+
+  /** Starts waiting messages while there are free slots; a completion inside the loop only lets the loop go on. */
+  private drain(): void {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (this.inFlight < this.limit && this.head < this.waiting.length) {
+        const { packet, done } = this.waiting[this.head]!;
+        this.waiting[this.head++] = undefined as never;
+        this.inFlight++;
+        this.local.emit(packet as never, ((error?: Error) => {
+          this.inFlight--;
+          done?.(error);
+          this.drain();
+        }) as never);
+      }
+    } finally {
+      if (this.head > 4096 || this.head === this.waiting.length) {
+        this.waiting = this.waiting.slice(this.head);
+        this.head = 0;
+      }
+      this.draining = false;
+    }
   }
 
   private ref(key: string, isPattern: boolean): Promise<unknown> {

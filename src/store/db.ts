@@ -140,6 +140,7 @@ const HEALTH_QUERY_TIMEOUT_MS = 2000;
 /** One PostgreSQL connection for health checks, opened when asked and dropped (to be opened again) when it fails. */
 class HealthConnection {
   private client: Promise<pg.Client> | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly url: string,
@@ -175,7 +176,14 @@ class HealthConnection {
     return (await this.run<R>(text)).rows;
   }
 
-  private async run<R extends pg.QueryResultRow>(text: string, values?: readonly unknown[]): Promise<pg.QueryResult<R>> {
+  /** One query at a time on the one client (a heartbeat and a readiness check may ask together; pg 9 will refuse overlapping queries). */
+  private run<R extends pg.QueryResultRow>(text: string, values?: readonly unknown[]): Promise<pg.QueryResult<R>> {
+    const result = this.queue.then(() => this.runNow<R>(text, values));
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private async runNow<R extends pg.QueryResultRow>(text: string, values?: readonly unknown[]): Promise<pg.QueryResult<R>> {
     const client = await this.connected();
     let timer: NodeJS.Timeout | undefined;
     // A connection that stopped answering (a partition, not a reset) is dropped, so the next check opens another.

@@ -94,7 +94,7 @@ test('--heap-snapshots summarizes the server\'s memory per connected device by c
 
 const clusterSkip = clusterSkipReason() || haproxySkipReason();
 
-test('npm run bench -- --nodes 2 runs the fleet through HAProxy against two ferry server processes on PostgreSQL and Redis, and leaves no process or schema behind; more devices than HAProxy can carry are refused', { timeout: 240_000, skip: clusterSkip }, async () => {
+test('npm run bench -- versus --nodes 2 runs the fleet against one process and then through HAProxy against two ferry server processes on PostgreSQL and Redis, writes one table of both, and leaves no process or schema behind; more devices than HAProxy can carry are refused', { timeout: 240_000, skip: clusterSkip }, async () => {
   const out = tempDir('ferry-bench-nodes-');
   const schemas = async () => {
     const c = new pg.Client({ connectionString: PG_URL });
@@ -105,9 +105,19 @@ test('npm run bench -- --nodes 2 runs the fleet through HAProxy against two ferr
   };
   try {
     const before = await schemas();
-    const { code, stdout, stderr } = await bench(['--nodes', '2', '--devices', '20', '--size', '4096', '--skip', 'mosquitto,nginx,moto', '--out', out]);
+    const { code, stdout, stderr } = await bench(['versus', '--nodes', '2', '--devices', '20', '--size', '4096', '--skip', 'mosquitto,nginx,moto', '--out', out]);
     assert.equal(code, 0, `bench exited ${code}\n${stdout.slice(-4000)}\n${stderr.slice(-4000)}`);
-    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
+    const single = JSON.parse(readFileSync(join(out, 'single', 'report.json'), 'utf8')) as { server: { mode: string }; job: { succeeded?: number }; processes: Array<{ name: string; pid: number }> };
+    assert.equal(single.server.mode, 'child process');
+    assert.equal(single.job.succeeded, 20);
+    for (const p of single.processes) assert.equal(alive(p.pid), false, `${p.name} (pid ${p.pid}) has stopped`);
+    const versus = readFileSync(join(out, 'versus.md'), 'utf8');
+    assert.match(versus, /\| measure \| one process \(SQLite\) \| 2 nodes \(PostgreSQL \+ Redis, HAProxy\) \| 2 nodes \/ one \|/);
+    assert.match(versus, /\| executions SUCCEEDED \| 20\/20 in [\d.]+ s [^|]*\| 20\/20 in [\d.]+ s [^|]*\|/);
+    assert.match(versus, /Mosquitto skipped: /, 'a skipped reference says so');
+    assert.doesNotMatch(versus, /NaN|undefined|Infinity/);
+    assert.ok(stdout.includes(versus), 'the table is printed');
+    const report = JSON.parse(readFileSync(join(out, 'nodes-2', 'report.json'), 'utf8')) as {
       server: { mode: string };
       connect: { connected: number };
       job: { notified?: number; succeeded?: number };
@@ -121,7 +131,7 @@ test('npm run bench -- --nodes 2 runs the fleet through HAProxy against two ferr
     assert.deepEqual(report.processes.filter((p) => p.name.startsWith('ferry server') || p.name.startsWith('haproxy')).map((p) => p.name).sort(), ['ferry server bench-1', 'ferry server bench-2', 'haproxy 1']);
     for (const p of report.processes) assert.equal(alive(p.pid), false, `${p.name} (pid ${p.pid}) has stopped`);
     assert.deepEqual(await schemas(), before, 'the bench schema is dropped');
-    assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /server: 2 node\(s\) behind HAProxy/);
+    assert.match(readFileSync(join(out, 'nodes-2', 'report.md'), 'utf8'), /server: 2 node\(s\) behind HAProxy/);
 
     const refused = await bench(['--nodes', '1', '--devices', '1000000', '--out', join(out, 'refused')]);
     assert.equal(refused.code, 1);
