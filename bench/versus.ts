@@ -41,7 +41,7 @@ interface Row {
   measure: string;
   single: string;
   cluster: string;
-  /** cluster / single, of the figure where higher is better or lower is better alike: as measured. */
+  /** The cluster's figure over the single process's, where one ratio says it (rates, CPU). */
   versus: string;
 }
 
