@@ -13,13 +13,13 @@ import { isSkipped, type BenchReport, type Maybe } from './report.js';
 
 const RUN = fileURLToPath(new URL('./run.ts', import.meta.url));
 
-/** argv without `--name VALUE` / `--name=VALUE`. */
-export function withoutOption(argv: readonly string[], name: string): string[] {
+/** argv without each of `--name VALUE` / `--name=VALUE` for the names given. */
+export function withoutOptions(argv: readonly string[], names: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === `--${name}`) i++;
-    else if (!a.startsWith(`--${name}=`)) out.push(a);
+    if (names.some((n) => a === `--${n}`)) i++;
+    else if (!names.some((n) => a.startsWith(`--${n}=`))) out.push(a);
   }
   return out;
 }
@@ -45,7 +45,9 @@ interface Row {
   versus: string;
 }
 
-function referenceOf<T>(value: Maybe<T>, show: (v: T) => string): string {
+type JobResult = Exclude<BenchReport['job'], { skipped: string }>;
+
+function orSkipped<T>(value: Maybe<T>, show: (v: T) => string): string {
   return isSkipped(value) ? `skipped: ${value.skipped}` : show(value);
 }
 
@@ -57,36 +59,29 @@ export function versusRows(single: BenchReport, cluster: BenchReport): Row[] {
   add('registration (5 calls per device), devices/s', num(single.registration.devicesPerSecond), num(cluster.registration.devicesPerSecond), ratio(cluster.registration.devicesPerSecond, single.registration.devicesPerSecond));
   const mq = (r: BenchReport) => r.comparisons.mqtt;
   const connect = (r: BenchReport) =>
-    `${num(r.connect.perSecond)}/s, ${r.connect.connected}/${r.connect.devices}, p99 ${ms(r.connect.latency.p99Ms)} (Mosquitto ${referenceOf(mq(r).mosquitto, (m) => `${num(m.connect.perSecond)}/s: ${ratio(r.connect.perSecond, m.connect.perSecond)}`)})`;
+    `${num(r.connect.perSecond)}/s, ${r.connect.connected}/${r.connect.devices}, p99 ${ms(r.connect.latency.p99Ms)} (Mosquitto ${orSkipped(mq(r).mosquitto, (m) => `${num(m.connect.perSecond)}/s: ${ratio(r.connect.perSecond, m.connect.perSecond)}`)})`;
   add('connect (mutual TLS, subscribed)', connect(single), connect(cluster), ratio(cluster.connect.perSecond, single.connect.perSecond));
   const fanout = (r: BenchReport) => {
     const f = mq(r).ferry.fanout;
-    return `${num(f.perSecond, 0)} msg/s, p99 ${ms(f.latency.p99Ms)} (Mosquitto ${referenceOf(mq(r).mosquitto, (m) => `${num(m.fanout.perSecond, 0)} msg/s: ${ratio(f.perSecond, m.fanout.perSecond)}`)})`;
+    return `${num(f.perSecond, 0)} msg/s, p99 ${ms(f.latency.p99Ms)} (Mosquitto ${orSkipped(mq(r).mosquitto, (m) => `${num(m.fanout.perSecond, 0)} msg/s: ${ratio(f.perSecond, m.fanout.perSecond)}`)})`;
   };
   add(`broker fan-out, ${single.registration.devices} QoS 1 messages`, fanout(single), fanout(cluster), ratio(mq(cluster).ferry.fanout.perSecond, mq(single).ferry.fanout.perSecond));
-  const job = (r: BenchReport) => r.job;
-  const jobCell = (r: BenchReport, show: (j: Exclude<BenchReport['job'], { skipped: string }>) => string) => referenceOf(job(r), show);
-  add('CreateJob latency', jobCell(single, (j) => `${num(j.createJobMs, 0)} ms`), jobCell(cluster, (j) => `${num(j.createJobMs, 0)} ms`), '');
-  add(
-    'CreateJob → notify-next p50 / p99',
-    jobCell(single, (j) => `${ms(j.notification.p50Ms)} / ${ms(j.notification.p99Ms)} (${j.notified} notified)`),
-    jobCell(cluster, (j) => `${ms(j.notification.p50Ms)} / ${ms(j.notification.p99Ms)} (${j.notified} notified)`),
-    '',
-  );
-  const done = (j: Exclude<BenchReport['job'], { skipped: string }>) => `${j.succeeded}/${j.devices} in ${num(j.allSucceededSeconds)} s (Jobs requests retried ${j.retries.requests}, downloads ${j.retries.downloads})`;
-  add('executions SUCCEEDED', jobCell(single, done), jobCell(cluster, done), '');
+  const jobRow = (measure: string, show: (j: JobResult) => string) => add(measure, orSkipped(single.job, show), orSkipped(cluster.job, show), '');
+  jobRow('CreateJob latency', (j) => `${num(j.createJobMs, 0)} ms`);
+  jobRow('CreateJob → notify-next p50 / p99', (j) => `${ms(j.notification.p50Ms)} / ${ms(j.notification.p99Ms)} (${j.notified} notified)`);
+  jobRow('executions SUCCEEDED', (j) => `${j.succeeded}/${j.devices} in ${num(j.allSucceededSeconds)} s (Jobs requests retried ${j.retries.requests}, downloads ${j.retries.downloads})`);
   const files = (r: BenchReport) => {
     const f = r.comparisons.files;
-    return `${num(mib(f.ferry.bytesPerSecond))} MiB/s, p99 ${ms(f.ferry.latency.p99Ms)} (nginx ${referenceOf(f.nginx, (n) => `${num(mib(n.bytesPerSecond))} MiB/s: ${ratio(f.ferry.bytesPerSecond, n.bytesPerSecond)}`)})`;
+    return `${num(mib(f.ferry.bytesPerSecond))} MiB/s, p99 ${ms(f.ferry.latency.p99Ms)} (nginx ${orSkipped(f.nginx, (n) => `${num(mib(n.bytesPerSecond))} MiB/s: ${ratio(f.ferry.bytesPerSecond, n.bytesPerSecond)}`)})`;
   };
   add('downloads, presigned GET (separate phase)', files(single), files(cluster), ratio(cluster.comparisons.files.ferry.bytesPerSecond, single.comparisons.files.ferry.bytesPerSecond));
   const cp = (r: BenchReport) => r.comparisons.controlPlane.ferry.opsPerSecond;
   add('control plane CreateThing/CreateJob/DescribeJob, ops/s', num(cp(single)), num(cp(cluster)), ratio(cp(cluster), cp(single)));
-  const memory = (r: BenchReport) => referenceOf(r.memory, (m) => `${num(m.perDeviceBytes / 1024)} KiB`);
+  const memory = (r: BenchReport) => orSkipped(r.memory, (m) => `${num(m.perDeviceBytes / 1024)} KiB`);
   add('server memory per connected device', memory(single), `${memory(cluster)} (the nodes' RSS summed)`, '');
-  const cpu = (r: BenchReport) => (isSkipped(r.serverProcess) ? Number.NaN : r.serverProcess.cpuSeconds);
-  const cpuCell = (r: BenchReport) => referenceOf(r.serverProcess, (p) => num(p.cpuSeconds, 0));
-  add('server CPU seconds, whole run', cpuCell(single), `${cpuCell(cluster)} (the nodes summed)`, Number.isNaN(cpu(single) + cpu(cluster)) ? '' : ratio(cpu(cluster), cpu(single)));
+  const cpu = (r: BenchReport) => orSkipped(r.serverProcess, (p) => num(p.cpuSeconds, 0));
+  const [s, c] = [single.serverProcess, cluster.serverProcess];
+  add('server CPU seconds, whole run', cpu(single), `${cpu(cluster)} (the nodes summed)`, isSkipped(s) || isSkipped(c) ? '' : ratio(c.cpuSeconds, s.cpuSeconds));
   return rows;
 }
 
@@ -124,12 +119,12 @@ export async function benchVersus(argv: string[]): Promise<number> {
     process.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
     return 2;
   }
-  const fleet = withoutOption(withoutOption(argv, 'out'), 'nodes');
+  const fleet = withoutOptions(argv, ['out', 'nodes']);
   const singleOut = join(out, 'single');
   const clusterOut = join(out, `nodes-${nodes}`);
   mkdirSync(out, { recursive: true });
   for (const [args, dir] of [
-    [[...withoutOption(withoutOption(fleet, 'database-url'), 'redis-url'), '--out', singleOut], singleOut],
+    [[...withoutOptions(fleet, ['database-url', 'redis-url']), '--out', singleOut], singleOut],
     [[...fleet, '--nodes', String(nodes), '--out', clusterOut], clusterOut],
   ] as const) {
     const code = await runBench([...args]);

@@ -21,18 +21,9 @@
  * matching pattern in order.
  */
 import { serialize, deserialize } from 'node:v8';
-import MQEmitter from 'mqemitter';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-
-type Callback = (error?: Error | null) => void;
-type Listener = (message: Packet, done: () => void) => void;
-
-interface Packet {
-  topic: string;
-  payload?: Buffer | string;
-  [key: string]: unknown;
-}
+import { LocalEmitter, type EmitterCallback as Callback, type EmitterListener as Listener, type EmitterPacket as Packet } from '../mqtt/local-emitter.js';
 
 interface Wire {
   /** Origin node. */
@@ -83,43 +74,28 @@ export function channelsOfFilter(filter: string): { exact: string[]; patterns: s
 const globEscape = (text: string) => text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
 
 export class RedisEmitter {
-  private readonly local: MQEmitter.MQEmitter;
+  private readonly local: LocalEmitter;
   private readonly refs = new Map<string, number>();
   private readonly exact = new Set<string>();
   private readonly patterns: string[] = [];
   closed = false;
 
-  /**
-   * Messages in flight through the local emitter, and those waiting for a slot. The bound is
-   * kept here, not by mqemitter's own `concurrency`: mqemitter starts the next queued message
-   * from inside the previous one's completion, so listeners that complete at once recurse once
-   * per queued message, and a queue of some thousands (a whole-fleet job's burst on a node)
-   * overflowed the stack and killed the node (mqemitter PR #204, unmerged). Here a loop drains it.
-   */
-  private inFlight = 0;
-  private waiting: Array<{ packet: Packet; done: Callback | undefined }> = [];
-  /** The first waiting message's index (shift() on a queue of thousands moves them all each time). */
-  private head = 0;
-  private draining = false;
-  private readonly limit: number;
-
   constructor(private readonly opts: RedisEmitterOptions) {
-    this.limit = opts.concurrency ?? 100;
-    this.local = MQEmitter({ concurrency: 0, matchEmptyLevels: true });
+    this.local = new LocalEmitter(opts.concurrency);
     opts.sub.on('messageBuffer', (channel: Buffer, data: Buffer) => this.heard(channel.toString(), data, undefined));
     opts.sub.on('pmessageBuffer', (pattern: Buffer, channel: Buffer, data: Buffer) => this.heard(channel.toString(), data, pattern.toString()));
   }
 
   get current(): number {
-    return this.inFlight;
+    return this.local.current;
   }
 
   get concurrency(): number {
-    return this.limit;
+    return this.local.concurrency;
   }
 
   on(filter: string, listener: Listener, done?: Callback): this {
-    this.local.on(filter, listener as never);
+    this.local.on(filter, listener);
     const { exact, patterns } = channelsOfFilter(filter);
     const subscribing = [...exact.map((c) => this.ref(c, false)), ...patterns.map((p) => this.ref(p, true))];
     Promise.all(subscribing).then(
@@ -133,7 +109,7 @@ export class RedisEmitter {
   }
 
   removeListener(filter: string, listener: Listener, done?: Callback): this {
-    this.local.removeListener(filter, listener as never);
+    this.local.removeListener(filter, listener);
     const { exact, patterns } = channelsOfFilter(filter);
     for (const c of exact) this.unref(c, false);
     for (const p of patterns) this.unref(p, true);
@@ -142,7 +118,7 @@ export class RedisEmitter {
   }
 
   removeAllListeners(filter: string, done?: Callback): this {
-    (this.local as unknown as { removeAllListeners(f: string, d?: Callback): void }).removeAllListeners(filter, done);
+    this.local.removeAllListeners(filter, done);
     return this;
   }
 
@@ -152,7 +128,7 @@ export class RedisEmitter {
       done?.(new Error('mqemitter is closed'));
       return this;
     }
-    this.deliverLocally(packet, done);
+    this.local.emit(packet, done);
     const wire: Wire = { o: this.opts.nodeId, p: plain(packet) };
     this.opts.pub.publish(this.opts.prefix + channelOfTopic(packet.topic), serialize(wire)).then(
       () => this.opts.onRemote?.('out'),
@@ -184,36 +160,7 @@ export class RedisEmitter {
     }
     if (wire.o === this.opts.nodeId) return;
     this.opts.onRemote?.('in');
-    this.deliverLocally(wire.p, undefined);
-  }
-
-  private deliverLocally(packet: Packet, done: Callback | undefined): void {
-    this.waiting.push({ packet, done });
-    this.drain();
-  }
-
-  /** Starts waiting messages while there are free slots; a completion inside the loop only lets the loop go on. */
-  private drain(): void {
-    if (this.draining) return;
-    this.draining = true;
-    try {
-      while (this.inFlight < this.limit && this.head < this.waiting.length) {
-        const { packet, done } = this.waiting[this.head]!;
-        this.waiting[this.head++] = undefined as never;
-        this.inFlight++;
-        this.local.emit(packet as never, ((error?: Error) => {
-          this.inFlight--;
-          done?.(error);
-          this.drain();
-        }) as never);
-      }
-    } finally {
-      if (this.head > 4096 || this.head === this.waiting.length) {
-        this.waiting = this.waiting.slice(this.head);
-        this.head = 0;
-      }
-      this.draining = false;
-    }
+    this.local.emit(wire.p);
   }
 
   private ref(key: string, isPattern: boolean): Promise<unknown> {

@@ -9,6 +9,7 @@ import { authorizeForward } from './authorize-forward.js';
 import { authorizePublish } from './authorize-publish.js';
 import { authorizeSubscribe, type AuthorizeSubscribeDeps } from './authorize-subscribe.js';
 import { Connections, DeviceConnection } from './connections.js';
+import { LocalEmitter } from './local-emitter.js';
 import type { ConnectivityStore } from './connectivity.js';
 import type { DeviceAuthority } from './device-authority.js';
 import type { IamAuthority, SignedPrincipal } from './iam-authority.js';
@@ -118,7 +119,8 @@ export async function createFerryBroker(deps: FerryBrokerDeps): Promise<FerryBro
   if (deps.cluster) noteTakeoversElsewhere(deps.cluster.mq, connections, () => broker.id);
   const broker = await Aedes.createBroker({
     ...(deps.nodeId ? { id: deps.nodeId } : {}),
-    ...(deps.cluster ? { mq: deps.cluster.mq as never, persistence: deps.cluster.persistence as never, heartbeatInterval: deps.cluster.heartbeatMs } : {}),
+    // One node: the in-process emitter (aedes' stock mqemitter could overflow the stack draining a long queue).
+    ...(deps.cluster ? { mq: deps.cluster.mq as never, persistence: deps.cluster.persistence as never, heartbeatInterval: deps.cluster.heartbeatMs } : { mq: new LocalEmitter() as never }),
     drainTimeout: DRAIN_TIMEOUT_MS,
     maxClientsIdLength: MAX_CLIENT_ID_BYTES,
     preConnect: expiringSessions(preConnect(hookDeps), connections, () => expiry),
